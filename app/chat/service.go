@@ -1,0 +1,292 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// Service runs chats over a Store. Its zero value is not usable; call
+// NewService. The exported fields are tunables that tests override.
+type Service struct {
+	// Now is the clock that stamps events.
+	Now func() time.Time
+	// QueueSize is how many deliveries a subscription may fall behind
+	// before it is dropped with ErrTooSlow.
+	QueueSize int
+	// HistoryPage is how many stored events one delivery carries when a
+	// subscriber catches up.
+	HistoryPage int
+
+	store   Store
+	mu      sync.Mutex
+	streams map[string]*stream
+}
+
+// stream serialises everything that writes to one chat or joins it, so that
+// sequence numbers are handed out in the order events are delivered, and a
+// subscriber that joins sees each event exactly once: from history or live.
+type stream struct {
+	mu   sync.Mutex
+	subs map[*Subscription]bool
+	// users counts the goroutines that hold the stream; with no users and
+	// no subscribers it is forgotten.
+	users int
+}
+
+// NewService returns a Service that keeps its chats in store.
+func NewService(store Store) *Service {
+	return &Service{
+		Now:         time.Now,
+		QueueSize:   256,
+		HistoryPage: 200,
+		store:       store,
+		streams:     map[string]*stream{},
+	}
+}
+
+// Open returns the client's chat that is not over, or starts a new one with
+// the request. isNew says which.
+func (s *Service) Open(ctx context.Context, creds protocol.Credentials, req protocol.ChatRequest) (c Chat, isNew bool, err error) {
+	c, isNew, err = s.store.OpenChat(ctx, newChat(creds.AppID, creds.ClientID, req, s.Now()))
+	if err != nil {
+		return Chat{}, false, fmt.Errorf("opening a chat: %w", err)
+	}
+	return c, isNew, nil
+}
+
+// Chat returns the chat with the id, or a protocol error with
+// CodeChatNotFound.
+func (s *Service) Chat(ctx context.Context, id string) (Chat, error) {
+	c, err := s.store.Chat(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", id)
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("reading chat %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Send takes events from the chat's visitor. They are all validated first:
+// if one is refused, none is taken. Each is then stamped with the chat id as
+// its party and the time, stored unless it is ephemeral (typing), and
+// delivered. A message whose msg_id the chat already has is dropped, so a
+// visitor may resend anything it is unsure about.
+func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
+	for _, e := range events {
+		if err := protocol.ValidateClientEvent(e); err != nil {
+			return err
+		}
+	}
+	now := protocol.At(s.Now())
+	for _, e := range events {
+		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: now}
+	}
+	return s.post(ctx, chatID, chatID, events)
+}
+
+// Publish takes events from the contact center's side of the chat: agents,
+// the scenario, the server itself. Events keep their PartyID; a missing
+// timestamp is set, and so is a missing msg_id on messages, files and
+// locations, so visitors have something to send receipts for.
+func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
+	for _, e := range events {
+		if err := protocol.ValidateServerEvent(e); err != nil {
+			return err
+		}
+	}
+	now := protocol.At(s.Now())
+	for _, e := range events {
+		meta := e.EventMeta()
+		meta.Seq = 0
+		if meta.Timestamp.IsZero() {
+			meta.Timestamp = now
+		}
+		if id := msgIDOf(e); id != nil && *id == "" {
+			*id = protocol.ID(randomString(9))
+		}
+	}
+	return s.post(ctx, chatID, "", events)
+}
+
+func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event) error {
+	st := s.acquire(chatID)
+	defer s.release(chatID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if c.State.Over() {
+			return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+		}
+		if ephemeral(e) {
+			st.deliver(protocol.Envelope{Events: []protocol.Event{e}, Epoch: c.Epoch}, sender)
+			continue
+		}
+		stored, err := s.store.Append(ctx, chatID, []Entry{{Event: e, Key: dedupeKey(e)}})
+		if err != nil {
+			return fmt.Errorf("storing %s in chat %s: %w", e.EventType(), chatID, err)
+		}
+		if len(stored) == 0 {
+			continue
+		}
+		st.deliver(protocol.Envelope{Events: stored, Epoch: c.Epoch}, sender)
+		if state, changed := stateAfter(e); changed {
+			if err := s.store.SetState(ctx, chatID, state); err != nil {
+				return fmt.Errorf("setting chat %s %s: %w", chatID, state, err)
+			}
+			c.State = state
+		}
+	}
+	return nil
+}
+
+// Subscribe follows the chat's stream from a position: the subscription
+// first delivers every stored event after from (all of them when from names
+// another epoch), then live events as they are published. Every delivery
+// carries the stream's epoch; the first is sent even when there is nothing
+// to catch up on. party is the subscriber's own party id, whose ephemeral
+// events are not echoed back to it.
+func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*Subscription, error) {
+	st := s.acquire(chatID)
+	defer s.release(chatID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return nil, err
+	}
+	after := from.Seq
+	if from.Epoch != c.Epoch {
+		after = 0
+	}
+	sub := newSubscription(party, s.QueueSize)
+	for {
+		page, err := s.store.Events(ctx, chatID, after, s.HistoryPage)
+		if err != nil {
+			return nil, fmt.Errorf("reading chat %s after %d: %w", chatID, after, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		sub.backlog = append(sub.backlog, protocol.Envelope{Events: page, Epoch: c.Epoch})
+		after = page[len(page)-1].EventMeta().Seq
+	}
+	if len(sub.backlog) == 0 {
+		sub.backlog = append(sub.backlog, protocol.Envelope{Events: []protocol.Event{}, Epoch: c.Epoch})
+	}
+	st.subs[sub] = true
+	sub.leave = func() {
+		st.mu.Lock()
+		delete(st.subs, sub)
+		st.mu.Unlock()
+		s.release(chatID)
+	}
+	s.mu.Lock()
+	st.users++ // the subscription holds the stream until it leaves
+	s.mu.Unlock()
+	return sub, nil
+}
+
+func (s *Service) acquire(chatID string) *stream {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.streams[chatID]
+	if !ok {
+		st = &stream{subs: map[*Subscription]bool{}}
+		s.streams[chatID] = st
+	}
+	st.users++
+	return st
+}
+
+func (s *Service) release(chatID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[chatID]
+	if st.users--; st.users == 0 {
+		delete(s.streams, chatID)
+	}
+}
+
+// deliver queues env for every subscriber, except that ephemeral events do
+// not go back to their sender. The caller holds st.mu.
+func (st *stream) deliver(env protocol.Envelope, sender string) {
+	echo := !ephemeral(env.Events[0])
+	for sub := range st.subs {
+		if !echo && sub.party == sender {
+			continue
+		}
+		if !sub.push(env) {
+			delete(st.subs, sub)
+		}
+	}
+}
+
+// ephemeral events are delivered to whoever is following the chat and never
+// stored: a typing indicator or a call signal means nothing later.
+func ephemeral(e protocol.Event) bool {
+	switch e.(type) {
+	case *protocol.Typing, *protocol.NotTyping, *protocol.Signaling:
+		return true
+	}
+	return false
+}
+
+// msgIDOf points at the msg_id of events that carry one.
+func msgIDOf(e protocol.Event) *protocol.ID {
+	switch e := e.(type) {
+	case *protocol.Message:
+		return &e.MsgID
+	case *protocol.File:
+		return &e.MsgID
+	case *protocol.Location:
+		return &e.MsgID
+	case *protocol.Navigation:
+		return &e.MsgID
+	}
+	return nil
+}
+
+// dedupeKey names what makes an event the same as one already stored: a
+// sender's msg_id, the one answer to a form request, a party's receipt.
+func dedupeKey(e protocol.Event) string {
+	party := e.EventMeta().PartyID
+	if id := msgIDOf(e); id != nil && *id != "" {
+		return "msg\x00" + party + "\x00" + string(*id)
+	}
+	switch e := e.(type) {
+	case *protocol.FormData:
+		return "form\x00" + string(e.FormRequestID)
+	case *protocol.SecureFormData:
+		return "form\x00" + string(e.FormRequestID)
+	case *protocol.SecureFormCancel:
+		return "form\x00" + string(e.FormRequestID)
+	case *protocol.MessageDelivered:
+		return "delivered\x00" + party + "\x00" + string(e.RefMsgID)
+	case *protocol.MessageRead:
+		return "read\x00" + party + "\x00" + string(e.RefMsgID)
+	}
+	return ""
+}
+
+// stateAfter is the chat state an event leads to, if it changes it.
+func stateAfter(e protocol.Event) (protocol.ChatState, bool) {
+	switch e := e.(type) {
+	case *protocol.Status:
+		return e.State, true
+	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
+		return protocol.StateCompleted, true
+	}
+	return "", false
+}

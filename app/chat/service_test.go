@@ -1,0 +1,298 @@
+package chat_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/protocol"
+)
+
+var visitor = protocol.Credentials{AppID: "demo", ClientID: "6f1c0d3e-8a52-4d8e-9a43-2b1f0c9e7d11"}
+
+func newService(t *testing.T) (*chat.Service, chat.Chat) {
+	t.Helper()
+	svc := chat.NewService(chat.NewMemoryStore())
+	svc.Now = func() time.Time { return time.Unix(1700000000, 0) }
+	c, isNew, err := svc.Open(context.Background(), visitor, protocol.ChatRequest{})
+	if err != nil || !isNew {
+		t.Fatalf("Open = %v, %v; want a new chat", isNew, err)
+	}
+	return svc, c
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func message(n int) *protocol.Message {
+	return &protocol.Message{MsgID: protocol.ID(fmt.Sprint("m", n)), Msg: fmt.Sprint("text ", n)}
+}
+
+// texts lists the msg of each message in envs, and the seq of every event.
+func texts(envs []protocol.Envelope) (msgs []string, seqs []uint64) {
+	for _, env := range envs {
+		for _, e := range env.Events {
+			seqs = append(seqs, e.EventMeta().Seq)
+			if m, ok := e.(*protocol.Message); ok {
+				msgs = append(msgs, m.Msg)
+			}
+		}
+	}
+	return msgs, seqs
+}
+
+// drain reads the next want deliveries.
+func drain(ctx context.Context, t *testing.T, sub *chat.Subscription, want int) []protocol.Envelope {
+	t.Helper()
+	var envs []protocol.Envelope
+	for range want {
+		env, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		envs = append(envs, env)
+	}
+	return envs
+}
+
+func TestSubscribeResumesFromAPosition(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		from     func(c chat.Chat) protocol.Position
+		wantMsgs []string
+		wantSeqs []uint64
+	}{
+		{"from the start", func(c chat.Chat) protocol.Position { return protocol.Position{Epoch: c.Epoch} },
+			[]string{"text 1", "text 2", "text 3"}, []uint64{1, 2, 3}},
+		{"from the middle", func(c chat.Chat) protocol.Position { return protocol.Position{Epoch: c.Epoch, Seq: 2} },
+			[]string{"text 3"}, []uint64{3}},
+		{"up to date", func(c chat.Chat) protocol.Position { return protocol.Position{Epoch: c.Epoch, Seq: 3} },
+			nil, nil},
+		{"another epoch starts over", func(chat.Chat) protocol.Position { return protocol.Position{Epoch: "lost", Seq: 2} },
+			[]string{"text 1", "text 2", "text 3"}, []uint64{1, 2, 3}},
+		{"no epoch starts over", func(chat.Chat) protocol.Position { return protocol.Position{Seq: 3} },
+			[]string{"text 1", "text 2", "text 3"}, []uint64{1, 2, 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newService(t)
+			svc.HistoryPage = 2
+			for n := 1; n <= 3; n++ {
+				if err := svc.Send(ctx, c.ID, message(n)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sub, err := svc.Subscribe(ctx, c.ID, tc.from(c), "agent")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Close()
+			pages := (len(tc.wantSeqs) + 1) / 2
+			envs := drain(ctx, t, sub, max(pages, 1))
+			for _, env := range envs {
+				if env.Epoch != c.Epoch {
+					t.Errorf("delivery epoch = %q, want %q", env.Epoch, c.Epoch)
+				}
+			}
+			msgs, seqs := texts(envs)
+			if !reflect.DeepEqual(msgs, tc.wantMsgs) || !reflect.DeepEqual(seqs, tc.wantSeqs) {
+				t.Errorf("caught up on %q %v, want %q %v", msgs, seqs, tc.wantMsgs, tc.wantSeqs)
+			}
+
+			// Live events follow the history with the next numbers.
+			if err := svc.Send(ctx, c.ID, message(4)); err != nil {
+				t.Fatal(err)
+			}
+			msgs, seqs = texts(drain(ctx, t, sub, 1))
+			if !reflect.DeepEqual(msgs, []string{"text 4"}) || !reflect.DeepEqual(seqs, []uint64{4}) {
+				t.Errorf("live delivery %q %v, want [text 4] [4]", msgs, seqs)
+			}
+		})
+	}
+}
+
+func TestSendStampsStoresAndDropsDuplicates(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	drain(ctx, t, sub, 1)
+
+	for range 2 {
+		if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: "c:1", Msg: "hello", Meta: protocol.Meta{PartyID: "forged", Seq: 99}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: "c:2", Msg: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	envs := drain(ctx, t, sub, 2)
+	got := envs[0].Events[0].(*protocol.Message)
+	want := &protocol.Message{MsgID: "c:1", Msg: "hello", Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(time.Unix(1700000000, 0)), Seq: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored\n got %#v\nwant %#v", got, want)
+	}
+	if msgs, seqs := texts(envs); !reflect.DeepEqual(msgs, []string{"hello", "again"}) || !reflect.DeepEqual(seqs, []uint64{1, 2}) {
+		t.Errorf("delivered %q %v, want the duplicate dropped", msgs, seqs)
+	}
+}
+
+func TestTypingIsDeliveredToOthersAndNeverStored(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	agent, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	self, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer self.Close()
+	drain(ctx, t, agent, 1)
+	drain(ctx, t, self, 1)
+
+	if err := svc.Send(ctx, c.ID, &protocol.Typing{}, message(1), &protocol.NotTyping{}); err != nil {
+		t.Fatal(err)
+	}
+	var agentSaw []string
+	for _, env := range drain(ctx, t, agent, 3) {
+		agentSaw = append(agentSaw, env.Events[0].EventType())
+	}
+	if want := []string{protocol.TypeTyping, protocol.TypeMessage, protocol.TypeNotTyping}; !reflect.DeepEqual(agentSaw, want) {
+		t.Errorf("agent saw %v, want %v", agentSaw, want)
+	}
+	if env := drain(ctx, t, self, 1)[0]; env.Events[0].EventType() != protocol.TypeMessage {
+		t.Errorf("visitor got %s back; it should get only its stored message", env.Events[0].EventType())
+	}
+
+	late, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	if msgs, seqs := texts(drain(ctx, t, late, 1)); len(msgs) != 1 || !reflect.DeepEqual(seqs, []uint64{1}) {
+		t.Errorf("history holds %q %v, want only the message", msgs, seqs)
+	}
+}
+
+func TestARefusedEventStoresNothing(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	err := svc.Send(ctx, c.ID, message(1), &protocol.Message{Msg: "no id"})
+	var perr *protocol.Error
+	if !errors.As(err, &perr) || perr.Code != protocol.CodeBadRequest {
+		t.Fatalf("Send = %v, want error %s", err, protocol.CodeBadRequest)
+	}
+	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if msgs, _ := texts(drain(ctx, t, sub, 1)); len(msgs) != 0 {
+		t.Errorf("stored %q from a refused batch", msgs)
+	}
+}
+
+func TestASlowSubscriberDoesNotHoldUpOthers(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	svc.QueueSize = 2
+	slow, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fast, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	drain(ctx, t, fast, 1)
+	for n := 1; n <= 4; n++ {
+		if err := svc.Send(ctx, c.ID, message(n)); err != nil {
+			t.Fatal(err)
+		}
+		drain(ctx, t, fast, 1)
+	}
+	drain(ctx, t, slow, 1) // its catch-up delivery
+	var err2 error
+	for err2 == nil {
+		_, err2 = slow.Next(ctx)
+	}
+	if !errors.Is(err2, chat.ErrTooSlow) {
+		t.Errorf("slow subscriber ended with %v, want ErrTooSlow", err2)
+	}
+}
+
+func TestEndedChatsRefuseEvents(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	if err := svc.Send(ctx, c.ID, &protocol.End{}); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.Send(ctx, c.ID, message(1))
+	var perr *protocol.Error
+	if !errors.As(err, &perr) || perr.Code != protocol.CodeChatNotFound {
+		t.Errorf("Send after end = %v, want error %s", err, protocol.CodeChatNotFound)
+	}
+	next, isNew, err := svc.Open(ctx, visitor, protocol.ChatRequest{})
+	if err != nil || !isNew || next.ID == c.ID {
+		t.Errorf("Open after end = %s, %v, %v; want a new chat", next.ID, isNew, err)
+	}
+}
+
+func TestOpenReturnsTheActiveChat(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	again, isNew, err := svc.Open(ctx, visitor, protocol.ChatRequest{})
+	if err != nil || isNew || again.ID != c.ID {
+		t.Errorf("Open again = %s, %v, %v; want %s, false", again.ID, isNew, err, c.ID)
+	}
+	other, isNew, err := svc.Open(ctx, protocol.Credentials{AppID: "demo", ClientID: "other"}, protocol.ChatRequest{})
+	if err != nil || !isNew || other.ID == c.ID {
+		t.Errorf("Open for another client = %s, %v, %v; want a new chat", other.ID, isNew, err)
+	}
+}
+
+func TestPublishGivesAgentMessagesAnID(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	drain(ctx, t, sub, 1)
+	if err := svc.Publish(ctx, c.ID, &protocol.Message{Msg: "Hi, I'm Grace", Meta: protocol.Meta{PartyID: "agent-7"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := drain(ctx, t, sub, 1)[0].Events[0].(*protocol.Message)
+	if got.MsgID == "" || got.PartyID != "agent-7" || got.Timestamp.IsZero() || got.Seq != 1 {
+		t.Errorf("published %#v; want a msg_id, the agent's party, a timestamp and seq 1", got)
+	}
+	if err := svc.Publish(ctx, c.ID, &protocol.End{}); err == nil {
+		t.Error("Publish took chat_session_end, a client event")
+	}
+}

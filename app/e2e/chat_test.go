@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/protocol"
+)
+
+// TestVisitorAndAgentChat is the first message end to end: a visitor opens
+// the widget on the demo website, types and sends; the contact center's side
+// sees typing, the message and not-typing, in that order, and answers with a
+// message whose markup the widget shows as text.
+func TestVisitorAndAgentChat(t *testing.T) {
+	srv := parleytest.Start(t)
+	tab := openTab(t, srv.DemoURL)
+	if err := chromedp.Do(tab.ctx, chromedp.Click(launcher)); err != nil {
+		t.Fatalf("clicking the launcher: %v", err)
+	}
+	frame := tab.frame(srv.URL)
+	if err := chromedp.Do(frame, chromedp.WaitVisible(chromedp.CSS(`[data-testid=chat][data-connection=connected]`))); err != nil {
+		t.Fatalf("waiting for the widget to connect: %v", err)
+	}
+	chatID := attribute(t, frame, `[data-testid=chat]`, "data-chat-id")
+	agent, err := srv.Chats.Subscribe(tab.ctx, chatID, protocol.Position{}, "agent-7")
+	if err != nil {
+		t.Fatalf("subscribing to the chat: %v", err)
+	}
+	defer agent.Close()
+	if _, err := agent.Next(tab.ctx); err != nil { // the empty catch-up
+		t.Fatal(err)
+	}
+
+	const text = "Hello, is the Ridgeline tent in stock?"
+	if err := chromedp.Do(frame,
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=composer-input]`), text),
+		chromedp.Click(chromedp.CSS(`[data-testid=send]`)),
+	); err != nil {
+		t.Fatalf("typing and sending: %v", err)
+	}
+	got := nextEvents(t, tab.ctx, agent, 3)
+	want := []protocol.Event{
+		&protocol.Typing{Meta: protocol.Meta{PartyID: chatID}},
+		&protocol.Message{MsgID: protocol.MessageID(chatID, 1), Msg: text, Meta: protocol.Meta{PartyID: chatID, Seq: 1}},
+		&protocol.NotTyping{Meta: protocol.Meta{PartyID: chatID}},
+	}
+	for i := range want {
+		got[i].EventMeta().Timestamp = protocol.Timestamp{} // the server's clock
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("event %d the server received\n got %#v\nwant %#v", i, got[i], want[i])
+		}
+	}
+	if err := chromedp.Do(frame, chromedp.WaitVisible(chromedp.CSS(`[data-testid=message][data-from=visitor][data-status=sent]`))); err != nil {
+		t.Fatalf("waiting for the visitor's message to show as sent: %v", err)
+	}
+
+	const reply = "Hi! <b>Yes</b>, we have 4 left. <script>alert(1)</script>"
+	if err := srv.Chats.Publish(tab.ctx, chatID,
+		&protocol.PartyJoined{FirstName: "Grace", Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: "agent-7"}},
+		&protocol.Message{Msg: reply, Meta: protocol.Meta{PartyID: "agent-7"}},
+	); err != nil {
+		t.Fatalf("publishing the agent's reply: %v", err)
+	}
+	agentText := chromedp.CSS(`[data-testid=message][data-from=agent] .parley-text`)
+	if err := chromedp.Do(frame, chromedp.WaitVisible(agentText)); err != nil {
+		t.Fatalf("waiting for the agent's reply: %v", err)
+	}
+	if shown, err := chromedp.Run(frame, chromedp.TextContent(agentText)); err != nil || shown != reply {
+		t.Errorf("the reply shows as %q (%v), want the text %q", shown, err, reply)
+	}
+	markup, err := chromedp.Run(frame, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=messages] b, [data-testid=messages] script").length`))
+	if err != nil || markup != 0 {
+		t.Errorf("the reply's markup made %d elements (%v); it must stay text", markup, err)
+	}
+	if author, err := chromedp.Run(frame, chromedp.TextContent(chromedp.CSS(`[data-from=agent] .parley-author`))); err != nil || author != "Grace" {
+		t.Errorf("the reply's author shows as %q (%v), want Grace", author, err)
+	}
+	tab.screenshot("chat-first-message")
+}
+
+func attribute(t *testing.T, ctx context.Context, css, name string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(css), name))
+	if err != nil || !v.Exists {
+		t.Fatalf("reading %s of %s: %v", name, css, err)
+	}
+	return v.Value
+}
+
+// nextEvents reads n events from the subscription, skipping bare replies.
+func nextEvents(t *testing.T, ctx context.Context, sub *chat.Subscription, n int) []protocol.Event {
+	t.Helper()
+	var events []protocol.Event
+	for len(events) < n {
+		env, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d of %d events: %v", len(events), n, err)
+		}
+		events = append(events, env.Events...)
+	}
+	return events
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/protocol"
+)
+
+// Config is what an operator sets.
+type Config struct {
+	// WebDir holds the browser files: widget.js, widget.css, the icons,
+	// the demo pages and the build's app.wasm with its .br and .gz copies.
+	WebDir string
+	// AppIDs are the launch points the server takes chats for; empty takes
+	// any.
+	AppIDs []string
+	// AllowedOrigins lists the host patterns, besides the server's own,
+	// whose pages may open chat sockets (see coder/websocket's
+	// AcceptOptions.OriginPatterns). The widget's own frame is same-origin
+	// and needs none.
+	AllowedOrigins []string
+	// Logger receives what the server has to say; nil discards it.
+	Logger *slog.Logger
+}
+
+// Server serves the API, the chat sockets and the widget.
+type Server struct {
+	cfg     Config
+	chats   *chat.Service
+	assets  *assets
+	handler http.Handler
+	log     *slog.Logger
+
+	// closing is closed when the server shuts down, so chat sockets close
+	// with a code that tells clients to come back.
+	closing   chan struct{}
+	closeOnce sync.Once
+	sockets   sync.WaitGroup
+}
+
+// New returns a Server for the chats in svc.
+func New(cfg Config, svc *chat.Service) (*Server, error) {
+	a, err := loadAssets(cfg.WebDir)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
+	if _, ok := a.files[wasmFile]; !ok {
+		log.Warn("the widget's wasm is missing; build it with ./build.sh", "file", wasmFile, "dir", cfg.WebDir)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+protocol.PathChats, s.requestChat)
+	mux.HandleFunc("GET "+protocol.PathChatSocket, s.socket)
+	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
+		s.assets.serve(w, r, "widget.js", cacheLoader)
+	})
+	mux.HandleFunc("GET "+widgetPrefix+"/web/{file...}", func(w http.ResponseWriter, r *http.Request) {
+		s.assets.serve(w, r, r.PathValue("file"), cacheRevalidate)
+	})
+	for _, p := range []string{"/robots.txt", "/sitemap.xml", "/ads.txt"} {
+		// go-app would fetch these from its own unprefixed path.
+		mux.Handle(widgetPrefix+p, http.NotFoundHandler())
+	}
+	mux.Handle(widgetPrefix+"/", s.document())
+	return mux
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// requests in flight finish, and chat sockets close with "going away" so
+// their clients reconnect to the next server.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(func() { s.closeOnce.Do(func() { close(s.closing) }) })
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	s.sockets.Wait()
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return shutdownErr
+}

@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/server"
+	"github.com/parleychat/parley/protocol"
+)
+
+// openChat requests a chat for a new client and returns it.
+func openChat(t *testing.T, baseURL string) protocol.ChatSession {
+	t.Helper()
+	status, body := requestChat(t, baseURL, protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}.Authorization(), "")
+	var s protocol.ChatSession
+	if status != http.StatusOK || json.Unmarshal(body, &s) != nil {
+		t.Fatalf("requesting a chat: %d %s", status, body)
+	}
+	return s
+}
+
+func socketURL(baseURL, chatID, token string) string {
+	return "ws" + strings.TrimPrefix(baseURL, "http") + protocol.Path(protocol.PathChatSocket, chatID) + "?token=" + token
+}
+
+func dial(ctx context.Context, t *testing.T, url string, header http.Header) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header})
+	if err != nil {
+		t.Fatalf("dialing %s: %v", url, err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
+func readEnvelope(ctx context.Context, t *testing.T, conn *websocket.Conn) protocol.Envelope {
+	t.Helper()
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		t.Fatalf("reading a frame: %v", err)
+	}
+	env, err := protocol.DecodeEnvelope(data)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", data, err)
+	}
+	return env
+}
+
+func TestSocketRefusesOtherChatsAndWrongTokens(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t)
+	mine, other := openChat(t, srv.URL), openChat(t, srv.URL)
+	cases := []struct{ name, chatID, token string }{
+		{"another chat's token", mine.ChatID, other.Token},
+		{"no token", mine.ChatID, ""},
+		{"a chat that does not exist", protocol.NewUUID(), mine.Token},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn := dial(ctx, t, socketURL(srv.URL, tc.chatID, tc.token), nil)
+			_, _, err := conn.Read(ctx)
+			if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseChatNotFound {
+				t.Errorf("closed with %d (%v), want %d", got, err, protocol.CloseChatNotFound)
+			}
+		})
+	}
+}
+
+func TestSocketAnswersBadFramesAndKeepsGoing(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t)
+	s := openChat(t, srv.URL)
+	conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
+	if env := readEnvelope(ctx, t, conn); env.Epoch != s.Epoch || len(env.Events) != 0 {
+		t.Fatalf("first frame %+v, want the epoch and no events", env)
+	}
+	cases := []struct {
+		name  string
+		frame string
+		ref   string
+		code  protocol.Code
+	}{
+		{"not JSON", `{"events":`, "", protocol.CodeBadRequest},
+		{"a message without msg_id", `{"ref":"1","events":[{"event":"chat_session_message","msg":"hi"}]}`, "1", protocol.CodeBadRequest},
+		{"an unknown event", `{"ref":"2","events":[{"event":"chat_session_dance"}]}`, "2", protocol.CodeBadRequest},
+		{"a server event", `{"ref":"3","events":[{"event":"chat_session_status","state":"connected"}]}`, "3", protocol.CodeBadRequest},
+		{"a field of the wrong shape", `{"ref":"4","events":[{"event":"chat_session_message","msg_id":"x","msg":{}}]}`, "4", protocol.CodeBadRequest},
+		{"a message over the limit", `{"ref":"5","events":[{"event":"chat_session_message","msg_id":"x","msg":"` + strings.Repeat("a", protocol.MaxTextBytes+1) + `"}]}`, "5", protocol.CodeTooLarge},
+	}
+	for _, tc := range cases {
+		if err := conn.Write(ctx, websocket.MessageText, []byte(tc.frame)); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		env := readEnvelope(ctx, t, conn)
+		if env.Ref != tc.ref || env.Error == nil || env.Error.Code != tc.code || len(env.Events) != 0 {
+			t.Errorf("%s: answered %+v (error %+v), want ref %q and error_code %s", tc.name, env, env.Error, tc.ref, tc.code)
+		}
+	}
+
+	// After all that, a good frame is stored, echoed, then acknowledged.
+	good := `{"ref":"9","events":[{"event":"chat_session_message","msg_id":"` + s.ChatID + `:1","msg":"still here"}]}`
+	if err := conn.Write(ctx, websocket.MessageText, []byte(good)); err != nil {
+		t.Fatal(err)
+	}
+	echo := readEnvelope(ctx, t, conn)
+	if len(echo.Events) != 1 || echo.Events[0].EventMeta().Seq != 1 {
+		t.Fatalf("echo %+v, want the stored message with seq 1", echo)
+	}
+	if ack := readEnvelope(ctx, t, conn); ack.Ref != "9" || ack.Error != nil {
+		t.Errorf("answer %+v, want ref 9 without error", ack)
+	}
+}
+
+func TestSocketClosesFramesOverTheLimit(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t)
+	s := openChat(t, srv.URL)
+	conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
+	readEnvelope(ctx, t, conn)
+	huge := `{"events":[],"pad":"` + strings.Repeat("x", protocol.MaxEnvelopeBytes) + `"}`
+	_ = conn.Write(ctx, websocket.MessageText, []byte(huge))
+	_, _, err := conn.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Errorf("closed with %d (%v), want %d", got, err, websocket.StatusMessageTooBig)
+	}
+}
+
+func TestSocketChecksTheOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc := chat.NewService(chat.NewMemoryStore())
+	srv, err := server.New(server.Config{WebDir: parleytest.WebDir(), AllowedOrigins: []string{"shop.example"}}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	s := openChat(t, ts.URL)
+	url := socketURL(ts.URL, s.ChatID, s.Token)
+
+	for _, origin := range []string{"https://shop.example", ts.URL} {
+		conn := dial(ctx, t, url, http.Header{"Origin": {origin}})
+		if env := readEnvelope(ctx, t, conn); env.Epoch != s.Epoch {
+			t.Errorf("origin %s: first frame %+v", origin, env)
+		}
+	}
+	_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a page from evil.example opened the socket (%v, %v); want 403", resp, err)
+	}
+}
+
+func TestShutdownTellsSocketsToComeBack(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc := chat.NewService(chat.NewMemoryStore())
+	srv, err := server.New(server.Config{WebDir: parleytest.WebDir()}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	serveCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(serveCtx, ts.Listener) }()
+	baseURL := "http://" + ts.Listener.Addr().String()
+	s := openChat(t, baseURL)
+	conn := dial(ctx, t, socketURL(baseURL, s.ChatID, s.Token), nil)
+	readEnvelope(ctx, t, conn)
+
+	stop()
+	_, _, err = conn.Read(ctx)
+	if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseGoingAway || !got.Reconnect() {
+		t.Errorf("closed with %d (%v), want %d", got, err, protocol.CloseGoingAway)
+	}
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve returned %v", err)
+	}
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# build.sh is the one entry for building, running and testing Parley.
+#
+#   ./build.sh run    build everything and start the demo: a website on
+#                     http://localhost:$PORT (8080) that embeds the widget,
+#                     served by the chat server on $PORT+1
+#   ./build.sh test   install what is missing (Chromium) and run every test,
+#                     browser tests included, with vet for both targets
+#
+# It needs Go; it fetches the pinned modules through the module proxy.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+require_go() {
+	if ! command -v go >/dev/null; then
+		echo "build.sh: Go is required (https://go.dev/dl/), version $(sed -n 's/^go //p' go.mod) or newer" >&2
+		exit 1
+	fi
+}
+
+modules() {
+	say "Fetching the Go modules pinned in go.mod"
+	go mod download
+}
+
+build_widget() {
+	say "Building the widget: web/app.wasm (GOOS=js GOARCH=wasm, -trimpath -ldflags='-s -w')"
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o web/app.wasm ./app/parley
+	say "Precompressing web/ (brotli 11, gzip 9); unchanged files are skipped"
+	go run ./app/precompress web
+	printf 'web/app.wasm: %s bytes, %s brotli, %s gzip\n' \
+		"$(wc -c <web/app.wasm)" "$(wc -c <web/app.wasm.br)" "$(wc -c <web/app.wasm.gz)"
+}
+
+install_chromium() {
+	if [ -x /usr/bin/chromium ]; then
+		return
+	fi
+	say "Installing Debian's Chromium for the browser tests (apt-get)"
+	local sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo="sudo"
+	fi
+	$sudo apt-get update
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium
+}
+
+cmd_run() {
+	local port="${PORT:-8080}"
+	require_go
+	modules
+	build_widget
+	say "Building the server"
+	local bin
+	bin="$(mktemp -d)/parley"
+	go build -trimpath -o "$bin" ./app/parley
+	say "Starting Parley (Ctrl-C stops it)"
+	exec "$bin" -addr "localhost:$((port + 1))" -demo-addr "localhost:$port" -web web
+}
+
+cmd_test() {
+	require_go
+	install_chromium
+	modules
+	say "Checking formatting (gofmt)"
+	local unformatted
+	unformatted="$(gofmt -l protocol widget app)"
+	if [ -n "$unformatted" ]; then
+		echo "These files need gofmt:" >&2
+		echo "$unformatted" >&2
+		exit 1
+	fi
+	say "go vet, native"
+	go vet ./...
+	say "go vet, js/wasm"
+	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
+	build_widget
+	say "Running every test with the race detector, browser tests included"
+	go test -race -count=1 ./...
+	say "Fuzzing each decoder for ${FUZZTIME:=10s}"
+	local target
+	for target in $(go test -list '^Fuzz' ./protocol | grep '^Fuzz'); do
+		go test ./protocol -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME"
+	done
+	say "All tests passed"
+}
+
+case "${1:-}" in
+run) cmd_run ;;
+test) cmd_test ;;
+*)
+	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac

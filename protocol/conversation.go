@@ -1,0 +1,149 @@
+package protocol
+
+import "encoding/json"
+
+// Message is a chat message: the visitor's (chat_session_message sent with
+// msg_id and msg) or, from the server, an agent's or the scenario's, with the
+// sender in PartyID.
+type Message struct {
+	MsgID ID     `json:"msg_id"`
+	Msg   string `json:"msg"`
+	// MsgText is the plain text of Msg. Newer servers add it; newer iOS
+	// clients send Msg as HTML and MsgText as text.
+	MsgText string `json:"msg_text,omitempty"`
+	// Channel names where the message came from (web, WhatsApp...), when a
+	// server says so.
+	Channel string `json:"channel,omitempty"`
+	Meta
+}
+
+// EventType returns "chat_session_message".
+func (*Message) EventType() string { return TypeMessage }
+
+// Text is what a person should read: MsgText when present, else Msg.
+func (m *Message) Text() string {
+	if m.MsgText != "" {
+		return m.MsgText
+	}
+	return m.Msg
+}
+
+// Typing says the sender started typing.
+type Typing struct {
+	Meta
+}
+
+// EventType returns "chat_session_typing".
+func (*Typing) EventType() string { return TypeTyping }
+
+// NotTyping says the sender stopped typing.
+type NotTyping struct {
+	Meta
+}
+
+// EventType returns "chat_session_not_typing".
+func (*NotTyping) EventType() string { return TypeNotTyping }
+
+// File types of a [File] event.
+const (
+	FileImage      = "image"
+	FileAttachment = "attachment"
+)
+
+// File shares a file that was uploaded with the Upload File method. The
+// client sends it only after the upload answered with a file_id.
+type File struct {
+	MsgID  ID     `json:"msg_id,omitempty"`
+	FileID string `json:"file_id"`
+	// FileType is FileImage or FileAttachment; some SDKs send a MIME type.
+	FileType string `json:"file_type,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+	Meta
+}
+
+// EventType returns "chat_session_file".
+func (*File) EventType() string { return TypeFile }
+
+// Location is a geographic position shared by the visitor or an agent.
+// Coordinates travel as decimal strings.
+type Location struct {
+	MsgID     ID     `json:"msg_id,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Latitude  string `json:"latitude,omitempty"`
+	Longitude string `json:"longitude,omitempty"`
+	Meta
+}
+
+// EventType returns "chat_session_location".
+func (*Location) EventType() string { return TypeLocation }
+
+// Navigation tells the contact center which page the visitor is on.
+type Navigation struct {
+	MsgID ID     `json:"msg_id,omitempty"`
+	Title string `json:"title,omitempty"`
+	Page  string `json:"page"`
+	Meta
+}
+
+// EventType returns "chat_session_navigation".
+func (*Navigation) EventType() string { return TypeNavigation }
+
+// MessageDelivered is a receipt: the message RefMsgID reached PartyID.
+type MessageDelivered struct {
+	RefMsgID ID `json:"ref_msg_id"`
+	Meta
+}
+
+// EventType returns "chat_session_message_delivered".
+func (*MessageDelivered) EventType() string { return TypeMessageDelivered }
+
+// MessageRead is a receipt: PartyID read the message RefMsgID.
+type MessageRead struct {
+	RefMsgID ID `json:"ref_msg_id"`
+	Meta
+}
+
+// EventType returns "chat_session_message_read".
+func (*MessageRead) EventType() string { return TypeMessageRead }
+
+// Signaling carries a WebRTC signaling message for a call. The visitor names
+// the agent in DestinationPartyID; the server names the sender in PartyID.
+type Signaling struct {
+	MsgID              ID     `json:"msg_id,omitempty"`
+	DestinationPartyID string `json:"destination_party_id,omitempty"`
+	// Data is relayed untouched: an object whose "type" is one of the
+	// Signal constants, or that object encoded as a JSON string.
+	Data json.RawMessage `json:"data"`
+	Meta
+}
+
+// EventType returns "chat_session_signaling".
+func (*Signaling) EventType() string { return TypeSignaling }
+
+// Signal types found in Signaling data.
+const (
+	SignalRequestCall      = "REQUEST_CALL"
+	SignalOfferCall        = "OFFER_CALL"
+	SignalAnswerCall       = "ANSWER_CALL"
+	SignalICECandidate     = "ICE_CANDIDATE"
+	SignalEndCall          = "END_CALL"
+	SignalCallRejected     = "CALL_REJECTED"
+	SignalRequestPhoneCall = "REQUEST_PHONE_CALL"
+	SignalRequestSMS       = "REQUEST_SMS"
+)
+
+// SignalType returns the "type" of the signaling data, whether Data is an
+// object or a string holding one; "" when it has none.
+func (s *Signaling) SignalType() string {
+	var body struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(s.Data, &body) == nil && body.Type != "" {
+		return body.Type
+	}
+	var encoded string
+	if json.Unmarshal(s.Data, &encoded) == nil && json.Unmarshal([]byte(encoded), &body) == nil {
+		return body.Type
+	}
+	return ""
+}

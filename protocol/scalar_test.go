@@ -1,0 +1,412 @@
+package protocol_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// The wire's scalars differ between the documents, the SDKs and servers
+// (API notes §3, §4.2, §9); these tables pin down every form Parley accepts.
+
+func TestTimestampDecodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+		want time.Time // zero when the timestamp should stay unset
+	}{
+		{"seconds string, as every implementation sends", `"1613472342"`, time.Unix(1613472342, 0)},
+		{"seconds number", `1613472342`, time.Unix(1613472342, 0)},
+		{"milliseconds string, as the documents say", `"1613472342000"`, time.Unix(1613472342, 0)},
+		{"milliseconds number", `1613472342000`, time.Unix(1613472342, 0)},
+		{"milliseconds keep their fraction of a second", `1613472342250`, time.Unix(1613472342, 250e6)},
+		{"seconds with a fraction", `1613472342.5`, time.Unix(1613472342, 5e8)},
+		{"padded string", `" 1613472342 "`, time.Unix(1613472342, 0)},
+		{"epoch", `"0"`, time.Unix(0, 0)},
+		{"before the epoch, so whatever a Timestamp writes reads back", `-5`, time.Unix(-5, 0)},
+		{"empty string", `""`, time.Time{}},
+		{"null", `null`, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got protocol.Timestamp
+			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
+			}
+			if tc.want.IsZero() {
+				if !got.IsZero() {
+					t.Errorf("Unmarshal(%s) = %v, want the zero timestamp", tc.json, got.Time)
+				}
+				return
+			}
+			if got, want := got.Time, tc.want; !got.Equal(want) {
+				t.Errorf("Unmarshal(%s) = %v, want %v", tc.json, got, want)
+			}
+			if got, want := got.Location(), time.UTC; got != want {
+				t.Errorf("Unmarshal(%s) is in %v, want UTC", tc.json, got)
+			}
+		})
+	}
+}
+
+func TestTimestampRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+	}{
+		{"words", `"abc"`},
+		{"boolean", `true`},
+		{"object", `{}`},
+		{"array", `[1613472342]`},
+		{"beyond milliseconds", `"1e16"`},
+		{"not a number", `"NaN"`},
+		{"infinite", `"Inf"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got protocol.Timestamp
+			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
+				t.Errorf("Unmarshal(%s) = %v, want an error", tc.json, got.Time)
+			}
+		})
+	}
+}
+
+func TestTimestampEncodesUnixSecondsAsAString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ts   protocol.Timestamp
+		want string
+	}{
+		{"whole second", protocol.Timestamp{Time: time.Unix(1613472342, 0)}, `"1613472342"`},
+		{"fraction is dropped", protocol.Timestamp{Time: time.Unix(1613472342, 999e6)}, `"1613472342"`},
+		{"time zone does not matter", protocol.Timestamp{Time: time.Unix(1613472342, 0).In(time.FixedZone("X", 5*3600))}, `"1613472342"`},
+		{"At truncates", protocol.At(time.Unix(1613472342, 7e8)), `"1613472342"`},
+		{"epoch", protocol.Timestamp{Time: time.Unix(0, 0)}, `"0"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data, err := json.Marshal(tc.ts)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			if got, want := string(data), tc.want; got != want {
+				t.Errorf("Marshal = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestTimestampRoundTrips holds Timestamp to its own promise: what it writes,
+// it reads back to the same second. A zero timestamp (what "" and null
+// decode to) and one past the seconds/milliseconds threshold must survive
+// too, since a server re-encodes whatever it decoded.
+func TestTimestampRoundTrips(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ts   protocol.Timestamp
+	}{
+		{"fixture", ts},
+		{"epoch", protocol.Timestamp{Time: time.Unix(0, 0).UTC()}},
+		{"zero", protocol.Timestamp{}},
+		{"the last millisecond the decoder takes", protocol.Timestamp{Time: time.UnixMilli(1e14 - 1).UTC()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data, err := json.Marshal(tc.ts)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			var back protocol.Timestamp
+			if err := json.Unmarshal(data, &back); err != nil {
+				t.Fatalf("Unmarshal(%s) of its own encoding: %v", data, err)
+			}
+			if got, want := back.IsZero(), tc.ts.IsZero(); got != want {
+				t.Errorf("after %s IsZero = %v, want %v", data, got, want)
+			}
+			if !tc.ts.IsZero() {
+				if got, want := back.Unix(), tc.ts.Unix(); got != want {
+					t.Errorf("after %s Unix = %d, want %d", data, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSecondsDecodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+		want protocol.Seconds
+	}{
+		{"string, as the SDK fixture sends", `"10"`, 10},
+		{"number, as Request Chat documents", `10`, 10},
+		{"fraction rounds down", `10.4`, 10},
+		{"fraction rounds up", `10.6`, 11},
+		{"numeric string with a fraction", `"10.4"`, 10},
+		{"words mean unknown", `"about 2 minutes"`, 0},
+		{"negative means unknown", `-3`, 0},
+		{"null", `null`, 0},
+		{"empty string", `""`, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := protocol.Seconds(99)
+			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
+			}
+			if got, want := got, tc.want; got != want {
+				t.Errorf("Unmarshal(%s) = %d, want %d", tc.json, got, want)
+			}
+		})
+	}
+}
+
+func TestSecondsRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+	}{
+		{"object", `{}`},
+		{"array", `[]`},
+		{"array of a number", `[10]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got protocol.Seconds
+			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
+				t.Errorf("Unmarshal(%s) = %d, want an error", tc.json, got)
+			}
+		})
+	}
+}
+
+func TestSecondsEncodesAsAString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		s    protocol.Seconds
+		want string
+	}{
+		{"ten", 10, `"10"`},
+		{"zero", 0, `"0"`},
+		{"two minutes", 120, `"120"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data, err := json.Marshal(tc.s)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			if got, want := string(data), tc.want; got != want {
+				t.Errorf("Marshal(%d) = %s, want %s", tc.s, got, want)
+			}
+			if got, want := tc.s.Duration(), time.Duration(tc.s)*time.Second; got != want {
+				t.Errorf("Duration() = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestIDDecodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+		want protocol.ID
+	}{
+		{"string", `"17"`, "17"},
+		{"number, as the Android SDK sends form_request_id", `17`, "17"},
+		{"msg_id form", `"c1:3"`, "c1:3"},
+		{"null", `null`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got protocol.ID
+			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
+			}
+			if got, want := got, tc.want; got != want {
+				t.Errorf("Unmarshal(%s) = %q, want %q", tc.json, got, want)
+			}
+		})
+	}
+}
+
+func TestIDRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+	}{
+		{"true", `true`},
+		{"false", `false`},
+		{"object", `{}`},
+		{"array", `["17"]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got protocol.ID
+			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
+				t.Errorf("Unmarshal(%s) = %q, want an error", tc.json, got)
+			}
+		})
+	}
+}
+
+func TestIDEncodesAsAString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		id   protocol.ID
+		want string
+	}{
+		{"numeric", "17", `"17"`},
+		{"msg_id", protocol.MessageID("c1", 2), `"c1:2"`},
+		{"empty", "", `""`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data, err := json.Marshal(tc.id)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			if got, want := string(data), tc.want; got != want {
+				t.Errorf("Marshal(%q) = %s, want %s", tc.id, got, want)
+			}
+		})
+	}
+}
+
+// TestQuirksThroughEvents checks the same scalars where they really arrive:
+// inside events, where a wrong shape would turn the event into a Malformed.
+func TestQuirksThroughEvents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+		want protocol.Event
+		// field and encoded are one key of the re-encoded event and the
+		// value it must have there.
+		field   string
+		encoded any
+	}{
+		{"ewt as a number",
+			`{"event":"chat_session_status","state":"queued","ewt":10}`,
+			&protocol.Status{State: protocol.StateQueued, EWT: 10},
+			"ewt", "10"},
+		{"ewt as a string",
+			`{"event":"chat_session_status","state":"queued","ewt":"10"}`,
+			&protocol.Status{State: protocol.StateQueued, EWT: 10},
+			"ewt", "10"},
+		{"ewt in words",
+			`{"event":"chat_session_status","state":"queued","ewt":"a few minutes"}`,
+			&protocol.Status{State: protocol.StateQueued},
+			"ewt", nil},
+		{"form_request_id as a number",
+			`{"event":"chat_session_form_show","form_request_id":17,"form_name":"MobileChatCustomerData"}`,
+			&protocol.FormShow{FormRequestID: "17", FormName: "MobileChatCustomerData"},
+			"form_request_id", "17"},
+		{"form_timeout as a number, as the old Java library reads it",
+			`{"event":"chat_session_form_show","form_request_id":"17","form_name":"F","form_timeout":120}`,
+			&protocol.FormShow{FormRequestID: "17", FormName: "F", FormTimeout: 120},
+			"form_timeout", "120"},
+		{"timestamp in milliseconds, as the documents say",
+			`{"event":"chat_session_party_left","party_id":"agent-7","timestamp":"1613472342000"}`,
+			&protocol.PartyLeft{Meta: protocol.Meta{PartyID: "agent-7", Timestamp: ts}},
+			"timestamp", "1613472342"},
+		{"timestamp as a number",
+			`{"event":"chat_session_party_left","party_id":"agent-7","timestamp":1613472342}`,
+			&protocol.PartyLeft{Meta: protocol.Meta{PartyID: "agent-7", Timestamp: ts}},
+			"timestamp", "1613472342"},
+		{"null timestamp, as SDK receipts send",
+			`{"event":"chat_session_message_read","ref_msg_id":"a-3","timestamp":null}`,
+			&protocol.MessageRead{RefMsgID: "a-3"},
+			"timestamp", nil},
+		{"ref_msg_id as a number",
+			`{"event":"chat_session_message_delivered","ref_msg_id":42}`,
+			&protocol.MessageDelivered{RefMsgID: "42"},
+			"ref_msg_id", "42"},
+		{"form data values as numbers and booleans",
+			`{"event":"chat_session_form_data","form_request_id":"17","form_name":"F","data":{"age":42,"agree":true,"none":null}}`,
+			&protocol.FormData{FormRequestID: "17", FormName: "F", Data: protocol.FormValues{Fields: map[string]string{"age": "42", "agree": "true", "none": ""}}},
+			"data", map[string]any{"age": "42", "agree": "true", "none": ""}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := protocol.UnmarshalEvent([]byte(tc.json))
+			if err != nil {
+				t.Fatalf("UnmarshalEvent: %v", err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("decoded\n got %#v\nwant %#v", got, tc.want)
+			}
+			data, err := protocol.MarshalEvent(got)
+			if err != nil {
+				t.Fatalf("MarshalEvent: %v", err)
+			}
+			value, present := asMap(t, data)[tc.field]
+			if tc.encoded == nil {
+				if present {
+					t.Errorf("%s encodes %s = %v, want it left out", data, tc.field, value)
+				}
+				return
+			}
+			if got, want := value, tc.encoded; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s encodes %s = %#v, want %#v", data, tc.field, got, want)
+			}
+		})
+	}
+}
+
+// TestWrongShapedScalarMakesTheEventMalformed shows the quirks stop where the
+// API never goes: such a field costs only its own event.
+func TestWrongShapedScalarMakesTheEventMalformed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+	}{
+		{"ewt object", `{"event":"chat_session_status","state":"queued","ewt":{}}`},
+		{"timestamp words", `{"event":"chat_session_party_left","party_id":"a","timestamp":"yesterday"}`},
+		{"msg_id boolean", `{"event":"chat_session_message","msg_id":true,"msg":"hi"}`},
+		{"form_request_id object", `{"event":"chat_session_form_show","form_request_id":{},"form_name":"F"}`},
+		{"form data value object", `{"event":"chat_session_form_data","form_request_id":"1","form_name":"F","data":{"a":{}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := protocol.UnmarshalEvent([]byte(tc.json))
+			if err != nil {
+				t.Fatalf("UnmarshalEvent: %v", err)
+			}
+			m, ok := got.(*protocol.Malformed)
+			if !ok {
+				t.Fatalf("decoded %#v, want a *protocol.Malformed", got)
+			}
+			if m.Err == nil {
+				t.Errorf("Malformed.Err is nil, want the reason")
+			}
+		})
+	}
+}

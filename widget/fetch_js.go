@@ -1,0 +1,63 @@
+//go:build js && wasm
+
+package widget
+
+import (
+	"context"
+	"errors"
+	"syscall/js"
+)
+
+// post sends a POST with the browser's fetch. Go's own HTTP client would
+// work too, but it links a whole HTTP/1 and HTTP/2 client into the wasm:
+// five more megabytes that fetch already does.
+func post(ctx context.Context, url string, header map[string]string, body []byte) (status int, data []byte, err error) {
+	headers := make(map[string]any, len(header))
+	for k, v := range header {
+		headers[k] = v
+	}
+	abort := js.Global().Get("AbortController").New()
+	resp, err := await(ctx, abort, js.Global().Call("fetch", url, map[string]any{
+		"method":      "POST",
+		"headers":     headers,
+		"body":        string(body),
+		"credentials": "same-origin",
+		"signal":      abort.Get("signal"),
+	}))
+	if err != nil {
+		return 0, nil, err
+	}
+	text, err := await(ctx, abort, resp.Call("text"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.Get("status").Int(), []byte(text.String()), nil
+}
+
+// await waits for a JavaScript promise, aborting the request when ctx ends.
+func await(ctx context.Context, abort, promise js.Value) (js.Value, error) {
+	done := make(chan struct{})
+	var result js.Value
+	var failure error
+	resolve := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		result = args[0]
+		close(done)
+		return nil
+	})
+	defer resolve.Release()
+	reject := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		failure = errors.New(args[0].Call("toString").String())
+		close(done)
+		return nil
+	})
+	defer reject.Release()
+	promise.Call("then", resolve, reject)
+	select {
+	case <-done:
+		return result, failure
+	case <-ctx.Done():
+		abort.Call("abort")
+		<-done
+		return js.Value{}, ctx.Err()
+	}
+}

@@ -1,0 +1,174 @@
+package widget
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+const chatID = "c1"
+
+var at = protocol.Timestamp{Time: time.Unix(1700000000, 0)}
+
+func stamped(party string, seq uint64) protocol.Meta {
+	return protocol.Meta{PartyID: party, Timestamp: at, Seq: seq}
+}
+
+// summary is a line reduced to what a test checks.
+type summary struct {
+	From   Sender
+	Author string
+	Text   string
+	Notice Notice
+	Status Delivery
+}
+
+func summarize(lines []Line) []summary {
+	out := make([]summary, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, summary{l.From, l.Author, l.Text, l.Notice, l.Status})
+	}
+	return out
+}
+
+func TestTranscriptShowsEachEventOnce(t *testing.T) {
+	t.Parallel()
+	grace := &protocol.PartyJoined{FirstName: "Grace", LastName: "Hopper", Type: protocol.PartyInternal, Meta: stamped("a7", 2)}
+	bot := &protocol.PartyJoined{DisplayName: "Helper", Type: protocol.PartyScenario, Meta: stamped("s1", 1)}
+	cases := []struct {
+		name    string
+		pending []string
+		events  []protocol.Event
+		refused []protocol.ID
+		want    []summary
+		agent   string
+		typing  string
+		state   protocol.ChatState
+	}{
+		{
+			name:    "a visitor message and its echo are one line",
+			pending: []string{"hi"},
+			events:  []protocol.Event{&protocol.Message{MsgID: "c1:1", Msg: "hi", Meta: stamped(chatID, 1)}},
+			want:    []summary{{From: FromVisitor, Text: "hi", Status: Sent}},
+		},
+		{
+			name:    "a message not yet echoed is pending, a refused one failed",
+			pending: []string{"one", "two"},
+			refused: []protocol.ID{"c1:2"},
+			want:    []summary{{From: FromVisitor, Text: "one", Status: Pending}, {From: FromVisitor, Text: "two", Status: Failed}},
+		},
+		{
+			name:   "replayed visitor messages show as sent",
+			events: []protocol.Event{&protocol.Message{MsgID: "c1:1", Msg: "from before", Meta: stamped(chatID, 1)}},
+			want:   []summary{{From: FromVisitor, Text: "from before", Status: Sent}},
+		},
+		{
+			name: "agents and bots by name, with joins and leaves",
+			events: []protocol.Event{
+				bot, grace,
+				&protocol.Message{MsgID: "a", Msg: "Hello", Meta: stamped("s1", 3)},
+				&protocol.Message{MsgID: "b", Msg: "I'm Grace", Meta: stamped("a7", 4)},
+				&protocol.PartyLeft{Meta: stamped("s1", 5)},
+			},
+			want: []summary{
+				{From: FromSystem, Author: "Helper", Notice: NoticeJoined},
+				{From: FromSystem, Author: "Grace Hopper", Notice: NoticeJoined},
+				{From: FromScenario, Author: "Helper", Text: "Hello"},
+				{From: FromAgent, Author: "Grace Hopper", Text: "I'm Grace"},
+				{From: FromSystem, Author: "Helper", Notice: NoticeLeft},
+			},
+			agent: "Grace Hopper",
+		},
+		{
+			name:   "markup stays text, line breaks become new lines",
+			events: []protocol.Event{&protocol.Message{MsgID: "a", Msg: "<b>one</b><br/>two<BR>three", Meta: stamped("a7", 1)}},
+			want:   []summary{{From: FromAgent, Text: "<b>one</b>\ntwo\nthree"}},
+		},
+		{
+			name:   "msg_text wins over msg",
+			events: []protocol.Event{&protocol.Message{MsgID: "a", Msg: "a<br>b", MsgText: "a\nb", Meta: stamped("a7", 1)}},
+			want:   []summary{{From: FromAgent, Text: "a\nb"}},
+		},
+		{
+			name:   "typing shows until the agent stops or writes",
+			events: []protocol.Event{grace, &protocol.Typing{Meta: stamped("a7", 0)}},
+			want:   []summary{{From: FromSystem, Author: "Grace Hopper", Notice: NoticeJoined}},
+			agent:  "Grace Hopper",
+			typing: "Grace Hopper",
+		},
+		{
+			name:   "a message ends typing",
+			events: []protocol.Event{grace, &protocol.Typing{Meta: stamped("a7", 0)}, &protocol.Message{MsgID: "m", Msg: "done", Meta: stamped("a7", 3)}},
+			want:   []summary{{From: FromSystem, Author: "Grace Hopper", Notice: NoticeJoined}, {From: FromAgent, Author: "Grace Hopper", Text: "done"}},
+			agent:  "Grace Hopper",
+		},
+		{
+			name:   "the visitor's own typing is not shown",
+			events: []protocol.Event{&protocol.Typing{Meta: stamped(chatID, 0)}},
+			want:   []summary{},
+		},
+		{
+			name:   "the agent leaving",
+			events: []protocol.Event{grace, &protocol.PartyLeft{Meta: stamped("a7", 3)}},
+			want:   []summary{{From: FromSystem, Author: "Grace Hopper", Notice: NoticeJoined}, {From: FromSystem, Author: "Grace Hopper", Notice: NoticeLeft}},
+		},
+		{
+			name:   "status and the end",
+			events: []protocol.Event{&protocol.Status{State: protocol.StateQueued, EWT: 90, Meta: stamped("", 1)}, &protocol.Ended{Meta: stamped("", 2)}},
+			want:   []summary{{From: FromSystem, Notice: NoticeEnded}},
+			state:  protocol.StateCompleted,
+		},
+		{
+			name: "timeouts keep the server's words",
+			events: []protocol.Event{
+				&protocol.TimeoutWarning{Msg: "Still there?", Meta: stamped("", 1)},
+				&protocol.InactivityTimeout{Meta: stamped("", 2)},
+			},
+			want:  []summary{{From: FromSystem, Text: "Still there?", Notice: NoticeTimeoutWarning}, {From: FromSystem, Notice: NoticeInactivity}},
+			state: protocol.StateCompleted,
+		},
+		{
+			name:   "events the window does not show are skipped",
+			events: []protocol.Event{&protocol.Unknown{Name: "chat_session_cobrowsing_started"}, &protocol.CaseSet{CaseID: "1"}},
+			want:   []summary{},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := Transcript{ChatID: chatID}
+			for i, text := range tc.pending {
+				tr.AddPending(protocol.MessageID(chatID, i+1), text, at.Time)
+			}
+			for _, e := range tc.events {
+				tr.Apply(e)
+			}
+			for _, id := range tc.refused {
+				tr.Refuse(&protocol.Message{MsgID: id})
+			}
+			if got := summarize(tr.Lines); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("lines\n got %+v\nwant %+v", got, tc.want)
+			}
+			if tr.Agent != tc.agent || tr.Typing != tc.typing || tr.State != tc.state {
+				t.Errorf("agent %q typing %q state %q, want %q %q %q", tr.Agent, tr.Typing, tr.State, tc.agent, tc.typing, tc.state)
+			}
+		})
+	}
+}
+
+func TestTranscriptResetForgetsEverything(t *testing.T) {
+	t.Parallel()
+	tr := Transcript{ChatID: chatID}
+	tr.AddPending("c1:1", "hi", at.Time)
+	tr.Apply(&protocol.PartyJoined{FirstName: "Grace", Type: protocol.PartyInternal, Meta: stamped("a7", 1)})
+	tr.Reset()
+	if len(tr.Lines) != 0 || tr.Agent != "" || tr.ChatID != chatID {
+		t.Errorf("after Reset: %+v", tr)
+	}
+	tr.Apply(&protocol.Message{MsgID: "c1:1", Msg: "hi", Meta: stamped(chatID, 1)})
+	if got := summarize(tr.Lines); len(got) != 1 || got[0].Status != Sent {
+		t.Errorf("after Reset and a replay: %+v", got)
+	}
+}
