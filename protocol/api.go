@@ -27,3 +27,40 @@ type ChatSession struct {
 	// (see [Position]).
 	Epoch string `json:"epoch,omitempty"`
 }
+
+// Availability values of the chat service.
+const (
+	Available    = "available"
+	NotAvailable = "notAvailable"
+)
+
+// Availability is the answer of Check Availability.
+type Availability struct {
+	// Chat is Available or NotAvailable (the office is closed).
+	Chat string `json:"chat"`
+	// EWT is the estimated wait for a new chat, when the server knows it.
+	EWT Seconds `json:"ewt,omitzero"`
+}
+
+// ActiveChat is the answer of Get Active Chat.
+type ActiveChat struct {
+	ChatID string    `json:"chat_id"`
+	State  ChatState `json:"state"`
+}
+
+// Version is the answer of Get Version.
+type Version struct {
+	ServerVersion string `json:"server_version"`
+}
+
+// ExpectedParameters is the answer of Expected Parameters: each entry maps
+// one parameter's name to its type (PHONE, TEXT, EMAIL, FIRST_NAME, ...).
+type ExpectedParameters struct {
+	Parameters []map[string]string `json:"parameters"`
+}
+
+// UploadedFile is the answer of Upload File.
+type UploadedFile struct {
+	FileID   string `json:"file_id"`
+	FileName string `json:"file_name,omitempty"`
+}

@@ -14,13 +14,16 @@ const (
 	CloseGoingAway     CloseCode = 1001 // the server is shutting down: reconnect
 	CloseTooBig        CloseCode = 1009 // a frame was over MaxEnvelopeBytes
 	CloseTryAgainLater CloseCode = 1013 // the client fell behind: reconnect from its position
-	// CloseChatNotFound says there is no such chat for this token, or it is
-	// over: reconnecting cannot help.
+	// CloseForbidden says the credentials do not allow the socket:
+	// reconnecting cannot help.
+	CloseForbidden CloseCode = 4403
+	// CloseChatNotFound says there is no such chat for this token:
+	// reconnecting cannot help.
 	CloseChatNotFound CloseCode = 4404
 )
 
 // Reconnect reports whether a client should reconnect after the server
 // closed its socket with c.
 func (c CloseCode) Reconnect() bool {
-	return c != CloseChatNotFound && c != CloseNormal
+	return c != CloseChatNotFound && c != CloseForbidden && c != CloseNormal
 }

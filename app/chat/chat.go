@@ -24,6 +24,20 @@ type Chat struct {
 	State   protocol.ChatState
 	Request protocol.ChatRequest
 	Created time.Time
+	// Agent is the party id of the agent who took the chat; "" until one
+	// does.
+	Agent string
+
+	// The store keeps these, and State, up to date as events are appended
+	// (see Apply).
+
+	// LastSeq is the sequence number of the chat's last stored event.
+	LastSeq uint64
+	// VisitorMessages counts the visitor's messages.
+	VisitorMessages int
+	// LastVisitorEvent is when the visitor last did something that was
+	// stored; it starts at Created.
+	LastVisitorEvent time.Time
 }
 
 // Session is the chat as Request Chat answers it.
@@ -38,18 +52,41 @@ func (c Chat) Session(isNew bool) protocol.ChatSession {
 	}
 }
 
+// Apply updates the chat for an event just stored: its counters, and its
+// state when the event changes it. Every Store's Append calls it in the
+// same transaction, so a chat and its stream never disagree, even after a
+// crash.
+func (c *Chat) Apply(e protocol.Event) {
+	meta := e.EventMeta()
+	c.LastSeq = meta.Seq
+	switch e := e.(type) {
+	case *protocol.Status:
+		c.State = e.State
+	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
+		c.State = protocol.StateCompleted
+	}
+	if meta.PartyID != c.ID {
+		return
+	}
+	c.LastVisitorEvent = meta.Timestamp.Time
+	if _, ok := e.(*protocol.Message); ok {
+		c.VisitorMessages++
+	}
+}
+
 // newChat returns a chat with fresh random identifiers. Chat ids are UUIDs,
 // as Bright Pattern's are; tokens carry 256 random bits.
 func newChat(appID, clientID string, req protocol.ChatRequest, now time.Time) Chat {
 	return Chat{
-		ID:       protocol.NewUUID(),
-		AppID:    appID,
-		ClientID: clientID,
-		Token:    randomString(32),
-		Epoch:    hex.EncodeToString(randomBytes(8)),
-		State:    protocol.StateQueued,
-		Request:  req,
-		Created:  now,
+		ID:               protocol.NewUUID(),
+		AppID:            appID,
+		ClientID:         clientID,
+		Token:            randomString(32),
+		Epoch:            hex.EncodeToString(randomBytes(8)),
+		State:            protocol.StateQueued,
+		Request:          req,
+		Created:          now,
+		LastVisitorEvent: now,
 	}
 }
 
@@ -62,3 +99,19 @@ func randomBytes(n int) []byte {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return b
 }
+
+// File is a file shared in a chat. Its bytes are in the Store.
+type File struct {
+	// ID is random and unguessable, so knowing one is the right to it only
+	// together with the chat that owns it.
+	ID          string
+	ChatID      string
+	PartyID     string
+	Name        string
+	ContentType string
+	Size        int64
+	Created     time.Time
+}
+
+// newFileID returns an id with 128 random bits.
+func newFileID() string { return randomString(16) }

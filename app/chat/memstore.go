@@ -1,8 +1,11 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"slices"
 	"sync"
 
 	"github.com/parleychat/parley/protocol"
@@ -20,9 +23,16 @@ type MemoryStore struct {
 type credentials struct{ appID, clientID string }
 
 type memoryChat struct {
-	chat   Chat
+	chat Chat
+	// events holds each stored event encoded; its seq is its index + 1.
 	events [][]byte
 	keys   map[string]bool
+	files  map[string]memoryFile
+}
+
+type memoryFile struct {
+	meta File
+	body []byte
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -38,7 +48,7 @@ func (s *MemoryStore) OpenChat(_ context.Context, c Chat) (Chat, bool, error) {
 	if id, ok := s.active[who]; ok && !s.chats[id].chat.State.Over() {
 		return s.chats[id].chat, false, nil
 	}
-	s.chats[c.ID] = &memoryChat{chat: c, keys: map[string]bool{}}
+	s.chats[c.ID] = &memoryChat{chat: c, keys: map[string]bool{}, files: map[string]memoryFile{}}
 	s.active[who] = c.ID
 	return c, true, nil
 }
@@ -54,15 +64,43 @@ func (s *MemoryStore) Chat(_ context.Context, id string) (Chat, error) {
 	return mc.chat, nil
 }
 
-// SetState implements Store.
-func (s *MemoryStore) SetState(_ context.Context, id string, state protocol.ChatState) error {
+// ActiveChat implements Store.
+func (s *MemoryStore) ActiveChat(_ context.Context, appID, clientID string) (Chat, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.active[credentials{appID, clientID}]
+	if !ok || s.chats[id].chat.State.Over() {
+		return Chat{}, ErrNotFound
+	}
+	return s.chats[id].chat, nil
+}
+
+// OpenChats implements Store.
+func (s *MemoryStore) OpenChats(context.Context) ([]Chat, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var open []Chat
+	for _, mc := range s.chats {
+		if !mc.chat.State.Over() {
+			open = append(open, mc.chat)
+		}
+	}
+	sortByCreation(open)
+	return open, nil
+}
+
+// Assign implements Store.
+func (s *MemoryStore) Assign(_ context.Context, id, agent string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mc, ok := s.chats[id]
-	if !ok {
+	switch {
+	case !ok:
 		return ErrNotFound
+	case mc.chat.Agent != "" && mc.chat.Agent != agent:
+		return ErrTaken
 	}
-	mc.chat.State = state
+	mc.chat.Agent = agent
 	return nil
 }
 
@@ -74,6 +112,7 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 	if !ok {
 		return nil, ErrNotFound
 	}
+	chat := mc.chat
 	var stored []protocol.Event
 	var encoded [][]byte
 	keys := map[string]bool{}
@@ -81,7 +120,7 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 		if e.Key != "" && (mc.keys[e.Key] || keys[e.Key]) {
 			continue
 		}
-		e.Event.EventMeta().Seq = uint64(len(mc.events) + len(encoded) + 1)
+		e.Event.EventMeta().Seq = chat.LastSeq + 1
 		data, err := protocol.MarshalEvent(e.Event)
 		if err != nil {
 			return nil, fmt.Errorf("storing %s: %w", e.Event.EventType(), err)
@@ -89,9 +128,11 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 		if e.Key != "" {
 			keys[e.Key] = true
 		}
+		chat.Apply(e.Event)
 		encoded = append(encoded, data)
 		stored = append(stored, e.Event)
 	}
+	mc.chat = chat
 	mc.events = append(mc.events, encoded...)
 	for k := range keys {
 		mc.keys[k] = true
@@ -107,7 +148,7 @@ func (s *MemoryStore) Events(_ context.Context, chatID string, after uint64, lim
 	if !ok {
 		return nil, ErrNotFound
 	}
-	if after >= uint64(len(mc.events)) {
+	if after >= uint64(len(mc.events)) || limit < 1 {
 		return nil, nil
 	}
 	page := mc.events[after:]
@@ -115,15 +156,74 @@ func (s *MemoryStore) Events(_ context.Context, chatID string, after uint64, lim
 		page = page[:limit]
 	}
 	events := make([]protocol.Event, 0, len(page))
-	for _, data := range page {
+	for i, data := range page {
 		e, err := protocol.UnmarshalEvent(data)
 		if err != nil {
 			return nil, fmt.Errorf("reading chat %s: %w", chatID, err)
 		}
+		// Unknown events are kept as they arrived, without their seq.
+		e.EventMeta().Seq = after + uint64(i) + 1
 		events = append(events, e)
 	}
 	return events, nil
 }
 
+// PutFile implements Store.
+func (s *MemoryStore) PutFile(_ context.Context, f File, body io.Reader) error {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[f.ChatID]
+	if !ok {
+		return ErrNotFound
+	}
+	f.Size = int64(len(data))
+	mc.files[f.ID] = memoryFile{meta: f, body: data}
+	return nil
+}
+
+// OpenFile implements Store.
+func (s *MemoryStore) OpenFile(_ context.Context, chatID, id string) (File, io.ReadSeekCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[chatID]
+	if !ok {
+		return File{}, nil, ErrNotFound
+	}
+	f, ok := mc.files[id]
+	if !ok {
+		return File{}, nil, ErrNotFound
+	}
+	return f.meta, nopCloser{bytes.NewReader(f.body)}, nil
+}
+
+// CountFiles implements Store.
+func (s *MemoryStore) CountFiles(_ context.Context, chatID, partyID string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[chatID]
+	if !ok {
+		return 0, ErrNotFound
+	}
+	n := 0
+	for _, f := range mc.files {
+		if f.meta.PartyID == partyID {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Close implements Store.
 func (s *MemoryStore) Close() error { return nil }
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+func sortByCreation(chats []Chat) {
+	slices.SortFunc(chats, func(a, b Chat) int { return a.Created.Compare(b.Created) })
+}

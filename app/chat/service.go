@@ -11,7 +11,8 @@ import (
 )
 
 // Service runs chats over a Store. Its zero value is not usable; call
-// NewService. The exported fields are tunables that tests override.
+// NewService. The exported fields are tunables that tests override; set them
+// before the service is used.
 type Service struct {
 	// Now is the clock that stamps events.
 	Now func() time.Time
@@ -21,10 +22,31 @@ type Service struct {
 	// HistoryPage is how many stored events one delivery carries when a
 	// subscriber catches up.
 	HistoryPage int
+	// VisitorRate and VisitorBurst limit the events a chat's visitor may
+	// send: VisitorRate per second on average, VisitorBurst at once.
+	VisitorRate  float64
+	VisitorBurst int
+	// MaxFiles is how many files one party may share in a chat.
+	MaxFiles int
+	// Observer hears of every chat opened and every event posted.
+	Observer Observer
 
 	store   Store
 	mu      sync.Mutex
 	streams map[string]*stream
+	limits  limiter
+	changes changes
+}
+
+// Observer follows every chat. It is called after the events were
+// delivered, outside any lock, in the goroutine that posted them, so it may
+// post events itself; it must not block for long. The scenario is one.
+type Observer interface {
+	// Opened is called for a chat just started.
+	Opened(ctx context.Context, c Chat)
+	// Posted is called with the events just stored or relayed in a chat,
+	// stamped as the subscribers got them.
+	Posted(ctx context.Context, chatID string, events []protocol.Event)
 }
 
 // stream serialises everything that writes to one chat or joins it, so that
@@ -41,11 +63,14 @@ type stream struct {
 // NewService returns a Service that keeps its chats in store.
 func NewService(store Store) *Service {
 	return &Service{
-		Now:         time.Now,
-		QueueSize:   256,
-		HistoryPage: 200,
-		store:       store,
-		streams:     map[string]*stream{},
+		Now:          time.Now,
+		QueueSize:    256,
+		HistoryPage:  200,
+		VisitorRate:  5,
+		VisitorBurst: 20,
+		MaxFiles:     50,
+		store:        store,
+		streams:      map[string]*stream{},
 	}
 }
 
@@ -55,6 +80,12 @@ func (s *Service) Open(ctx context.Context, creds protocol.Credentials, req prot
 	c, isNew, err = s.store.OpenChat(ctx, newChat(creds.AppID, creds.ClientID, req, s.Now()))
 	if err != nil {
 		return Chat{}, false, fmt.Errorf("opening a chat: %w", err)
+	}
+	if isNew {
+		s.changes.bump()
+		if s.Observer != nil {
+			s.Observer.Opened(ctx, c)
+		}
 	}
 	return c, isNew, nil
 }
@@ -72,20 +103,51 @@ func (s *Service) Chat(ctx context.Context, id string) (Chat, error) {
 	return c, nil
 }
 
+// ActiveChat returns the client's chat that is not over, or a protocol error
+// with CodeChatNotFound.
+func (s *Service) ActiveChat(ctx context.Context, creds protocol.Credentials) (Chat, error) {
+	c, err := s.store.ActiveChat(ctx, creds.AppID, creds.ClientID)
+	if errors.Is(err, ErrNotFound) {
+		return Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "this client has no active chat")
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("reading the active chat: %w", err)
+	}
+	return c, nil
+}
+
+// OpenChats returns every chat that is not over, oldest first.
+func (s *Service) OpenChats(ctx context.Context) ([]Chat, error) {
+	return s.store.OpenChats(ctx)
+}
+
+// History returns up to limit stored events of the chat after the sequence
+// number after.
+func (s *Service) History(ctx context.Context, chatID string, after uint64, limit int) ([]protocol.Event, error) {
+	return s.store.Events(ctx, chatID, after, limit)
+}
+
 // Send takes events from the chat's visitor. They are all validated first:
 // if one is refused, none is taken. Each is then stamped with the chat id as
-// its party and the time, stored unless it is ephemeral (typing), and
-// delivered. A message whose msg_id the chat already has is dropped, so a
-// visitor may resend anything it is unsure about.
+// its party and the time, stored unless it is ephemeral (typing, call
+// signals), and delivered. A message whose msg_id the chat already has is
+// dropped, so a visitor may resend anything it is unsure about. A visitor
+// who sends faster than VisitorRate is refused with CodeRateLimited.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
 			return err
 		}
 	}
-	now := protocol.At(s.Now())
+	now := s.Now()
+	if !s.limits.allow(chatID, len(events), s.VisitorRate, s.VisitorBurst, now) {
+		return protocol.Errorf(protocol.CodeRateLimited, "more than %g events a second; slow down", s.VisitorRate)
+	}
 	for _, e := range events {
-		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: now}
+		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
+		if err := s.checkFile(ctx, chatID, e); err != nil {
+			return err
+		}
 	}
 	return s.post(ctx, chatID, chatID, events)
 }
@@ -110,11 +172,47 @@ func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol
 		if id := msgIDOf(e); id != nil && *id == "" {
 			*id = protocol.ID(randomString(9))
 		}
+		if err := s.checkFile(ctx, chatID, e); err != nil {
+			return err
+		}
 	}
 	return s.post(ctx, chatID, "", events)
 }
 
+// Take gives the chat to the agent who joins it, and tells the visitor:
+// the agent's party_joined, then status connected. An agent who already has
+// the chat takes it again without a second announcement.
+func (s *Service) Take(ctx context.Context, chatID string, agent *protocol.PartyJoined) error {
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	if c.State.Over() {
+		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+	}
+	if err := s.store.Assign(ctx, chatID, agent.PartyID); err != nil {
+		return err
+	}
+	if c.Agent == agent.PartyID {
+		return nil
+	}
+	agent.Type = protocol.PartyInternal
+	return s.Publish(ctx, chatID, agent, &protocol.Status{State: protocol.StateConnected})
+}
+
+// post stores and delivers events of one chat, then tells the observer.
 func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event) error {
+	posted, err := s.deliver(ctx, chatID, sender, events)
+	if len(posted) > 0 {
+		s.changes.bump()
+		if s.Observer != nil {
+			s.Observer.Posted(ctx, chatID, posted)
+		}
+	}
+	return err
+}
+
+func (s *Service) deliver(ctx context.Context, chatID, sender string, events []protocol.Event) (posted []protocol.Event, err error) {
 	st := s.acquire(chatID)
 	defer s.release(chatID)
 	st.mu.Lock()
@@ -122,32 +220,31 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range events {
 		if c.State.Over() {
-			return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+			return posted, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 		}
 		if ephemeral(e) {
 			st.deliver(protocol.Envelope{Events: []protocol.Event{e}, Epoch: c.Epoch}, sender)
+			posted = append(posted, e)
 			continue
 		}
 		stored, err := s.store.Append(ctx, chatID, []Entry{{Event: e, Key: dedupeKey(e)}})
 		if err != nil {
-			return fmt.Errorf("storing %s in chat %s: %w", e.EventType(), chatID, err)
+			return posted, fmt.Errorf("storing %s in chat %s: %w", e.EventType(), chatID, err)
 		}
 		if len(stored) == 0 {
 			continue
 		}
 		st.deliver(protocol.Envelope{Events: stored, Epoch: c.Epoch}, sender)
-		if state, changed := stateAfter(e); changed {
-			if err := s.store.SetState(ctx, chatID, state); err != nil {
-				return fmt.Errorf("setting chat %s %s: %w", chatID, state, err)
-			}
-			c.State = state
+		posted = append(posted, stored...)
+		for _, ev := range stored {
+			c.Apply(ev) // as the store did, to know whether the chat is over
 		}
 	}
-	return nil
+	return posted, nil
 }
 
 // Subscribe follows the chat's stream from a position: the subscription
@@ -155,7 +252,7 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 // another epoch), then live events as they are published. Every delivery
 // carries the stream's epoch; the first is sent even when there is nothing
 // to catch up on. party is the subscriber's own party id, whose ephemeral
-// events are not echoed back to it.
+// events are not echoed back to it. The caller must Close the subscription.
 func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*Subscription, error) {
 	st := s.acquire(chatID)
 	defer s.release(chatID)
@@ -196,6 +293,13 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 	st.users++ // the subscription holds the stream until it leaves
 	s.mu.Unlock()
 	return sub, nil
+}
+
+// Changed waits until something happened in any chat after the change
+// counter since, and returns the new counter; Changed(ctx, 0) returns at
+// once. An agent's chat list polls it.
+func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
+	return s.changes.wait(ctx, since)
 }
 
 func (s *Service) acquire(chatID string) *stream {
@@ -278,15 +382,4 @@ func dedupeKey(e protocol.Event) string {
 		return "read\x00" + party + "\x00" + string(e.RefMsgID)
 	}
 	return ""
-}
-
-// stateAfter is the chat state an event leads to, if it changes it.
-func stateAfter(e protocol.Event) (protocol.ChatState, bool) {
-	switch e := e.(type) {
-	case *protocol.Status:
-		return e.State, true
-	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
-		return protocol.StateCompleted, true
-	}
-	return "", false
 }

@@ -3,31 +3,51 @@ package chat
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/parleychat/parley/protocol"
 )
 
-// ErrNotFound is what a Store returns for a chat it does not have.
-var ErrNotFound = errors.New("chat not found")
+// Errors a Store returns.
+var (
+	// ErrNotFound: no such chat, or no such file in that chat.
+	ErrNotFound = errors.New("not found")
+	// ErrTaken: another agent has the chat.
+	ErrTaken = errors.New("chat taken by another agent")
+)
 
-// Store keeps chats and their event streams. Implementations must make each
-// method atomic; the Service serialises writes to one chat itself.
+// Store keeps chats, their event streams and their files. Every method is
+// atomic and durable once it returns: an event the Service acknowledged
+// survives a crash. The Service serialises writes to one chat itself.
 type Store interface {
 	// OpenChat stores c, unless the client (c.AppID, c.ClientID) already
 	// has a chat that is not over: then it returns that chat and false.
 	OpenChat(ctx context.Context, c Chat) (Chat, bool, error)
 	// Chat returns the chat with the id, or ErrNotFound.
 	Chat(ctx context.Context, id string) (Chat, error)
-	// SetState records a chat's new state.
-	SetState(ctx context.Context, id string, state protocol.ChatState) error
+	// ActiveChat returns the client's chat that is not over, or
+	// ErrNotFound.
+	ActiveChat(ctx context.Context, appID, clientID string) (Chat, error)
+	// OpenChats returns every chat that is not over, oldest first.
+	OpenChats(ctx context.Context) ([]Chat, error)
+	// Assign gives the chat to agent, or returns ErrTaken when another
+	// agent has it.
+	Assign(ctx context.Context, id, agent string) error
 	// Append stores entries at the end of the chat's stream, in order,
-	// giving each the next sequence number in its Meta.Seq. An entry whose
+	// giving each the next sequence number in its Meta.Seq, and applies
+	// each to the chat (Chat.Apply), all in one transaction. An entry whose
 	// Key the chat already has is skipped. It returns the stored entries'
 	// events.
 	Append(ctx context.Context, chatID string, entries []Entry) ([]protocol.Event, error)
 	// Events returns up to limit stored events with a sequence number
 	// greater than after, in order.
 	Events(ctx context.Context, chatID string, after uint64, limit int) ([]protocol.Event, error)
+	// PutFile stores a file's metadata and its bytes, read from body.
+	PutFile(ctx context.Context, f File, body io.Reader) error
+	// OpenFile returns a file of the chat and its bytes, or ErrNotFound.
+	OpenFile(ctx context.Context, chatID, id string) (File, io.ReadSeekCloser, error)
+	// CountFiles returns how many files the party shared in the chat.
+	CountFiles(ctx context.Context, chatID, partyID string) (int, error)
 	// Close releases the store.
 	Close() error
 }

@@ -16,7 +16,7 @@ import (
 // sees typing, the message and not-typing, in that order, and answers with a
 // message whose markup the widget shows as text.
 func TestVisitorAndAgentChat(t *testing.T) {
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	tab := openTab(t, srv.DemoURL)
 	if err := chromedp.Do(tab.ctx, chromedp.Click(launcher)); err != nil {
 		t.Fatalf("clicking the launcher: %v", err)

@@ -2,25 +2,33 @@
 
 // Command parley is Parley's server and, built for js/wasm, its widget.
 //
-// The server answers the Bright Pattern Mobile/Web API v2 and the widget's
-// chat sockets, serves the widget, and with -demo-addr also a demo website
-// on a second origin that embeds it.
+// The server is a whole contact center on one machine: the Bright Pattern
+// Mobile/Web API v2 and the widget's chat sockets, the widget itself, the
+// scenario, the agent console at /agent, and with -demo-addr a demo website
+// on a second origin that embeds the widget. Its data lives in SQLite in
+// the -data directory.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // business hours name time zones; do not depend on the host's
 
-	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/instance"
+	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
 	"golang.org/x/sync/errgroup"
 )
@@ -34,12 +42,14 @@ func main() {
 
 func run() error {
 	var (
-		addr      = flag.String("addr", env("PARLEY_ADDR", "localhost:8081"), "listen address of the chat server (API, sockets, widget)")
-		demoAddr  = flag.String("demo-addr", env("PARLEY_DEMO_ADDR", ""), "listen address of the demo website; empty for none")
-		publicURL = flag.String("public-url", env("PARLEY_PUBLIC_URL", ""), "the chat server's URL as browsers reach it; default http://ADDR")
-		webDir    = flag.String("web", env("PARLEY_WEB", "web"), "directory of the browser files")
-		appIDs    = flag.String("app-ids", env("PARLEY_APP_IDS", "demo"), "comma-separated launch points (appId) to take chats for")
-		origins   = flag.String("allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated host patterns whose pages may open chat sockets directly")
+		addr       = flag.String("addr", env("PARLEY_ADDR", "localhost:8081"), "listen address of the chat server (API, sockets, widget, agent console)")
+		demoAddr   = flag.String("demo-addr", env("PARLEY_DEMO_ADDR", ""), "listen address of the demo website; empty for none")
+		publicURL  = flag.String("public-url", env("PARLEY_PUBLIC_URL", ""), "the chat server's URL as browsers reach it; default http://ADDR")
+		webDir     = flag.String("web", env("PARLEY_WEB", "web"), "directory of the browser files")
+		dataDir    = flag.String("data", env("PARLEY_DATA", defaultDataDir()), "directory of the database and the files")
+		configFile = flag.String("config", env("PARLEY_CONFIG", ""), "contact center configuration (JSON); empty for the built-in demo scenario")
+		agentToken = flag.String("agent-token", env("PARLEY_AGENT_TOKEN", ""), "token of the agent console and API; empty makes a random one")
+		origins    = flag.String("allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated host patterns whose pages may open chat sockets directly; default the demo website's")
 	)
 	flag.Parse()
 
@@ -47,16 +57,15 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	store := chat.NewMemoryStore()
-	defer store.Close()
-	srv, err := server.New(server.Config{
-		WebDir:         *webDir,
-		AppIDs:         split(*appIDs),
-		AllowedOrigins: split(*origins),
-		Logger:         log,
-	}, chat.NewService(store))
-	if err != nil {
-		return err
+	contact := scenario.Default()
+	if *configFile != "" {
+		var err error
+		if contact, err = scenario.Load(*configFile); err != nil {
+			return err
+		}
+	}
+	if *agentToken == "" {
+		*agentToken = randomToken()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -65,26 +74,44 @@ func run() error {
 	if *publicURL == "" {
 		*publicURL = "http://" + display(*addr, ln)
 	}
-
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return srv.Serve(ctx, ln) })
-	fmt.Printf("Parley chat server:  %s\n", *publicURL)
+	var demoLn net.Listener
+	allowed := split(*origins)
 	if *demoAddr != "" {
-		demoApp := "demo"
-		if ids := split(*appIDs); len(ids) > 0 {
-			demoApp = ids[0]
-		}
-		site, err := server.DemoSite(*webDir, *publicURL, demoApp)
-		if err != nil {
+		if demoLn, err = net.Listen("tcp", *demoAddr); err != nil {
 			return err
 		}
-		demoLn, err := net.Listen("tcp", *demoAddr)
+		if len(allowed) == 0 {
+			allowed = []string{"http://" + display(*demoAddr, demoLn)}
+		}
+	}
+
+	inst, err := instance.Open(ctx, instance.Config{
+		DataDir:        *dataDir,
+		WebDir:         *webDir,
+		Contact:        contact,
+		AgentToken:     *agentToken,
+		AllowedOrigins: allowed,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return inst.Run(ctx, ln) })
+	fmt.Println("Parley is running (Ctrl-C stops it).")
+	if demoLn != nil {
+		site, err := server.DemoSite(*webDir, *publicURL, contact.AppIDs[0])
 		if err != nil {
 			return err
 		}
 		g.Go(func() error { return serveDemo(ctx, demoLn, site) })
-		fmt.Printf("Demo website:        http://%s/  (open this one)\n", display(*demoAddr, demoLn))
+		fmt.Printf("  Demo website:   http://%s/   (a shop page with the widget: open this one)\n", display(*demoAddr, demoLn))
 	}
+	fmt.Printf("  Agent console:  %s/agent?token=%s\n", *publicURL, url.QueryEscape(*agentToken))
+	fmt.Printf("  Chat server:    %s\n", *publicURL)
+	fmt.Printf("  Data:           %s\n", *dataDir)
 	return g.Wait()
 }
 
@@ -109,6 +136,24 @@ func display(flagAddr string, ln net.Listener) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// defaultDataDir follows the XDG convention: $XDG_DATA_HOME/parley, or
+// ~/.local/share/parley.
+func defaultDataDir() string {
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "parley")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "parley")
+	}
+	return "parley-data"
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 func env(key, fallback string) string {

@@ -1,9 +1,11 @@
 // Package parleytest starts a whole Parley server in-process for tests: the
-// API, the chat sockets, the widget and the demo website, each on a free
-// loopback port.
+// API, the chat sockets, the widget, the scenario, the agent API and the demo
+// website, on free loopback ports, with its data in a temporary directory.
 //
 //	srv := parleytest.Start(t)
-//	// point a browser at srv.DemoURL, or a widget.Session at srv.URL
+//	agent := srv.Agent("Grace Hopper")
+//	// point a browser at srv.DemoURL, or a widget.Session at srv.URL,
+//	// then script the agent: WaitForChat, Take, Say, Follow...
 package parleytest
 
 import (
@@ -15,23 +17,54 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/instance"
+	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
 )
 
 // AppID is the launch point the test server takes chats for.
 const AppID = "demo"
 
+// AgentToken is the test server's agent token.
+const AgentToken = "test-agent-token"
+
 // Server is a running server.
 type Server struct {
-	// URL is the chat server: API, sockets and widget, on 127.0.0.1.
+	// URL is the chat server: API, sockets, widget and agent API, on
+	// 127.0.0.1.
 	URL string
 	// DemoURL is the demo website that embeds the widget. It is served
 	// from "localhost", another site than URL, as a customer's website
 	// would be.
 	DemoURL string
-	// Chats is the server's chat service, for the contact center's side of
-	// a test: subscribe to a chat, publish agent events.
+	// Chats is the chat service, for what the agent API does not offer.
 	Chats *chat.Service
+	// Instance holds every part of the server.
+	Instance *instance.Instance
+}
+
+// Option changes how Start builds the server.
+type Option func(*settings)
+
+type settings struct {
+	cfg  instance.Config
+	tune []func(*instance.Instance)
+}
+
+// Quiet turns the scenario off: a chat starts empty, and nothing happens in
+// it that the test did not do.
+func Quiet() Option { return func(s *settings) { s.cfg.Quiet = true } }
+
+// Contact replaces the default contact center configuration.
+func Contact(c scenario.Config) Option { return func(s *settings) { s.cfg.Contact = c } }
+
+// Memory keeps the server's data in memory instead of SQLite.
+func Memory() Option { return func(s *settings) { s.cfg.DataDir = "" } }
+
+// Tune changes the instance's tunables (the chat service's queue sizes and
+// limits, the server's poll wait, the scenario's clock) before it serves.
+func Tune(f func(*instance.Instance)) Option {
+	return func(s *settings) { s.tune = append(s.tune, f) }
 }
 
 // WebDir is the repository's web directory, which holds the browser files
@@ -41,32 +74,43 @@ func WebDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "web")
 }
 
-// Start runs a server until the test ends. Each tune function may change the
-// chat service's tunables before the server starts.
-func Start(tb testing.TB, tune ...func(*chat.Service)) *Server {
+// Start runs a server until the test ends.
+func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	svc := chat.NewService(chat.NewMemoryStore())
-	for _, f := range tune {
-		f(svc)
+	s := settings{cfg: instance.Config{
+		DataDir:    tb.TempDir(),
+		WebDir:     WebDir(),
+		Contact:    scenario.Default(),
+		AgentToken: AgentToken,
+	}}
+	s.cfg.Contact.AppIDs = []string{AppID}
+	for _, opt := range opts {
+		opt(&s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	inst, err := instance.Open(ctx, s.cfg)
+	if err != nil {
+		cancel()
+		tb.Fatalf("starting the server: %v", err)
+	}
+	for _, f := range s.tune {
+		f(inst)
 	}
 	ln := listen(tb, "127.0.0.1:0")
 	demoLn := listen(tb, "127.0.0.1:0")
-	s := &Server{
-		URL:     "http://" + ln.Addr().String(),
-		DemoURL: "http://localhost:" + port(demoLn),
-		Chats:   svc,
+	srv := &Server{
+		URL:      "http://" + ln.Addr().String(),
+		DemoURL:  "http://localhost:" + port(demoLn),
+		Chats:    inst.Chats,
+		Instance: inst,
 	}
-	srv, err := server.New(server.Config{WebDir: WebDir(), AppIDs: []string{AppID}}, svc)
+	site, err := server.DemoSite(WebDir(), srv.URL, AppID)
 	if err != nil {
-		tb.Fatalf("starting the server: %v", err)
-	}
-	site, err := server.DemoSite(WebDir(), s.URL, AppID)
-	if err != nil {
+		cancel()
 		tb.Fatalf("starting the demo website: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	go func() { done <- inst.Run(ctx, ln) }()
 	demo := &http.Server{Handler: site}
 	go func() { _ = demo.Serve(demoLn) }()
 	tb.Cleanup(func() {
@@ -75,8 +119,11 @@ func Start(tb testing.TB, tune ...func(*chat.Service)) *Server {
 			tb.Errorf("server stopped with %v", err)
 		}
 		_ = demo.Close()
+		if err := inst.Close(); err != nil {
+			tb.Errorf("closing the store: %v", err)
+		}
 	})
-	return s
+	return srv
 }
 
 func listen(tb testing.TB, addr string) net.Listener {

@@ -37,7 +37,7 @@ func requestChat(t *testing.T, baseURL, auth, body string) (int, []byte) {
 
 func TestRequestChatRefusesBadRequests(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	good := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}.Authorization()
 	cases := []struct {
 		name       string
@@ -68,7 +68,7 @@ func TestRequestChatRefusesBadRequests(t *testing.T) {
 
 func TestRequestChatReturnsTheActiveChat(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	clientID := protocol.NewUUID()
 	// The mobile SDKs send the values without quotes, the documents with.
 	quoted := protocol.Credentials{AppID: parleytest.AppID, ClientID: clientID}.Authorization()

@@ -11,17 +11,21 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/protocol"
 )
 
 // Config is what an operator sets.
 type Config struct {
 	// WebDir holds the browser files: widget.js, widget.css, the icons,
-	// the demo pages and the build's app.wasm with its .br and .gz copies.
+	// the agent console, the demo pages and the build's app.wasm with its
+	// .br and .gz copies.
 	WebDir string
-	// AppIDs are the launch points the server takes chats for; empty takes
-	// any.
-	AppIDs []string
+	// Contact is the contact center: launch points, widget configuration,
+	// business hours.
+	Contact scenario.Config
+	// AgentToken guards the agent console's API; empty turns the API off.
+	AgentToken string
 	// AllowedOrigins lists the host patterns, besides the server's own,
 	// whose pages may open chat sockets (see coder/websocket's
 	// AcceptOptions.OriginPatterns). The widget's own frame is same-origin
@@ -33,11 +37,15 @@ type Config struct {
 
 // Server serves the API, the chat sockets and the widget.
 type Server struct {
+	// PollWait is how long Get New Chat Events waits for an event.
+	PollWait time.Duration
+
 	cfg     Config
 	chats   *chat.Service
 	assets  *assets
 	handler http.Handler
 	log     *slog.Logger
+	polls   polls
 
 	// closing is closed when the server shuts down, so chat sockets close
 	// with a code that tells clients to come back.
@@ -56,7 +64,7 @@ func New(cfg Config, svc *chat.Service) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
+	s := &Server{PollWait: 10 * time.Second, cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
 	if _, ok := a.files[wasmFile]; !ok {
 		log.Warn("the widget's wasm is missing; build it with ./build.sh", "file", wasmFile, "dir", cfg.WebDir)
 	}
@@ -66,8 +74,11 @@ func New(cfg Config, svc *chat.Service) (*Server, error) {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+protocol.PathChats, s.requestChat)
-	mux.HandleFunc("GET "+protocol.PathChatSocket, s.socket)
+	s.apiRoutes(mux)
+	mux.HandleFunc("GET "+protocol.PathChatSocket, s.visitorSocket)
+	if s.cfg.AgentToken != "" {
+		s.agentRoutes(mux)
+	}
 	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "widget.js", cacheLoader)
 	})

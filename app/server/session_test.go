@@ -143,7 +143,7 @@ func visitorMessages(ctx context.Context, t *testing.T, sub *chat.Subscription, 
 func TestSessionChatsBothWays(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	v := startVisitor(ctx, t, srv.URL)
 	agent := subscribe(ctx, t, srv.Chats, v.chatID)
 
@@ -181,7 +181,7 @@ func TestSessionChatsBothWays(t *testing.T) {
 func TestSessionEndsWithTheChat(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	v := startVisitor(ctx, t, srv.URL)
 	if err := srv.Chats.Publish(ctx, v.chatID, &protocol.Ended{}); err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestSessionEndsWithTheChat(t *testing.T) {
 func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	proxy := startProxy(t, srv.URL[len("http://"):])
 	v := startVisitor(ctx, t, "http://"+proxy.addr())
 	agent := subscribe(ctx, t, srv.Chats, v.chatID)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -21,9 +20,42 @@ const (
 	pingInterval = 30 * time.Second
 )
 
-// socket is a chat's WebSocket: the visitor's envelopes in, the chat's stream
-// out, starting after the position the query names (token, epoch, after).
-func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
+// visitorSocket is a chat's WebSocket for its visitor: the visitor's
+// envelopes in, the chat's stream out, starting after the position the query
+// names (token, epoch, after).
+func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
+	s.serveSocket(w, r, func(r *http.Request) (socketSide, error) {
+		c, err := s.tokenChat(r)
+		if err != nil {
+			// One answer for "no such chat" and "not your chat", so a
+			// token cannot be used to learn which chat ids exist.
+			return socketSide{}, socketRefusal{protocol.CloseChatNotFound, "chat not found"}
+		}
+		return socketSide{chat: c, party: c.ID, take: s.chats.Send}, nil
+	})
+}
+
+// socketSide is who is on the other end of a chat socket: the chat, the
+// party (whose own typing is not echoed), and what takes its frames'
+// events.
+type socketSide struct {
+	chat  chat.Chat
+	party string
+	take  func(ctx context.Context, chatID string, events ...protocol.Event) error
+}
+
+// socketRefusal closes a socket that was accepted only to say why it cannot
+// be used: a browser cannot see the HTTP status of a refused upgrade, but it
+// sees a close code.
+type socketRefusal struct {
+	code   protocol.CloseCode
+	reason string
+}
+
+func (e socketRefusal) Error() string { return e.reason }
+
+// serveSocket runs a chat socket for the side that identify returns.
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify func(*http.Request) (socketSide, error)) {
 	// Counted before the connection is hijacked, while the HTTP server's
 	// shutdown still waits for this request, so Serve's Wait sees it.
 	s.sockets.Add(1)
@@ -34,20 +66,18 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 
-	chatID, query := r.PathValue("chatId"), r.URL.Query()
-	c, err := s.chats.Chat(r.Context(), chatID)
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Token), []byte(query.Get("token"))) != 1 {
-		// One answer for "no such chat" and "not your chat", so a token
-		// cannot be used to learn which chat ids exist.
-		conn.Close(websocket.StatusCode(protocol.CloseChatNotFound), "chat not found")
+	side, err := identify(r)
+	var refusal socketRefusal
+	if errors.As(err, &refusal) {
+		conn.Close(websocket.StatusCode(refusal.code), refusal.reason)
 		return
 	}
-	after, _ := strconv.ParseUint(query.Get("after"), 10, 64)
+	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, chatID, protocol.Position{Epoch: query.Get("epoch"), Seq: after}, chatID)
+	sub, err := s.chats.Subscribe(ctx, side.chat.ID, protocol.Position{Epoch: r.URL.Query().Get("epoch"), Seq: after}, side.party)
 	if err != nil {
-		s.log.Error("subscribing a socket", "chat", chatID, "err", err)
+		s.log.Error("subscribing a socket", "chat", side.chat.ID, "err", err)
 		conn.Close(websocket.StatusInternalError, "internal error")
 		return
 	}
@@ -56,14 +86,16 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 
 	go func() {
 		defer cancel()
-		s.readFrames(ctx, conn, chatID, sub)
+		s.readFrames(ctx, conn, side, sub)
 	}()
 	go s.ping(ctx, conn)
 	s.writeFrames(ctx, conn, sub)
 }
 
-// readFrames hands each client frame to the chat and answers it by its ref.
-func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, chatID string, sub *chat.Subscription) {
+// readFrames hands each frame's events to the side's taker and answers the
+// frame by its ref.
+func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side socketSide, sub *chat.Subscription) {
+	chatID := side.chat.ID
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
@@ -74,7 +106,7 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, chatID st
 			sub.Reply("", s.socketError(chatID, err))
 			continue
 		}
-		if err := s.chats.Send(ctx, chatID, env.Events...); err != nil {
+		if err := side.take(ctx, chatID, env.Events...); err != nil {
 			sub.Reply(env.Ref, s.socketError(chatID, err))
 			continue
 		}

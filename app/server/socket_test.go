@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
 	"github.com/parleychat/parley/protocol"
 )
@@ -57,7 +58,7 @@ func readEnvelope(ctx context.Context, t *testing.T, conn *websocket.Conn) proto
 func TestSocketRefusesOtherChatsAndWrongTokens(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	mine, other := openChat(t, srv.URL), openChat(t, srv.URL)
 	cases := []struct{ name, chatID, token string }{
 		{"another chat's token", mine.ChatID, other.Token},
@@ -79,7 +80,7 @@ func TestSocketRefusesOtherChatsAndWrongTokens(t *testing.T) {
 func TestSocketAnswersBadFramesAndKeepsGoing(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	s := openChat(t, srv.URL)
 	conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
 	if env := readEnvelope(ctx, t, conn); env.Epoch != s.Epoch || len(env.Events) != 0 {
@@ -125,7 +126,7 @@ func TestSocketAnswersBadFramesAndKeepsGoing(t *testing.T) {
 func TestSocketClosesFramesOverTheLimit(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
 	s := openChat(t, srv.URL)
 	conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
 	readEnvelope(ctx, t, conn)
@@ -141,7 +142,7 @@ func TestSocketChecksTheOrigin(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	svc := chat.NewService(chat.NewMemoryStore())
-	srv, err := server.New(server.Config{WebDir: parleytest.WebDir(), AllowedOrigins: []string{"shop.example"}}, svc)
+	srv, err := server.New(server.Config{WebDir: parleytest.WebDir(), Contact: scenario.Default(), AllowedOrigins: []string{"shop.example"}}, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestShutdownTellsSocketsToComeBack(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	svc := chat.NewService(chat.NewMemoryStore())
-	srv, err := server.New(server.Config{WebDir: parleytest.WebDir()}, svc)
+	srv, err := server.New(server.Config{WebDir: parleytest.WebDir(), Contact: scenario.Default()}, svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,164 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// MaxFileBytes is the largest file the API takes, as Bright Pattern's does.
+const MaxFileBytes = 25 << 20
+
+// Upload stores a file that party shares in the chat, read from body, and
+// returns it. It reads at most MaxFileBytes and refuses more with
+// CodeUploadTooLarge, and refuses a party's file beyond MaxFiles with
+// CodeRateLimited. The content type is sniffed from the bytes, never taken
+// from the client.
+func (s *Service) Upload(ctx context.Context, chatID, partyID, name string, body io.Reader) (File, error) {
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return File{}, err
+	}
+	if c.State.Over() {
+		return File{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+	}
+	n, err := s.store.CountFiles(ctx, chatID, partyID)
+	if err != nil {
+		return File{}, fmt.Errorf("counting files: %w", err)
+	}
+	if n >= s.MaxFiles {
+		return File{}, protocol.Errorf(protocol.CodeRateLimited, "%d files is the most one party may share in a chat", s.MaxFiles)
+	}
+	limited := &limitedReader{r: body, left: MaxFileBytes}
+	var head [512]byte
+	sniffed, err := io.ReadFull(limited, head[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return File{}, uploadError(err)
+	}
+	f := File{
+		ID:          newFileID(),
+		ChatID:      chatID,
+		PartyID:     partyID,
+		Name:        cleanFileName(name),
+		ContentType: http.DetectContentType(head[:sniffed]),
+		Created:     s.Now(),
+	}
+	if err := s.store.PutFile(ctx, f, io.MultiReader(bytes.NewReader(head[:sniffed]), limited)); err != nil {
+		return File{}, uploadError(err)
+	}
+	return s.fileMeta(ctx, chatID, f.ID)
+}
+
+// OpenFile returns a file of the chat with its bytes, or a protocol error
+// with CodeFileNotFound: also when the file belongs to another chat.
+func (s *Service) OpenFile(ctx context.Context, chatID, fileID string) (File, io.ReadSeekCloser, error) {
+	f, body, err := s.store.OpenFile(ctx, chatID, fileID)
+	if errors.Is(err, ErrNotFound) {
+		return File{}, nil, protocol.Errorf(protocol.CodeFileNotFound, "file %s not found in this chat", fileID)
+	}
+	if err != nil {
+		return File{}, nil, protocol.Errorf(protocol.CodeFileIO, "reading file %s: %v", fileID, err)
+	}
+	return f, body, nil
+}
+
+func (s *Service) fileMeta(ctx context.Context, chatID, fileID string) (File, error) {
+	f, body, err := s.OpenFile(ctx, chatID, fileID)
+	if err != nil {
+		return File{}, err
+	}
+	body.Close()
+	return f, nil
+}
+
+// checkFile makes sure a chat_session_file names a file of this chat, and
+// fills in the name and type it was uploaded with when the event has none.
+func (s *Service) checkFile(ctx context.Context, chatID string, e protocol.Event) error {
+	fe, ok := e.(*protocol.File)
+	if !ok {
+		return nil
+	}
+	f, err := s.fileMeta(ctx, chatID, fe.FileID)
+	if err != nil {
+		return err
+	}
+	if fe.FileName == "" {
+		fe.FileName = f.Name
+	}
+	if fe.FileType == "" {
+		fe.FileType = protocol.FileAttachment
+		if IsImage(f.ContentType) {
+			fe.FileType = protocol.FileImage
+		}
+	}
+	return nil
+}
+
+// IsImage reports whether browsers may show a file of this type inline: a
+// raster image. SVG is not one, since it can carry script.
+func IsImage(contentType string) bool {
+	switch contentType {
+	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp":
+		return true
+	}
+	return false
+}
+
+// cleanFileName keeps a file's base name, without directories or control
+// characters, and at most protocol.MaxNameBytes long.
+func cleanFileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	if name == "." || name == "/" || name == "" {
+		name = "file"
+	}
+	for len(name) > protocol.MaxNameBytes {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
+
+// errTooLarge is what limitedReader returns past MaxFileBytes.
+var errTooLarge = errors.New("file too large")
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var probe [1]byte
+		if n, _ := l.r.Read(probe[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func uploadError(err error) error {
+	if errors.Is(err, errTooLarge) {
+		return protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", MaxFileBytes>>20)
+	}
+	return protocol.Errorf(protocol.CodeFileIO, "storing the file: %v", err)
+}

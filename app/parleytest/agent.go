@@ -1,0 +1,197 @@
+package parleytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/server"
+	"github.com/parleychat/parley/protocol"
+)
+
+// Agent scripts an agent through the agent API, as the console does.
+type Agent struct {
+	// PartyID is the agent's party in the chats it takes.
+	PartyID string
+	Name    string
+	srv     *Server
+}
+
+// Agent returns an agent with the name; its party id is derived from it.
+func (s *Server) Agent(name string) *Agent {
+	slug := strings.ToLower(strings.Join(strings.Fields(name), "-"))
+	return &Agent{PartyID: "agent-" + slug, Name: name, srv: s}
+}
+
+// Chats lists the open chats; with since > 0 it waits for a change after
+// that version first.
+func (a *Agent) Chats(ctx context.Context, since uint64) (server.AgentChats, error) {
+	var list server.AgentChats
+	err := a.call(ctx, http.MethodGet, "/agent/api/chats?since="+strconv.FormatUint(since, 10), nil, &list)
+	return list, err
+}
+
+// WaitForChat waits until an open chat satisfies match, and returns it.
+func (a *Agent) WaitForChat(ctx context.Context, match func(server.AgentChat) bool) (server.AgentChat, error) {
+	var since uint64
+	for {
+		list, err := a.Chats(ctx, since)
+		if err != nil {
+			return server.AgentChat{}, err
+		}
+		for _, c := range list.Chats {
+			if match(c) {
+				return c, nil
+			}
+		}
+		since = list.Version
+	}
+}
+
+// Take gives the chat to the agent.
+func (a *Agent) Take(ctx context.Context, chatID string) error {
+	first, last, _ := strings.Cut(a.Name, " ")
+	joined := protocol.PartyJoined{FirstName: first, LastName: last, DisplayName: a.Name, Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: a.PartyID}}
+	body, err := protocol.MarshalEvent(&joined)
+	if err != nil {
+		return err
+	}
+	return a.call(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/take", body, nil)
+}
+
+// Say sends a message as the agent.
+func (a *Agent) Say(ctx context.Context, chatID, text string) error {
+	return a.Publish(ctx, chatID, &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: a.PartyID}})
+}
+
+// Publish posts server events to the chat.
+func (a *Agent) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
+	body, err := protocol.EncodeEnvelope(events...)
+	if err != nil {
+		return err
+	}
+	return a.call(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body, nil)
+}
+
+// Events waits for the chat's events after the sequence number after, as one
+// long poll.
+func (a *Agent) Events(ctx context.Context, chatID string, after uint64) (protocol.Envelope, error) {
+	var env protocol.Envelope
+	path := fmt.Sprintf("/agent/api/chats/%s/events?after=%d&party_id=%s", url.PathEscape(chatID), after, url.QueryEscape(a.PartyID))
+	err := a.call(ctx, http.MethodGet, path, nil, &env)
+	return env, err
+}
+
+// SendFile uploads a file and shares it in the chat.
+func (a *Agent) SendFile(ctx context.Context, chatID, name string, content []byte) (protocol.UploadedFile, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", name)
+	if err == nil {
+		_, err = part.Write(content)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return protocol.UploadedFile{}, err
+	}
+	req, err := a.request(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/files?party_id="+url.QueryEscape(a.PartyID), body.Bytes())
+	if err != nil {
+		return protocol.UploadedFile{}, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var up protocol.UploadedFile
+	if err := do(req, &up); err != nil {
+		return up, err
+	}
+	return up, a.Publish(ctx, chatID, &protocol.File{FileID: up.FileID, Meta: protocol.Meta{PartyID: a.PartyID}})
+}
+
+// Follower reads a chat's stream over the agent socket.
+type Follower struct {
+	conn    *websocket.Conn
+	pending []protocol.Event
+}
+
+// Follow opens the agent socket to the chat, from its first event.
+func (a *Agent) Follow(ctx context.Context, chatID string) (*Follower, error) {
+	u := strings.Replace(a.srv.URL, "http", "ws", 1) + "/agent/api/chats/" + url.PathEscape(chatID) +
+		"/socket?token=" + url.QueryEscape(AgentToken) + "&party_id=" + url.QueryEscape(a.PartyID)
+	conn, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(16 << 20)
+	return &Follower{conn: conn}, nil
+}
+
+// Next returns the next event of the stream, waiting for it.
+func (f *Follower) Next(ctx context.Context) (protocol.Event, error) {
+	for len(f.pending) == 0 {
+		_, data, err := f.conn.Read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		env, err := protocol.DecodeEnvelope(data)
+		if err != nil {
+			return nil, err
+		}
+		f.pending = env.Events
+	}
+	e := f.pending[0]
+	f.pending = f.pending[1:]
+	return e, nil
+}
+
+// Close closes the socket.
+func (f *Follower) Close() error { return f.conn.Close(websocket.StatusNormalClosure, "") }
+
+func (a *Agent) call(ctx context.Context, method, path string, body []byte, out any) error {
+	req, err := a.request(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	return do(req, out)
+}
+
+func (a *Agent) request(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, a.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+AgentToken)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// do sends the request and decodes the answer into out, or the API's error.
+func do(req *http.Request, out any) error {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		if perr := protocol.DecodeError(data); perr != nil {
+			return perr
+		}
+		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}

@@ -1,0 +1,247 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/protocol"
+)
+
+// agentRoutes adds the agent console (/agent) and the agent API it is built
+// on (/agent/api/...), which test authors script too. Every API call carries
+// the agent token, as "Authorization: Bearer TOKEN" or, for sockets and
+// downloads, ?token=TOKEN.
+func (s *Server) agentRoutes(mux *http.ServeMux) {
+	page := func(w http.ResponseWriter, r *http.Request) {
+		s.assets.serve(w, r, "agent/index.html", cacheRevalidate)
+	}
+	mux.HandleFunc("GET /agent", page)
+	mux.HandleFunc("GET /agent/{$}", page)
+	mux.HandleFunc("GET /agent/{file}", func(w http.ResponseWriter, r *http.Request) {
+		s.assets.serve(w, r, "agent/"+r.PathValue("file"), cacheRevalidate)
+	})
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h)) }
+	api("GET /agent/api/chats", s.agentChats)
+	api("GET /agent/api/forms", s.agentForms)
+	api("POST /agent/api/chats/{chatId}/take", s.agentTake)
+	api("GET /agent/api/chats/{chatId}/events", s.agentEvents)
+	api("POST /agent/api/chats/{chatId}/events", s.agentPost)
+	api("GET /agent/api/chats/{chatId}/socket", s.agentSocket)
+	api("POST /agent/api/chats/{chatId}/files", s.agentUpload)
+	api("GET /agent/api/chats/{chatId}/files/{fileId}", s.agentDownload)
+}
+
+// agentOnly refuses requests without the agent token.
+func (s *Server) agentOnly(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !bearer {
+			token = r.URL.Query().Get("token")
+		}
+		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AgentToken)) != 1 {
+			if strings.HasSuffix(r.URL.Path, "/socket") {
+				s.serveSocket(w, r, func(*http.Request) (socketSide, error) {
+					return socketSide{}, socketRefusal{protocol.CloseForbidden, "agent token required"}
+				})
+				return
+			}
+			s.writeError(w, r, protocol.Errorf(protocol.CodeForbidden, "the agent API needs the agent token"))
+			return
+		}
+		next(w, r)
+	})
+}
+
+// AgentChat is a chat as the agent API lists it.
+type AgentChat struct {
+	ChatID string             `json:"chat_id"`
+	State  protocol.ChatState `json:"state"`
+	// Agent is the party id of the agent who took the chat.
+	Agent   string             `json:"agent,omitempty"`
+	Created protocol.Timestamp `json:"created"`
+	// Visitor is what the visitor said about themselves when asking for
+	// the chat (from, parameters).
+	Visitor          string             `json:"visitor,omitempty"`
+	LastSeq          uint64             `json:"last_seq"`
+	VisitorMessages  int                `json:"visitor_messages"`
+	LastVisitorEvent protocol.Timestamp `json:"last_visitor_event"`
+}
+
+// AgentChats is the answer of GET /agent/api/chats.
+type AgentChats struct {
+	// Version counts changes; pass it back as ?since= to wait for the next.
+	Version uint64      `json:"version"`
+	Chats   []AgentChat `json:"chats"`
+}
+
+// agentChats lists the open chats. With ?since=N it waits (up to the poll
+// wait) until something changed after version N.
+func (s *Server) agentChats(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
+	version, err := s.chats.Changed(ctx, since)
+	if err != nil && r.Context().Err() != nil {
+		return // the agent went away
+	}
+	open, err := s.chats.OpenChats(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	answer := AgentChats{Version: version, Chats: make([]AgentChat, 0, len(open))}
+	for _, c := range open {
+		answer.Chats = append(answer.Chats, AgentChat{
+			ChatID: c.ID, State: c.State, Agent: c.Agent, Created: protocol.At(c.Created),
+			Visitor: visitorLabel(c.Request), LastSeq: c.LastSeq, VisitorMessages: c.VisitorMessages,
+			LastVisitorEvent: protocol.At(c.LastVisitorEvent),
+		})
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// visitorLabel is how the console names a visitor before the pre-chat form.
+func visitorLabel(req protocol.ChatRequest) string {
+	var parts []string
+	for _, v := range []any{req.Parameters["first_name"], req.Parameters["last_name"], req.From, req.Parameters["email"]} {
+		if s, ok := v.(string); ok && s != "" && len(parts) < 2 {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// agentForms lists the names of the forms an agent can push.
+func (s *Server) agentForms(w http.ResponseWriter, r *http.Request) {
+	names := []string{}
+	for _, f := range s.cfg.Contact.Forms {
+		names = append(names, f.Name)
+	}
+	writeJSON(w, http.StatusOK, map[string][]string{"forms": names})
+}
+
+// agentTake gives the chat to the agent the body describes: a
+// chat_session_party_joined event (party_id and names). 409 when another
+// agent has it.
+func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
+	var agent protocol.PartyJoined
+	if err := readJSON(r, &agent); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if agent.PartyID == "" {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "party_id is required"))
+		return
+	}
+	err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent)
+	if errors.Is(err, chat.ErrTaken) {
+		writeJSON(w, http.StatusConflict, protocol.Errorf(protocol.CodeForbidden, "another agent has this chat"))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.Envelope{})
+}
+
+// agentPost publishes server events as the agent: an envelope of them.
+func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env, err := protocol.DecodeEnvelope(body)
+	if err == nil {
+		err = s.agentPublish(r.Context(), r.PathValue("chatId"), env.Events...)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.Envelope{})
+}
+
+// agentPublish publishes events of the contact center's side; an event that
+// names an agent as its party must come from the agent who took the chat.
+func (s *Server) agentPublish(ctx context.Context, chatID string, events ...protocol.Event) error {
+	c, err := s.chats.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if party := e.EventMeta().PartyID; party != "" && party != c.Agent {
+			return protocol.Errorf(protocol.CodeForbidden, "party %s has not taken this chat; take it first", party)
+		}
+	}
+	return s.chats.Publish(ctx, chatID, events...)
+}
+
+// agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E):
+// the stored events after that position at once, or else the next live ones,
+// typing included. ?party_id= names the agent, whose own typing is left out.
+func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query()
+	after, _ := strconv.ParseUint(query.Get("after"), 10, 64)
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
+	sub, err := s.chats.Subscribe(ctx, r.PathValue("chatId"), protocol.Position{Epoch: query.Get("epoch"), Seq: after}, query.Get("party_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer sub.Close()
+	answer := protocol.Envelope{Events: []protocol.Event{}}
+	for len(answer.Events) == 0 {
+		env, err := sub.Next(ctx)
+		if err != nil {
+			break
+		}
+		answer.Events, answer.Epoch = env.Events, env.Epoch
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// agentSocket is the agent's WebSocket to a chat: server events in (as
+// POST events takes them), the chat's stream out. ?party_id= names the
+// agent.
+func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
+	s.serveSocket(w, r, func(r *http.Request) (socketSide, error) {
+		c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
+		if err != nil {
+			return socketSide{}, socketRefusal{protocol.CloseChatNotFound, "chat not found"}
+		}
+		return socketSide{chat: c, party: r.URL.Query().Get("party_id"), take: s.agentPublish}, nil
+	})
+}
+
+// agentUpload stores a file the agent named by ?party_id= shares; the agent
+// then publishes a chat_session_file event with its id.
+func (s *Server) agentUpload(w http.ResponseWriter, r *http.Request) {
+	c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	party := r.URL.Query().Get("party_id")
+	if party == "" || party != c.Agent {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeForbidden, "take the chat before sharing files in it"))
+		return
+	}
+	f, err := s.receiveFile(w, r, c.ID, party)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.UploadedFile{FileID: f.ID, FileName: f.Name})
+}
+
+func (s *Server) agentDownload(w http.ResponseWriter, r *http.Request) {
+	serveFile(w, r, s.chats, r.PathValue("chatId"), r.PathValue("fileId"), s.writeError)
+}

@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/parleychat/parley/app/chat"
+	modernc "modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+)
+
+var _ chat.Store = (*Store)(nil)
+
+// Store is a chat.Store in one directory. It is safe for concurrent use,
+// also by several processes sharing the directory.
+type Store struct {
+	// writer has a single connection, so the goroutines that write queue
+	// for it in Go, and at most one at a time waits for SQLite's write
+	// lock. Many waiting there poll it with growing sleeps, and a burst of
+	// writers slows to a crawl or gives up after busy_timeout.
+	writer *sql.DB
+	// readers run the transactions that only read, side by side, and never
+	// queue behind a writer.
+	readers *sql.DB
+	// files is the directory of file bytes.
+	files string
+}
+
+// pragmas apply to every connection the pool opens, which a one-off Exec
+// would not. Transactions that may write take the write lock at BEGIN: two
+// that both read first and then try to write could otherwise deadlock, one
+// of them failing with SQLITE_BUSY however long busy_timeout waits.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+	"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
+
+// Open opens the store in dir, creating dir and the database as needed, and
+// brings the schema up to date.
+func Open(ctx context.Context, dir string) (_ *Store, err error) {
+	defer wrap(&err, "opening %s", dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := filepath.Join(abs, "files")
+	if err := os.MkdirAll(files, 0o700); err != nil {
+		return nil, err
+	}
+	// A file: URI, so that a directory named with '?' or '#' is escaped
+	// rather than read as the start of the parameters.
+	dsn := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(abs, "parley.db")), RawQuery: pragmas}).String()
+	writer, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	readers, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	s := &Store{writer: writer, readers: readers, files: files}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database. Nothing is lost if it is never called: every
+// method commits before it returns.
+func (s *Store) Close() error {
+	if err := errors.Join(s.writer.Close(), s.readers.Close()); err != nil {
+		return fmt.Errorf("sqlite: closing: %w", err)
+	}
+	return nil
+}
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrate applies, in name order, each migration the migrations table does
+// not list yet.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY) STRICT`); err != nil {
+		return fmt.Errorf("creating the migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := s.applyMigration(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// applyMigration runs one migration and records it in one transaction, so
+// a crash leaves it either done and listed or neither. The write lock taken
+// at BEGIN makes two processes starting at once apply it once.
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM migrations WHERE name = ?)`, name).Scan(&applied); err != nil {
+		return err
+	}
+	if applied {
+		return nil
+	}
+	script, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// beginWrite starts a transaction that holds SQLite's write lock from its
+// BEGIN: the DSN's _txlock=immediate.
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	return s.writer.BeginTx(ctx, nil)
+}
+
+// beginRead starts a transaction that only reads. It does not take the
+// write lock, so under WAL it neither waits for writers nor blocks them, and
+// it reads one consistent snapshot.
+func (s *Store) beginRead(ctx context.Context) (*sql.Tx, error) {
+	return s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+// wrap gives an exported method's error its context, once.
+func wrap(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf("sqlite: "+format+": %w", append(args, *err)...)
+	}
+}
+
+// isUniqueViolation reports whether err is a UNIQUE index refusing a row;
+// a duplicate primary key is another error.
+func isUniqueViolation(err error) bool {
+	var e *modernc.Error
+	return errors.As(err, &e) && e.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// Times are stored as Unix nanoseconds, and the zero time, which has none,
+// as NULL.
+
+func toNanos(t time.Time) sql.NullInt64 {
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: !t.IsZero()}
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
