@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -197,6 +198,23 @@ func (tb *tab) screenshot(name string) {
 		tb.t.Fatal(err)
 	}
 	tb.t.Logf("screenshot: %s", path)
+}
+
+// waitText waits until the first element matching css has exactly the text
+// want.
+func waitText(t *testing.T, ctx context.Context, css, want string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return !!e && e.textContent === %s; })()`, jsString(css), jsString(want))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%s) || {}).textContent || "(nothing)"`, jsString(css))))
+		t.Fatalf("%s never read %q; it reads %q (%v)", css, want, got, err)
+	}
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // launcher selects the loader's button inside its shadow root.

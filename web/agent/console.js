@@ -222,8 +222,12 @@
     return p ? (p.display_name || [p.first_name, p.last_name].join(" ").trim() || partyID) : partyID;
   }
 
+  function mine(event) {
+    return !!me && event.party_id === me.party_id;
+  }
+
   function line(chat, event, text) {
-    var li = el("li", event.party_id === chat.id ? "" : "mine");
+    var li = el("li", mine(event) ? "mine" : "");
     li.setAttribute("data-testid", "agent-message");
     li.setAttribute("data-from", event.party_id === chat.id ? "visitor" : "contact-center");
     li.appendChild(el("span", "from", who(chat, event.party_id)));
@@ -264,7 +268,7 @@
       line(chat, event, "Form \"" + event.form_name + "\":\n" + text);
       break;
     case "chat_session_file":
-      var li = el("li", event.party_id === chat.id ? "" : "mine");
+      var li = el("li", mine(event) ? "mine" : "");
       li.setAttribute("data-testid", "agent-message");
       li.appendChild(el("span", "from", who(chat, event.party_id)));
       var link = el("a", "text", event.file_name || "file");

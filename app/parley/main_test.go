@@ -1,0 +1,325 @@
+//go:build !js
+
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget"
+)
+
+// binary is the parley program, built once for the package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "parley-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "parley")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building parley: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a running parley program.
+type process struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// start runs the program on a free loopback port with its data in dataDir,
+// and waits until it says where it listens.
+func start(t *testing.T, dataDir string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, "-addr", "127.0.0.1:0", "-data", dataDir, "-web", parleytest.WebDir(), "-agent-token", parleytest.AgentToken)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if url, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "Chat server:"); ok {
+			p.url = strings.TrimSpace(url)
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return p
+		}
+	}
+	t.Fatalf("parley exited without saying where it listens: %v", lines.Err())
+	return nil
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// visit runs a widget.Session for the client until the test ends, and
+// returns it once connected.
+func visit(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) (*widget.Session, protocol.ChatSession) {
+	t.Helper()
+	s := widget.NewSession(widget.Config{BaseURL: baseURL, Credentials: creds, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	var chat protocol.ChatSession
+	for u := range s.Updates() {
+		if u.Chat != nil {
+			chat = *u.Chat
+		}
+		if u.Conn == widget.ConnConnected {
+			go func() {
+				for range s.Updates() {
+				}
+			}()
+			return s, chat
+		}
+	}
+	t.Fatal("the session stopped before it connected")
+	return nil, chat
+}
+
+// history reads a chat's history through the API, as its visitor.
+func history(ctx context.Context, t *testing.T, baseURL, chatID string, creds protocol.Credentials) []protocol.Event {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+protocol.Path(protocol.PathChatHistory, chatID), nil)
+	req.Header.Set("Authorization", creds.Authorization())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	env, err := protocol.DecodeEnvelope(data)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("history: %s %s (%v)", resp.Status, data, err)
+	}
+	return env.Events
+}
+
+func messages(events []protocol.Event) (texts []string, seqs []uint64) {
+	for _, e := range events {
+		if m, ok := e.(*protocol.Message); ok {
+			texts = append(texts, m.Msg)
+			seqs = append(seqs, m.Seq)
+		}
+	}
+	return texts, seqs
+}
+
+func upload(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials, content []byte) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormFile("file", "receipt.txt")
+	_, _ = part.Write(content)
+	_ = mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+protocol.PathFiles, &body)
+	req.Header.Set("Authorization", creds.Authorization())
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var up protocol.UploadedFile
+	if err := json.NewDecoder(resp.Body).Decode(&up); err != nil || up.FileID == "" {
+		t.Fatalf("upload: %s %v", resp.Status, err)
+	}
+	return up.FileID
+}
+
+func download(ctx context.Context, t *testing.T, baseURL, chatID, fileID string, creds protocol.Credentials) []byte {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+protocol.Path(protocol.PathChatFile, chatID, fileID), nil)
+	req.Header.Set("Authorization", creds.Authorization())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("download: %s %s", resp.Status, data)
+	}
+	return data
+}
+
+// TestKillAndRestartLosesNothing kills the server with SIGKILL in the middle
+// of a chat. After a restart on the same data directory every acknowledged
+// event and file is there, the visitor's chat carries on where it was, and
+// the scenario does not start it over.
+func TestKillAndRestartLosesNothing(t *testing.T) {
+	ctx := testContext(t)
+	dataDir := t.TempDir()
+	first := start(t, dataDir)
+	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
+	session, chat := visit(ctx, t, first.url, creds)
+
+	agent := (&parleytest.Server{URL: first.url}).Agent("Grace Hopper")
+	if err := agent.Take(ctx, chat.ChatID); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for i := 1; i <= 5; i++ {
+		text := fmt.Sprint("visitor ", i)
+		sent = append(sent, text)
+		if _, err := session.SendMessage(text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := agent.Say(ctx, chat.ChatID, "agent 1"); err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("order 42, paid")
+	fileID := upload(ctx, t, first.url, creds, content)
+
+	// What the server acknowledged: wait until it has stored every message.
+	var before []protocol.Event
+	for {
+		before = history(ctx, t, first.url, chat.ChatID, creds)
+		if texts, _ := messages(before); len(texts) >= 7 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the messages were never stored: %v", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	second := start(t, dataDir)
+
+	after := history(ctx, t, second.url, chat.ChatID, creds)
+	if len(after) != len(before) {
+		t.Fatalf("history has %d events after the restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		a, _ := protocol.MarshalEvent(before[i])
+		b, _ := protocol.MarshalEvent(after[i])
+		if !bytes.Equal(a, b) {
+			t.Errorf("event %d changed across the restart:\n %s\n %s", i, a, b)
+		}
+	}
+	if got := download(ctx, t, second.url, chat.ChatID, fileID, creds); !bytes.Equal(got, content) {
+		t.Errorf("the file reads %q after the restart, want %q", got, content)
+	}
+
+	// The same visitor, on a reloaded page, gets the same chat and goes on.
+	again, resumed := visit(ctx, t, second.url, creds)
+	if resumed.ChatID != chat.ChatID || resumed.IsNewChat {
+		t.Fatalf("after the restart the visitor got chat %s (new %v), want %s", resumed.ChatID, resumed.IsNewChat, chat.ChatID)
+	}
+	if _, err := again.SendMessage("visitor 6"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		texts, seqs := messages(history(ctx, t, second.url, chat.ChatID, creds))
+		if slices.Contains(texts, "visitor 6") {
+			if !slices.IsSorted(seqs) {
+				t.Errorf("sequence numbers %v went backwards", seqs)
+			}
+			for _, want := range append(sent, "agent 1") {
+				if !slices.Contains(texts, want) {
+					t.Errorf("%q is missing after the restart", want)
+				}
+			}
+			if greetings := count(texts, "Hi! Thanks for reaching out. An agent will be with you shortly."); greetings != 1 {
+				t.Errorf("the visitor was greeted %d times", greetings)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("visitor 6 was never stored: %v", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func count(texts []string, text string) int {
+	n := 0
+	for _, t := range texts {
+		if t == text {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSIGTERMClosesSocketsWithGoingAway stops the server gracefully: open
+// chat sockets are told to come back (1001), and the program exits cleanly.
+func TestSIGTERMClosesSocketsWithGoingAway(t *testing.T) {
+	ctx := testContext(t)
+	p := start(t, t.TempDir())
+	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, nil)
+	req.Header.Set("Authorization", creds.Authorization())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chat protocol.ChatSession
+	_ = json.NewDecoder(resp.Body).Decode(&chat)
+	resp.Body.Close()
+	socketURL := strings.Replace(p.url, "http", "ws", 1) + protocol.Path(protocol.PathChatSocket, chat.ChatID) + "?token=" + chat.Token
+	conn, _, err := websocket.Dial(ctx, socketURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	if _, _, err := conn.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err = conn.Read(ctx); err != nil {
+			break
+		}
+	}
+	if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseGoingAway {
+		t.Errorf("the socket closed with %d (%v), want %d", got, err, protocol.CloseGoingAway)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("parley exited with %v after SIGTERM, want a clean exit", err)
+	}
+}
