@@ -41,6 +41,7 @@ const (
 	CodeTooLarge    Code = "7001" // a message, event or request body is over its limit
 	CodeRateLimited Code = "7002" // too many events or uploads in too short a time
 	CodeForbidden   Code = "7003" // the request's origin or token is not allowed
+	CodeTaken       Code = "7004" // another agent has the chat
 )
 
 // statusOf is the one table from error code to HTTP status. The documents
@@ -73,6 +74,7 @@ var statusOf = map[Code]int{
 	CodeTooLarge:          http.StatusRequestEntityTooLarge,
 	CodeRateLimited:       http.StatusTooManyRequests,
 	CodeForbidden:         http.StatusForbidden,
+	CodeTaken:             http.StatusConflict,
 }
 
 // HTTPStatus is the HTTP status that goes with the code; 500 for a code the

@@ -58,6 +58,7 @@ var statusCases = []struct {
 	{"too large", protocol.CodeTooLarge, http.StatusRequestEntityTooLarge},
 	{"rate limited", protocol.CodeRateLimited, http.StatusTooManyRequests},
 	{"forbidden", protocol.CodeForbidden, http.StatusForbidden},
+	{"taken", protocol.CodeTaken, http.StatusConflict},
 	{"unknown code", protocol.Code("9999"), http.StatusInternalServerError},
 	{"empty code", protocol.Code(""), http.StatusInternalServerError},
 }

@@ -40,8 +40,8 @@ func (s *Service) Upload(ctx context.Context, chatID, partyID, name string, body
 	limited := &limitedReader{r: body, left: MaxFileBytes}
 	var head [512]byte
 	sniffed, err := io.ReadFull(limited, head[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return File{}, uploadError(err)
+	if limited.err != nil {
+		return File{}, uploadError(limited.err)
 	}
 	f := File{
 		ID:          newFileID(),
@@ -52,7 +52,10 @@ func (s *Service) Upload(ctx context.Context, chatID, partyID, name string, body
 		Created:     s.Now(),
 	}
 	if err := s.store.PutFile(ctx, f, io.MultiReader(bytes.NewReader(head[:sniffed]), limited)); err != nil {
-		return File{}, uploadError(err)
+		if limited.err != nil {
+			return File{}, uploadError(limited.err)
+		}
+		return File{}, protocol.Errorf(protocol.CodeFileIO, "the file could not be stored")
 	}
 	return s.fileMeta(ctx, chatID, f.ID)
 }
@@ -135,16 +138,21 @@ func cleanFileName(name string) string {
 // errTooLarge is what limitedReader returns past MaxFileBytes.
 var errTooLarge = errors.New("file too large")
 
+// limitedReader reads the upload up to MaxFileBytes and remembers why
+// reading it failed, so a failed upload is blamed on the right side: the
+// client's body or the server's disk.
 type limitedReader struct {
 	r    io.Reader
 	left int64
+	err  error
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left <= 0 {
 		var probe [1]byte
 		if n, _ := l.r.Read(probe[:]); n > 0 {
-			return 0, errTooLarge
+			l.err = errTooLarge
+			return 0, l.err
 		}
 		return 0, io.EOF
 	}
@@ -153,12 +161,17 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.err = err
+	}
 	return n, err
 }
 
+// uploadError is the API's error for an upload body that could not be read.
 func uploadError(err error) error {
-	if errors.Is(err, errTooLarge) {
+	var tooBig *http.MaxBytesError
+	if errors.Is(err, errTooLarge) || errors.As(err, &tooBig) {
 		return protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", MaxFileBytes>>20)
 	}
-	return protocol.Errorf(protocol.CodeFileIO, "storing the file: %v", err)
+	return protocol.Errorf(protocol.CodeBadRequest, "the upload was cut short: %v", err)
 }

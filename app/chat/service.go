@@ -249,7 +249,8 @@ func (s *Service) deliver(ctx context.Context, chatID, sender string, events []p
 
 // Subscribe follows the chat's stream from a position: the subscription
 // first delivers every stored event after from (all of them when from names
-// another epoch), then live events as they are published. Every delivery
+// another epoch; a position without an epoch is taken to be in the chat's
+// stream), then live events as they are published. Every delivery
 // carries the stream's epoch; the first is sent even when there is nothing
 // to catch up on. party is the subscriber's own party id, whose ephemeral
 // events are not echoed back to it. The caller must Close the subscription.
@@ -264,7 +265,7 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 		return nil, err
 	}
 	after := from.Seq
-	if from.Epoch != c.Epoch {
+	if from.Epoch != "" && from.Epoch != c.Epoch {
 		after = 0
 	}
 	sub := newSubscription(party, s.QueueSize)

@@ -37,7 +37,8 @@ func newSubscription(party string, queue int) *Subscription {
 
 // Next returns the next delivery, waiting for one if need be. It fails with
 // ErrTooSlow or ErrClosed when the subscription ended, and with the
-// context's error when ctx ends first.
+// context's error when ctx ends first. The events are shared with every
+// other subscriber of the chat: read them, never change them.
 func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 	if len(sub.backlog) > 0 {
 		env := sub.backlog[0]

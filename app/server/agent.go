@@ -140,8 +140,7 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent)
 	if errors.Is(err, chat.ErrTaken) {
-		writeJSON(w, http.StatusConflict, protocol.Errorf(protocol.CodeForbidden, "another agent has this chat"))
-		return
+		err = protocol.Errorf(protocol.CodeTaken, "another agent has this chat")
 	}
 	if err != nil {
 		s.writeError(w, r, err)

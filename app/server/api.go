@@ -55,7 +55,7 @@ func wellFormedTenant(v string) bool {
 		v = "https://" + v
 	}
 	u, err := url.Parse(v)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(u.Host, " @")
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && !strings.Contains(u.Host, " ")
 }
 
 func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +199,13 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 	defer sub.Close()
 
 	answer := protocol.Envelope{Events: []protocol.Event{}}
-	for len(answer.Events) == 0 {
+	for first := true; len(answer.Events) == 0; first = false {
+		if !first && c.State.Over() {
+			// Caught up on a chat that will say nothing more: the API
+			// answers 5005, which clients take as the end.
+			s.writeError(w, r, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", c.ID))
+			return
+		}
 		env, err := sub.Next(ctx)
 		if err != nil {
 			break // the wait is over: answer with nothing

@@ -8,22 +8,26 @@ import (
 	"syscall/js"
 )
 
-// post sends a POST with the browser's fetch. Go's own HTTP client would
-// work too, but it links a whole HTTP/1 and HTTP/2 client into the wasm:
-// five more megabytes that fetch already does.
-func post(ctx context.Context, url string, header map[string]string, body []byte) (status int, data []byte, err error) {
+// request sends an HTTP request with the browser's fetch. Go's own HTTP
+// client would work too, but it links a whole HTTP/1 and HTTP/2 client into
+// the wasm: five more megabytes that fetch already does.
+func request(ctx context.Context, method, url string, header map[string]string, body []byte) (status int, data []byte, err error) {
 	headers := make(map[string]any, len(header))
 	for k, v := range header {
 		headers[k] = v
 	}
 	abort := js.Global().Get("AbortController").New()
-	resp, err := await(ctx, abort, js.Global().Call("fetch", url, map[string]any{
-		"method":      "POST",
+	init := map[string]any{
+		"method":      method,
 		"headers":     headers,
-		"body":        string(body),
 		"credentials": "same-origin",
+		"cache":       "no-store",
 		"signal":      abort.Get("signal"),
-	}))
+	}
+	if body != nil {
+		init["body"] = string(body)
+	}
+	resp, err := await(ctx, abort, js.Global().Call("fetch", url, init))
 	if err != nil {
 		return 0, nil, err
 	}

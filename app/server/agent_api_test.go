@@ -1,0 +1,592 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/instance"
+	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/scenario"
+	"github.com/parleychat/parley/app/server"
+	"github.com/parleychat/parley/protocol"
+)
+
+// agentAuth is the agent API's Authorization header with the right token.
+var agentAuth = http.Header{"Authorization": {"Bearer " + parleytest.AgentToken}}
+
+// agentRequest calls the agent API with header, for what parleytest's Agent
+// cannot show: statuses and error codes.
+func agentRequest(t *testing.T, srv *parleytest.Server, method, path string, header http.Header, body string) answer {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	return mustFetch(t, method, srv.URL+path, header, r)
+}
+
+func agentChatPath(chatID, rest string) string {
+	return "/agent/api/chats/" + url.PathEscape(chatID) + rest
+}
+
+// joined is the body with which agent takes a chat.
+func joined(t *testing.T, agent *parleytest.Agent) string {
+	t.Helper()
+	body, err := protocol.MarshalEvent(&protocol.PartyJoined{DisplayName: agent.Name, Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: agent.PartyID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+func findChat(list server.AgentChats, chatID string) (server.AgentChat, bool) {
+	for _, c := range list.Chats {
+		if c.ChatID == chatID {
+			return c, true
+		}
+	}
+	return server.AgentChat{}, false
+}
+
+func TestAgentAPIRequiresTheToken(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	s := openChat(t, srv.URL)
+	routes := []struct{ method, path, body string }{
+		{"GET", "/agent/api/chats", ""},
+		{"GET", "/agent/api/chats?since=1", ""},
+		{"GET", "/agent/api/forms", ""},
+		{"POST", agentChatPath(s.ChatID, "/take"), `{"party_id":"agent-mallory","type":"internal"}`},
+		{"GET", agentChatPath(s.ChatID, "/events?after=0"), ""},
+		{"POST", agentChatPath(s.ChatID, "/events"), `{"events":[{"event":"chat_session_ended"}]}`},
+		{"POST", agentChatPath(s.ChatID, "/files?party_id=agent-mallory"), ""},
+		{"GET", agentChatPath(s.ChatID, "/files/AAAAAAAAAAAAAAAAAAAAAA"), ""},
+	}
+	creds := []struct {
+		name   string
+		header http.Header
+		query  string
+	}{
+		{"no token", http.Header{}, ""},
+		{"a wrong bearer token", http.Header{"Authorization": {"Bearer wrong"}}, ""},
+		{"a wrong token in the query", http.Header{}, "token=wrong"},
+		{"the token under another scheme", http.Header{"Authorization": {"Basic " + parleytest.AgentToken}}, ""},
+		{"the token's prefix", http.Header{"Authorization": {"Bearer " + parleytest.AgentToken[:len(parleytest.AgentToken)-1]}}, ""},
+		{"a visitor's credentials", http.Header{"Authorization": {protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}.Authorization()}}, ""},
+		{"the chat's own token", http.Header{}, "token=" + s.Token},
+	}
+	for _, r := range routes {
+		for _, cr := range creds {
+			t.Run(r.method+" "+r.path+"/"+cr.name, func(t *testing.T) {
+				t.Parallel()
+				path := r.path
+				if cr.query != "" {
+					sep := "?"
+					if strings.Contains(path, "?") {
+						sep = "&"
+					}
+					path += sep + cr.query
+				}
+				a := agentRequest(t, srv, r.method, path, cr.header, r.body)
+				wantError(t, cr.name, a, http.StatusForbidden, protocol.CodeForbidden)
+			})
+		}
+	}
+
+	for name, query := range map[string]string{"no token": "", "a wrong token": "?token=wrong", "the chat's token": "?token=" + s.Token} {
+		t.Run("socket/"+name, func(t *testing.T) {
+			t.Parallel()
+			u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(s.ChatID, "/socket") + query
+			conn := dial(ctx, t, u, nil)
+			_, _, err := conn.Read(ctx)
+			if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseForbidden {
+				t.Errorf("closed with %d (%v), want %d", got, err, protocol.CloseForbidden)
+			}
+		})
+	}
+
+	t.Run("socket/a chat that does not exist", func(t *testing.T) {
+		t.Parallel()
+		u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(protocol.NewUUID(), "/socket") + "?token=" + parleytest.AgentToken
+		conn := dial(ctx, t, u, nil)
+		_, _, err := conn.Read(ctx)
+		if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseChatNotFound {
+			t.Errorf("closed with %d (%v), want %d", got, err, protocol.CloseChatNotFound)
+		}
+	})
+
+	// The right token, in either place, passes.
+	for _, a := range []answer{
+		agentRequest(t, srv, "GET", "/agent/api/chats", agentAuth, ""),
+		agentRequest(t, srv, "GET", "/agent/api/chats?token="+parleytest.AgentToken, http.Header{}, ""),
+	} {
+		wantOK(t, "the chat list with the token", a)
+	}
+	t.Cleanup(func() {
+		c, err := srv.Chats.Chat(context.Background(), s.ChatID)
+		if err != nil || c.State != protocol.StateQueued || c.Agent != "" || c.LastSeq != 0 {
+			t.Errorf("after the refused requests the chat is %+v (%v); want it untouched", c, err)
+		}
+	})
+}
+
+func TestAgentListsOpenChats(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	const wait = 300 * time.Millisecond
+	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(wait))
+	agent := srv.Agent("Grace Hopper")
+
+	empty, err := agent.Chats(ctx, 0)
+	if err != nil || len(empty.Chats) != 0 {
+		t.Fatalf("before any chat: %+v, %v", empty, err)
+	}
+	c := newAPIClient(t, srv.URL)
+	status, body := requestChat(t, srv.URL, c.auth(), `{"from":"ada@example.com","parameters":{"first_name":"Ada","last_name":"Lovelace"}}`)
+	var s protocol.ChatSession
+	if status != http.StatusOK || json.Unmarshal(body, &s) != nil {
+		t.Fatalf("requesting a chat: %d %s", status, body)
+	}
+	wantOK(t, "sending", c.sendEvents(s.ChatID, envelope(t, visitorMessage(s.ChatID, 1, "hi"), &protocol.Navigation{Page: "https://shop.example/"}, visitorMessage(s.ChatID, 2, "anyone?"))))
+	if err := srv.Chats.Publish(ctx, s.ChatID, &protocol.Message{Msg: "hello", Meta: protocol.Meta{PartyID: "scenario"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	list, err := agent.Chats(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := findChat(list, s.ChatID)
+	if !ok || len(list.Chats) != 1 {
+		t.Fatalf("the list %+v, want the one chat", list)
+	}
+	if got.State != protocol.StateQueued || got.VisitorMessages != 2 || got.LastSeq != 4 || got.Agent != "" ||
+		got.Visitor != "Ada Lovelace" || got.Created.IsZero() || got.LastVisitorEvent.IsZero() {
+		t.Errorf("the chat is listed as %+v; want queued, 2 visitor messages, last_seq 4, visitor Ada Lovelace", got)
+	}
+	if list.Version <= empty.Version {
+		t.Errorf("the version went from %d to %d over a new chat", empty.Version, list.Version)
+	}
+
+	start := time.Now()
+	idle, err := agent.Chats(ctx, list.Version)
+	if err != nil || idle.Version != list.Version {
+		t.Errorf("a wait with nothing happening: %+v, %v; want version %d again", idle, err, list.Version)
+	}
+	if elapsed := time.Since(start); elapsed < wait {
+		t.Errorf("a wait with nothing happening answered after %v, before the poll wait of %v", elapsed, wait)
+	}
+
+	// The wait starts before or after the new chat: either way it must
+	// come back with it.
+	waited := make(chan server.AgentChats, 1)
+	go func() {
+		next, err := agent.Chats(ctx, list.Version)
+		if err != nil {
+			next.Version = 0
+		}
+		waited <- next
+	}()
+	second := openChat(t, srv.URL)
+	select {
+	case next := <-waited:
+		if _, ok := findChat(next, second.ChatID); !ok || next.Version <= list.Version {
+			t.Errorf("the wait returned %+v; want a version above %d with chat %s", next, list.Version, second.ChatID)
+		}
+	case <-ctx.Done():
+		t.Fatal("the wait never returned")
+	}
+
+	if err := srv.Chats.Publish(ctx, s.ChatID, &protocol.Ended{}); err != nil {
+		t.Fatal(err)
+	}
+	list, err = agent.Chats(ctx, 0)
+	if _, ok := findChat(list, s.ChatID); err != nil || ok || len(list.Chats) != 1 {
+		t.Errorf("after the first chat ended the list is %+v (%v); want only the second", list, err)
+	}
+}
+
+func TestAgentTake(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t)
+	c := newAPIClient(t, srv.URL)
+	s := c.open()
+	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
+	take := agentChatPath(s.ChatID, "/take")
+
+	wantOK(t, "the first agent", agentRequest(t, srv, "POST", take, agentAuth, joined(t, grace)))
+	list, err := grace.Chats(ctx, 0)
+	if got, ok := findChat(list, s.ChatID); err != nil || !ok || got.Agent != grace.PartyID || got.State != protocol.StateConnected {
+		t.Errorf("after the take the chat is listed as %+v (%v); want agent %s, connected", got, err, grace.PartyID)
+	}
+	if a := agentRequest(t, srv, "POST", take, agentAuth, joined(t, alan)); a.status != http.StatusConflict || protocol.DecodeError(a.body) == nil {
+		t.Errorf("a second agent: got %s, want 409 with an error envelope", a)
+	}
+	wantOK(t, "the first agent again", agentRequest(t, srv, "POST", take, agentAuth, joined(t, grace)))
+	wantError(t, "a take without party_id", agentRequest(t, srv, "POST", take, agentAuth, `{"type":"internal"}`), http.StatusBadRequest, protocol.CodeBadRequest)
+	wantError(t, "a take of a chat that does not exist", agentRequest(t, srv, "POST", agentChatPath(protocol.NewUUID(), "/take"), agentAuth, joined(t, grace)),
+		http.StatusNotFound, protocol.CodeChatNotFound)
+
+	history := c.history(s.ChatID)
+	var order []string
+	for _, e := range history {
+		switch e := e.(type) {
+		case *protocol.PartyJoined:
+			if e.PartyID == grace.PartyID {
+				order = append(order, "grace joined")
+				if e.Type != protocol.PartyInternal || e.DisplayName != grace.Name {
+					t.Errorf("the agent joined as %+v", e)
+				}
+			} else if e.PartyID == alan.PartyID {
+				order = append(order, "alan joined")
+			}
+		case *protocol.Status:
+			if e.State == protocol.StateConnected {
+				order = append(order, "connected")
+			}
+		case *protocol.PartyLeft:
+			if e.PartyID == scenario.AssistantID {
+				order = append(order, "assistant left")
+			}
+		}
+	}
+	if want := []string{"grace joined", "connected", "assistant left"}; !slices.Equal(order, want) {
+		t.Errorf("the visitor's history has %v (all: %v), want %v", order, eventTypes(history), want)
+	}
+	a := c.get(protocol.PathActiveChat)
+	var active protocol.ActiveChat
+	if json.Unmarshal(a.body, &active) != nil || active.State != protocol.StateConnected {
+		t.Errorf("the visitor's active chat: %s, want state connected", a)
+	}
+
+	if err := srv.Chats.Publish(ctx, s.ChatID, &protocol.Ended{}); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "a take of an ended chat", agentRequest(t, srv, "POST", take, agentAuth, joined(t, grace)), http.StatusNotFound, protocol.CodeChatNotFound)
+}
+
+func TestAgentPostsEvents(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	c := newAPIClient(t, srv.URL)
+	s := c.open()
+	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
+	if err := grace.Take(ctx, s.ChatID); err != nil {
+		t.Fatal(err)
+	}
+	events := agentChatPath(s.ChatID, "/events")
+	say := func(party, text string) string {
+		return envelope(t, &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: party}})
+	}
+
+	a := agentRequest(t, srv, "POST", events, agentAuth, say(grace.PartyID, "Hello, how can I help?"))
+	if a.status != http.StatusOK || string(a.body) != emptyEnvelope {
+		t.Errorf("the agent's message: got %s, want 200 %s", a, emptyEnvelope)
+	}
+	refused := []struct {
+		name   string
+		body   string
+		status int
+		code   protocol.Code
+	}{
+		{"an agent who did not take the chat", say(alan.PartyID, "I'll take it from here"), 403, protocol.CodeForbidden},
+		{"the agent speaking as the visitor", say(s.ChatID, "I agree to everything"), 403, protocol.CodeForbidden},
+		{"the agent speaking as the assistant", say(scenario.AssistantID, "Your account is closed"), 403, protocol.CodeForbidden},
+		{"a client-only event", `{"events":[{"event":"chat_session_end"}]}`, 400, protocol.CodeBadRequest},
+		{"malformed JSON", `{"events":[`, 400, protocol.CodeBadRequest},
+		{"a message without text", `{"events":[{"event":"chat_session_message","party_id":"` + grace.PartyID + `"}]}`, 400, protocol.CodeBadRequest},
+	}
+	for _, r := range refused {
+		wantError(t, r.name, agentRequest(t, srv, "POST", events, agentAuth, r.body), r.status, r.code)
+	}
+	wantError(t, "posting to a chat that does not exist", agentRequest(t, srv, "POST", agentChatPath(protocol.NewUUID(), "/events"), agentAuth, say(grace.PartyID, "hi")),
+		http.StatusNotFound, protocol.CodeChatNotFound)
+	wantError(t, "polling a chat that does not exist", agentRequest(t, srv, "GET", agentChatPath(protocol.NewUUID(), "/events?after=0"), agentAuth, ""),
+		http.StatusNotFound, protocol.CodeChatNotFound)
+
+	history := c.history(s.ChatID)
+	if got := texts(history); !slices.Equal(got, []string{"Hello, how can I help?"}) {
+		t.Errorf("the visitor's history has messages %q, want only the agent's", got)
+	}
+	for _, e := range history {
+		if m, ok := e.(*protocol.Message); ok && (m.PartyID != grace.PartyID || m.MsgID == "" || m.Timestamp.IsZero()) {
+			t.Errorf("the agent's message reached the visitor as %+v; want the agent's party, a msg_id and a timestamp", m)
+		}
+	}
+
+	// Events of no party are the contact center's own, such as the end.
+	wantOK(t, "ending the chat", agentRequest(t, srv, "POST", events, agentAuth, `{"events":[{"event":"chat_session_ended"}]}`))
+	wantError(t, "the visitor's event after the end", c.sendEvents(s.ChatID, envelope(t, visitorMessage(s.ChatID, 1, "wait!"))), http.StatusNotFound, protocol.CodeChatNotFound)
+	wantError(t, "the visitor's active chat after the end", c.get(protocol.PathActiveChat), http.StatusNotFound, protocol.CodeChatNotFound)
+	if got := eventTypes(c.history(s.ChatID)); len(got) == 0 || got[len(got)-1] != protocol.TypeEnded {
+		t.Errorf("history after the end %v, want it to end with %s", got, protocol.TypeEnded)
+	}
+}
+
+func TestAgentMessageReachesTheWidget(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	v := startVisitor(ctx, t, srv.URL)
+	agent := srv.Agent("Grace Hopper")
+	if err := agent.Take(ctx, v.chatID); err != nil {
+		t.Fatal(err)
+	}
+	if err := agent.Say(ctx, v.chatID, "Hello from the console"); err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(ctx, "the agent's message", func() bool {
+		got, _ := v.agentMessages()
+		return slices.Contains(got, "Hello from the console")
+	})
+}
+
+func TestAgentFiles(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	c := newAPIClient(t, srv.URL)
+	s := c.open()
+	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
+	if err := grace.Take(ctx, s.ChatID); err != nil {
+		t.Fatal(err)
+	}
+	content := pngImage(t)
+	up, err := grace.SendFile(ctx, s.ChatID, "diagram.png", content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up.FileID) < 20 || up.FileName != "diagram.png" {
+		t.Errorf("the agent's upload answered %+v", up)
+	}
+
+	a := c.get(protocol.Path(protocol.PathChatFile, s.ChatID, up.FileID))
+	if a.status != http.StatusOK || !bytes.Equal(a.body, content) || a.header.Get("Content-Type") != "image/png" {
+		t.Errorf("the visitor's download: %d %s with %d bytes, want 200 image/png with the %d bytes", a.status, a.header.Get("Content-Type"), len(a.body), len(content))
+	}
+	a = agentRequest(t, srv, "GET", agentChatPath(s.ChatID, "/files/"+up.FileID), agentAuth, "")
+	if a.status != http.StatusOK || !bytes.Equal(a.body, content) {
+		t.Errorf("the agent's download: %d with %d bytes, want 200 with the %d bytes", a.status, len(a.body), len(content))
+	}
+	var shared []*protocol.File
+	for _, e := range c.history(s.ChatID) {
+		if f, ok := e.(*protocol.File); ok {
+			shared = append(shared, f)
+		}
+	}
+	if len(shared) != 1 || shared[0].FileID != up.FileID || shared[0].PartyID != grace.PartyID || shared[0].FileName != "diagram.png" || shared[0].FileType != protocol.FileImage {
+		t.Errorf("the visitor's history has files %+v, want the agent's diagram", shared)
+	}
+
+	ct, body := multipartBody(t, nil, filePart{field: "file", name: "x.txt", content: []byte("x")})
+	header := agentAuth.Clone()
+	header.Set("Content-Type", ct)
+	for name, party := range map[string]string{"an agent who did not take the chat": alan.PartyID, "no party": "", "the visitor's party": s.ChatID} {
+		a := mustFetch(t, "POST", srv.URL+agentChatPath(s.ChatID, "/files?party_id="+url.QueryEscape(party)), header, bytes.NewReader(body))
+		wantError(t, name, a, http.StatusForbidden, protocol.CodeForbidden)
+	}
+	other := openChat(t, srv.URL)
+	wantError(t, "the agent downloading the file from another chat", agentRequest(t, srv, "GET", agentChatPath(other.ChatID, "/files/"+up.FileID), agentAuth, ""),
+		http.StatusNotFound, protocol.CodeFileNotFound)
+	wantError(t, "sharing a file that is not in the chat", agentRequest(t, srv, "POST", agentChatPath(s.ChatID, "/events"), agentAuth,
+		envelope(t, &protocol.File{FileID: "AAAAAAAAAAAAAAAAAAAAAA", Meta: protocol.Meta{PartyID: grace.PartyID}})), http.StatusNotFound, protocol.CodeFileNotFound)
+}
+
+// agentPoll is the agent's long poll of a chat after a position. It does not
+// touch t, so goroutines may use it.
+func agentPoll(srv *parleytest.Server, chatID, party string, after uint64, epoch string) (protocol.Envelope, error) {
+	path := agentChatPath(chatID, fmt.Sprintf("/events?after=%d&epoch=%s&party_id=%s", after, url.QueryEscape(epoch), url.QueryEscape(party)))
+	a, err := fetch(http.MethodGet, srv.URL+path, agentAuth, nil)
+	if err != nil {
+		return protocol.Envelope{}, err
+	}
+	if a.status != http.StatusOK {
+		return protocol.Envelope{}, fmt.Errorf("GET %s: %s", path, a)
+	}
+	return protocol.DecodeEnvelope(a.body)
+}
+
+// TestAgentEventsAfterN polls with ?after=N and no epoch, as
+// parleytest's Agent.Events does and as the agent API's doc comment
+// ("after ?after=N (&epoch=E)") allows: only the events after N come back.
+func TestAgentEventsAfterN(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	c := newAPIClient(t, srv.URL)
+	s := c.open()
+	wantOK(t, "sending", c.sendEvents(s.ChatID, envelope(t, visitorMessage(s.ChatID, 1, "m1"), visitorMessage(s.ChatID, 2, "m2"), visitorMessage(s.ChatID, 3, "m3"))))
+	agent := srv.Agent("Grace Hopper")
+
+	withEpoch, err := agentPoll(srv, s.ChatID, agent.PartyID, 2, s.Epoch)
+	if err != nil || !slices.Equal(texts(withEpoch.Events), []string{"m3"}) {
+		t.Errorf("?after=2&epoch=E returned %q (%v), want only m3", texts(withEpoch.Events), err)
+	}
+	env, err := agent.Events(ctx, s.ChatID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(env.Events); !slices.Equal(got, []uint64{3}) {
+		t.Errorf("Agent.Events after 2 (GET ?after=2 without epoch) returned seqs %v, want [3]", got)
+	}
+}
+
+// checkFollowed checks the events an agent saw of a chat with the default
+// scenario once the visitor has typed, written and answered the pre-chat
+// form, in order.
+func checkFollowed(t *testing.T, chatID string, events []protocol.Event) {
+	t.Helper()
+	type want struct {
+		event, party string
+		stored       bool
+	}
+	wants := []want{
+		{protocol.TypeStatus, "", true},
+		{protocol.TypePartyJoined, scenario.AssistantID, true},
+		{protocol.TypeMessage, scenario.AssistantID, true},
+		{protocol.TypeFormShow, "", true},
+		{protocol.TypeTyping, chatID, false},
+		{protocol.TypeMessage, chatID, true},
+		{protocol.TypeFormData, chatID, true},
+		{protocol.TypeMessage, scenario.AssistantID, true},
+	}
+	var got []want
+	for _, e := range events {
+		got = append(got, want{e.EventType(), e.EventMeta().PartyID, e.EventMeta().Seq != 0})
+	}
+	if !reflect.DeepEqual(got, wants) {
+		t.Errorf("the agent followed\n%v\nwant\n%v", got, wants)
+	}
+	var last uint64
+	for _, e := range events {
+		if seq := e.EventMeta().Seq; seq != 0 {
+			if seq != last+1 {
+				t.Errorf("seq %d follows %d", seq, last)
+			}
+			last = seq
+		}
+	}
+	if m, ok := events[len(events)-1].(*protocol.Message); !ok || !strings.Contains(m.Msg, "Ada") {
+		t.Errorf("the last event is %+v, want the assistant thanking Ada", events[len(events)-1])
+	}
+}
+
+// answerPreChat is the visitor's message and its answer to the pre-chat form.
+func answerPreChat(t *testing.T, chatID string, show *protocol.FormShow) string {
+	return envelope(t, visitorMessage(chatID, 1, "I have a question"), &protocol.FormData{
+		FormRequestID: show.FormRequestID, FormName: show.FormName,
+		Data: protocol.FormValues{Fields: map[string]string{"first_name": "Ada", "topic": "order"}},
+	})
+}
+
+func TestAgentFollowsTheChat(t *testing.T) {
+	t.Parallel()
+	// Typing is re-sent until a waiting poll gets it; the default limit
+	// would refuse the repeats.
+	noLimit := parleytest.Tune(func(i *instance.Instance) { i.Chats.VisitorRate, i.Chats.VisitorBurst = 1000, 1000 })
+
+	t.Run("long poll", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		srv := parleytest.Start(t, noLimit)
+		c := newAPIClient(t, srv.URL)
+		s := c.open()
+		agent := srv.Agent("Grace Hopper")
+
+		env, err := agentPoll(srv, s.ChatID, agent.PartyID, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		followed := env.Events
+		if len(followed) != 4 || env.Epoch != s.Epoch {
+			t.Fatalf("the first poll returned %v in epoch %q, want the scenario's 4 events in %q", eventTypes(followed), env.Epoch, s.Epoch)
+		}
+		show, ok := followed[3].(*protocol.FormShow)
+		if !ok {
+			t.Fatalf("the fourth event is %s, want the pre-chat form", followed[3].EventType())
+		}
+
+		env = pollWhile(ctx, t, func() (protocol.Envelope, error) { return agentPoll(srv, s.ChatID, agent.PartyID, 4, s.Epoch) }, func() {
+			if a, err := fetch(http.MethodPost, c.url(protocol.Path(protocol.PathChatEvents, s.ChatID)), c.header("application/json"),
+				strings.NewReader(`{"events":[{"event":"chat_session_typing"}]}`)); err != nil || a.status != http.StatusOK {
+				t.Errorf("typing: %v %v", a, err)
+			}
+		})
+		followed = append(followed, env.Events...)
+
+		wantOK(t, "writing", c.sendEvents(s.ChatID, answerPreChat(t, s.ChatID, show)))
+		for after := uint64(4); after < 7; {
+			env, err := agentPoll(srv, s.ChatID, agent.PartyID, after, s.Epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(env.Events) == 0 {
+				t.Fatalf("a poll after %d returned nothing", after)
+			}
+			followed = append(followed, env.Events...)
+			after = env.Events[len(env.Events)-1].EventMeta().Seq
+		}
+		checkFollowed(t, s.ChatID, followed)
+	})
+
+	t.Run("socket", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		srv := parleytest.Start(t, noLimit)
+		c := newAPIClient(t, srv.URL)
+		s := c.open()
+		f, err := srv.Agent("Grace Hopper").Follow(ctx, s.ChatID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var followed []protocol.Event
+		next := func() {
+			t.Helper()
+			e, err := f.Next(ctx)
+			if err != nil {
+				t.Fatalf("after %v: %v", eventTypes(followed), err)
+			}
+			followed = append(followed, e)
+		}
+		for len(followed) < 4 {
+			next()
+		}
+		show, ok := followed[3].(*protocol.FormShow)
+		if !ok {
+			t.Fatalf("the fourth event is %s, want the pre-chat form", followed[3].EventType())
+		}
+		// The socket has caught up, so it is subscribed: typing reaches it.
+		wantOK(t, "typing", c.sendEvents(s.ChatID, `{"events":[{"event":"chat_session_typing"}]}`))
+		next()
+		wantOK(t, "writing", c.sendEvents(s.ChatID, answerPreChat(t, s.ChatID, show)))
+		for len(followed) < 8 {
+			next()
+		}
+		checkFollowed(t, s.ChatID, followed)
+	})
+}
+
+func TestAgentForms(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.Start(t, parleytest.Quiet())
+	a := agentRequest(t, srv, "GET", "/agent/api/forms", agentAuth, "")
+	var got map[string][]string
+	if a.status != http.StatusOK || json.Unmarshal(a.body, &got) != nil || !reflect.DeepEqual(got, map[string][]string{"forms": {"pre_chat", "survey"}}) {
+		t.Errorf("forms: got %s, want pre_chat and survey", a)
+	}
+}

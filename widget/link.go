@@ -1,0 +1,343 @@
+package widget
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/protocol"
+)
+
+// maxFrameBytes bounds a frame from the server: it batches history.
+const maxFrameBytes = 16 << 20
+
+// writeTimeout bounds every write to the server.
+const writeTimeout = 10 * time.Second
+
+// link is one connection to the chat: a WebSocket, or the API's long poll
+// when WebSockets fail. Both carry the same envelopes.
+type link interface {
+	// write sends a frame. A link that learns the server's answer at once
+	// returns it; a socket's answer arrives through read.
+	write(ctx context.Context, env protocol.Envelope) (*protocol.Envelope, error)
+	// read returns the next frame from the server.
+	read(ctx context.Context) (protocol.Envelope, error)
+	close()
+}
+
+// connect runs one connection: it requests the chat if the session has none
+// yet, opens a link and reads from it until it breaks.
+func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool, err error) {
+	if !s.knowsChat() {
+		chat, err := s.requestChat(ctx)
+		if err != nil {
+			return false, err
+		}
+		s.mu.Lock()
+		s.chat, s.pos = chat, protocol.Position{Epoch: chat.Epoch}
+		restored := s.outbox.restore(chat.ChatID)
+		s.mu.Unlock()
+		s.emit(ctx, Update{Chat: &chat, Restored: restored})
+	}
+
+	var l link
+	if polling {
+		l = &pollLink{s: s}
+	} else {
+		conn, _, err := websocket.Dial(ctx, s.socketURL(), nil)
+		if err != nil {
+			return false, fmt.Errorf("opening the chat socket: %w", err)
+		}
+		conn.SetReadLimit(maxFrameBytes)
+		l = &socketLink{conn: conn}
+	}
+	defer l.close()
+
+	linkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	answers := make(chan protocol.Envelope, 16)
+	go s.write(linkCtx, l, answers)
+	frames := make(chan protocol.Envelope)
+	failed := make(chan error, 1)
+	go func() {
+		for {
+			env, err := l.read(linkCtx)
+			if err != nil {
+				failed <- err
+				return
+			}
+			select {
+			case frames <- env:
+			case <-linkCtx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		var env protocol.Envelope
+		select {
+		case env = <-answers:
+		case env = <-frames:
+			if !wasConnected {
+				wasConnected = true
+				s.mu.Lock()
+				s.connected = true
+				s.mu.Unlock()
+				s.emit(ctx, Update{Conn: ConnConnected, Polling: polling})
+			}
+		case err := <-failed:
+			s.disconnected()
+			if over(err) {
+				return wasConnected, errChatOver
+			}
+			return wasConnected, err
+		}
+		if s.receive(ctx, env) {
+			s.disconnected()
+			return true, errChatOver
+		}
+	}
+}
+
+// over reports whether a link failed because the chat is gone.
+func over(err error) bool {
+	var perr *protocol.Error
+	return protocol.CloseCode(websocket.CloseStatus(err)) == protocol.CloseChatNotFound ||
+		errors.As(err, &perr) && perr.Code == protocol.CodeChatNotFound
+}
+
+// disconnected marks every durable frame for sending again and forgets the
+// typing events that were never written.
+func (s *Session) disconnected() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.connected = false
+	s.outbox.disconnected()
+}
+
+// write sends queued frames in order until ctx ends or a write fails. An
+// answer the link learns at once goes to answers, to be handled as the
+// socket's would be.
+func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Envelope) {
+	for {
+		s.mu.Lock()
+		generation := s.outbox.generation
+		batch := s.outbox.unwritten()
+		s.mu.Unlock()
+		for _, o := range batch {
+			writeCtx, cancel := context.WithTimeout(ctx, writeTimeout)
+			answer, err := l.write(writeCtx, protocol.Envelope{Events: []protocol.Event{o.event}, Ref: o.ref})
+			cancel()
+			if err != nil {
+				l.close()
+				return
+			}
+			s.mu.Lock()
+			s.outbox.written(o, generation)
+			s.mu.Unlock()
+			if answer != nil {
+				select {
+				case answers <- *answer:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+		select {
+		case <-s.written:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// receive applies one frame from the server and reports whether the chat is
+// over.
+func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool) {
+	if env.Ref != "" {
+		s.mu.Lock()
+		o := s.outbox.remove(env.Ref)
+		s.mu.Unlock()
+		if env.Error != nil && o != nil {
+			s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
+		}
+		return false
+	}
+	if env.Error != nil {
+		s.emit(ctx, Update{Err: env.Error})
+		return false
+	}
+
+	s.mu.Lock()
+	reset := env.Epoch != "" && env.Epoch != s.pos.Epoch
+	if reset {
+		s.pos = protocol.Position{Epoch: env.Epoch}
+	}
+	fresh := make([]protocol.Event, 0, len(env.Events))
+	for _, e := range env.Events {
+		seq := e.EventMeta().Seq
+		if seq != 0 && seq <= s.pos.Seq {
+			continue // already seen before a reconnect
+		}
+		if seq != 0 {
+			s.pos.Seq = seq
+		}
+		s.noteOwn(e)
+		fresh = append(fresh, e)
+		over = over || ends(e)
+	}
+	pos := s.pos
+	s.mu.Unlock()
+	if reset || len(fresh) > 0 {
+		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
+	}
+	return over
+}
+
+// noteOwn keeps the msg_id counter past every msg_id the visitor already
+// used in this chat, so a page without Memory never reuses one. The caller
+// holds s.mu.
+func (s *Session) noteOwn(e protocol.Event) {
+	if e.EventMeta().PartyID != s.chat.ChatID {
+		return
+	}
+	var id protocol.ID
+	if msg, ok := e.(*protocol.Message); ok {
+		id = msg.MsgID
+	} else if p := ownMsgID(e); p != nil {
+		id = *p
+	}
+	if chatID, n, ok := protocol.ParseMessageID(id); ok && chatID == s.chat.ChatID {
+		s.outbox.bump(n + 1)
+	}
+}
+
+// ends reports whether an event means the chat takes nothing more.
+func ends(e protocol.Event) bool {
+	switch e := e.(type) {
+	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
+		return true
+	case *protocol.Status:
+		return e.State.Over()
+	}
+	return false
+}
+
+// requestChat calls Request Chat, which returns the client's active chat or
+// starts a new one.
+func (s *Session) requestChat(ctx context.Context) (protocol.ChatSession, error) {
+	body, err := json.Marshal(s.cfg.Request)
+	if err != nil {
+		return protocol.ChatSession{}, err
+	}
+	var chat protocol.ChatSession
+	if err := s.call(ctx, http.MethodPost, protocol.PathChats, body, &chat); err != nil {
+		return protocol.ChatSession{}, fmt.Errorf("requesting a chat: %w", err)
+	}
+	if chat.ChatID == "" {
+		return protocol.ChatSession{}, errors.New("requesting a chat: the answer has no chat_id")
+	}
+	return chat, nil
+}
+
+// call sends an API request with the visitor's credentials and decodes the
+// answer into out; an error answer is a *protocol.Error.
+func (s *Session) call(ctx context.Context, method, path string, body []byte, out any) error {
+	status, data, err := request(ctx, method, strings.TrimRight(s.cfg.BaseURL, "/")+path, map[string]string{
+		"Authorization": s.cfg.Credentials.Authorization(),
+		"Content-Type":  "application/json; charset=UTF-8",
+	}, body)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		if perr := protocol.DecodeError(data); perr != nil {
+			return perr
+		}
+		return fmt.Errorf("HTTP status %d", status)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+// socketURL is the chat's WebSocket address, carrying its token and the
+// position to resume from.
+func (s *Session) socketURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	base := strings.Replace(strings.TrimRight(s.cfg.BaseURL, "/"), "http", "ws", 1)
+	q := url.Values{
+		"token": {s.chat.Token},
+		"epoch": {s.pos.Epoch},
+		"after": {strconv.FormatUint(s.pos.Seq, 10)},
+	}
+	return base + protocol.Path(protocol.PathChatSocket, s.chat.ChatID) + "?" + q.Encode()
+}
+
+// socketLink is a link over the chat's WebSocket.
+type socketLink struct{ conn *websocket.Conn }
+
+func (l *socketLink) write(ctx context.Context, env protocol.Envelope) (*protocol.Envelope, error) {
+	data, err := json.Marshal(env)
+	if err != nil {
+		return nil, err
+	}
+	return nil, l.conn.Write(ctx, websocket.MessageText, data)
+}
+
+func (l *socketLink) read(ctx context.Context) (protocol.Envelope, error) {
+	_, data, err := l.conn.Read(ctx)
+	if err != nil {
+		return protocol.Envelope{}, fmt.Errorf("reading the chat socket: %w", err)
+	}
+	return protocol.DecodeEnvelope(data)
+}
+
+func (l *socketLink) close() { l.conn.CloseNow() }
+
+// pollLink is a link over the API: Send Events to write, Parley's positioned
+// Get New Chat Events (a long poll) to read.
+type pollLink struct{ s *Session }
+
+func (l *pollLink) write(ctx context.Context, env protocol.Envelope) (*protocol.Envelope, error) {
+	data, err := protocol.EncodeEnvelope(env.Events...)
+	if err != nil {
+		return nil, err
+	}
+	err = l.s.call(ctx, http.MethodPost, protocol.Path(protocol.PathChatEvents, l.s.chatID()), data, nil)
+	var perr *protocol.Error
+	switch {
+	case errors.As(err, &perr) && !over(err) && perr.HTTPStatus() < 500 && perr.HTTPStatus() != http.StatusTooManyRequests:
+		return &protocol.Envelope{Ref: env.Ref, Error: perr}, nil // refused for good
+	case err != nil:
+		return nil, err
+	}
+	return &protocol.Envelope{Ref: env.Ref}, nil
+}
+
+func (l *pollLink) read(ctx context.Context) (protocol.Envelope, error) {
+	l.s.mu.Lock()
+	q := url.Values{"after": {strconv.FormatUint(l.s.pos.Seq, 10)}, "epoch": {l.s.pos.Epoch}}
+	chatID := l.s.chat.ChatID
+	l.s.mu.Unlock()
+	var env protocol.Envelope
+	err := l.s.call(ctx, http.MethodGet, protocol.Path(protocol.PathChatEvents, chatID)+"?"+q.Encode(), nil, &env)
+	return env, err
+}
+
+func (l *pollLink) close() {}
+
+func (s *Session) chatID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chat.ChatID
+}
