@@ -9,7 +9,6 @@ import (
 	"net/http"
 )
 
-
 // request sends an HTTP request with Go's HTTP client, for Go programs and
 // tests that drive a Session natively.
 func request(ctx context.Context, method, url string, header map[string]string, body []byte) (status int, data []byte, err error) {
