@@ -2,15 +2,22 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget"
@@ -22,27 +29,43 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// visitor runs a widget.Session against baseURL and records its updates.
+// visitor runs a widget.Session and records its updates.
 type visitor struct {
 	t       *testing.T
 	session *widget.Session
 	chatID  string
+	// stop ends the session, as closing the page would.
+	stop func()
 
-	mu      sync.Mutex
-	conn    widget.ConnState
-	events  []protocol.Event
-	changed chan struct{}
+	mu       sync.Mutex
+	conn     widget.ConnState
+	polling  bool
+	events   []protocol.Event
+	restored []protocol.Event
+	changed  chan struct{}
 }
 
-func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
-	t.Helper()
-	v := &visitor{t: t, changed: make(chan struct{}, 1)}
-	v.session = widget.NewSession(widget.Config{
+// visitorConfig is a session of a new client of baseURL that retries fast.
+func visitorConfig(baseURL string) widget.Config {
+	return widget.Config{
 		BaseURL:     baseURL,
 		Credentials: protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()},
 		MinBackoff:  10 * time.Millisecond,
 		MaxBackoff:  50 * time.Millisecond,
-	})
+	}
+}
+
+func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
+	t.Helper()
+	return startSession(ctx, t, visitorConfig(baseURL))
+}
+
+// startSession runs a session with cfg until the test ends or stop, and
+// returns once it is connected.
+func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor {
+	t.Helper()
+	v := &visitor{t: t, changed: make(chan struct{}, 1)}
+	v.session = widget.NewSession(cfg)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -53,12 +76,13 @@ func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
 		for u := range v.session.Updates() {
 			v.mu.Lock()
 			if u.Conn != "" {
-				v.conn = u.Conn
+				v.conn, v.polling = u.Conn, u.Polling
 			}
 			if u.Chat != nil {
 				v.chatID = u.Chat.ChatID
 			}
 			v.events = append(v.events, u.Events...)
+			v.restored = append(v.restored, u.Restored...)
 			v.mu.Unlock()
 			select {
 			case v.changed <- struct{}{}:
@@ -66,10 +90,9 @@ func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	var once sync.Once
+	v.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(v.stop)
 	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -245,9 +268,10 @@ type proxy struct {
 	ln     net.Listener
 	target string
 
-	mu    sync.Mutex
-	conns []net.Conn
-	count int
+	mu      sync.Mutex
+	conns   []net.Conn
+	count   int
+	blocked bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -273,6 +297,13 @@ func (p *proxy) serve() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		blocked := p.blocked
+		p.mu.Unlock()
+		if blocked {
+			client.Close()
+			continue
+		}
 		server, err := net.Dial("tcp", p.target)
 		if err != nil {
 			client.Close()
@@ -285,6 +316,14 @@ func (p *proxy) serve() {
 		go func() { _, _ = io.Copy(server, client); server.Close() }()
 		go func() { _, _ = io.Copy(client, server); client.Close() }()
 	}
+}
+
+// block makes the proxy refuse new connections, like a network that is
+// down, or take them again.
+func (p *proxy) block(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.blocked = on
 }
 
 func (p *proxy) cut() {
@@ -300,4 +339,215 @@ func (p *proxy) connections() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.count
+}
+
+// memory is a widget.Memory in a map, as localStorage would keep it.
+type memory struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+func newMemory() *memory { return &memory{data: map[string][]byte{}} }
+
+func (m *memory) Get(key string, v any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	data, ok := m.data[key]
+	if !ok {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+func (m *memory) Set(key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data[key] = data
+	return nil
+}
+
+func (m *memory) Del(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.data, key)
+}
+
+func (m *memory) keys() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.data)
+}
+
+// TestOutboxOutlivesThePage sends messages while the connection is down,
+// then closes the page. The next page, with the same storage, shows them as
+// pending, sends them, and the agent gets each exactly once; the msg_id
+// counter goes on where it was.
+func TestOutboxOutlivesThePage(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	proxy := startProxy(t, srv.URL[len("http://"):])
+	cfg := visitorConfig("http://" + proxy.addr())
+	cfg.Memory = newMemory()
+	first := startSession(ctx, t, cfg)
+	agent := subscribe(ctx, t, srv.Chats, first.chatID)
+	if _, err := first.session.SendMessage("sent while up"); err != nil {
+		t.Fatal(err)
+	}
+	visitorMessages(ctx, t, agent, first.chatID, 1)
+
+	proxy.block(true)
+	proxy.cut()
+	first.waitFor(ctx, "the cut", func() bool { return first.state() != widget.ConnConnected })
+	for _, text := range []string{"sent while down 1", "sent while down 2"} {
+		if _, err := first.session.SendMessage(text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first.stop()
+
+	proxy.block(false)
+	second := startSession(ctx, t, cfg)
+	if second.chatID != first.chatID {
+		t.Fatalf("the reloaded page got chat %s, want %s", second.chatID, first.chatID)
+	}
+	// The first message's answer may have been lost in the cut too: then
+	// it is restored and sent again, and the server drops it.
+	second.mu.Lock()
+	var restored []string
+	for _, e := range second.restored {
+		restored = append(restored, e.(*protocol.Message).Msg)
+	}
+	second.mu.Unlock()
+	if !slices.Contains(restored, "sent while down 1") || !slices.Contains(restored, "sent while down 2") {
+		t.Errorf("the reloaded page restored %q, want both messages sent while down", restored)
+	}
+	got := visitorMessages(ctx, t, agent, first.chatID, 2)
+	if !slices.Equal(got, []string{"sent while down 1", "sent while down 2"}) {
+		t.Errorf("the agent got %q", got)
+	}
+	id, err := second.session.SendMessage("after the reload")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := protocol.MessageID(first.chatID, 4); id != want {
+		t.Errorf("the next msg_id is %s, want %s", id, want)
+	}
+	if got := visitorMessages(ctx, t, agent, first.chatID, 1); !slices.Equal(got, []string{"after the reload"}) {
+		t.Errorf("then the agent got %q", got)
+	}
+
+	// The chat ends: what the page kept for it is forgotten.
+	if err := srv.Chats.Publish(ctx, first.chatID, &protocol.Ended{}); err != nil {
+		t.Fatal(err)
+	}
+	second.waitFor(ctx, "the end", func() bool { return second.state() == widget.ConnEnded })
+	if n := cfg.Memory.(*memory).keys(); n != 0 {
+		t.Errorf("%d keys remain in storage after the end", n)
+	}
+}
+
+// TestResentMessagesAreNotDuplicated loses the server's answer: the message
+// is stored, the page does not know, and sends it again after a reload.
+func TestResentMessagesAreNotDuplicated(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	cfg := visitorConfig(srv.URL)
+	cfg.Memory = newMemory()
+	first := startSession(ctx, t, cfg)
+	first.stop()
+
+	// The page had queued message 1 when it was closed; the server had it
+	// already.
+	msg := &protocol.Message{MsgID: protocol.MessageID(first.chatID, 1), Msg: "only once"}
+	if err := srv.Chats.Send(ctx, first.chatID, msg); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := protocol.MarshalEvent(&protocol.Message{MsgID: msg.MsgID, Msg: msg.Msg})
+	if err := cfg.Memory.Set("parley."+parleytest.AppID+".outbox."+first.chatID, map[string]any{"next": 2, "events": []json.RawMessage{raw}}); err != nil {
+		t.Fatal(err)
+	}
+	second := startSession(ctx, t, cfg)
+	second.waitFor(ctx, "the stored message", func() bool {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+		return len(second.events) > 0
+	})
+	history, err := srv.Chats.History(ctx, first.chatID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(history) != 1 {
+		t.Errorf("history holds %d events, want the message once", len(history))
+	}
+}
+
+// TestSessionLongPollsWhenWebSocketsFail puts the server behind a proxy that
+// refuses WebSocket upgrades, as some corporate proxies do: the session
+// falls back to the API's long poll and the chat works both ways.
+func TestSessionLongPollsWhenWebSocketsFail(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Tune(func(i *instance.Instance) {
+		i.Server.PollWait = 500 * time.Millisecond
+	}))
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	noSockets := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			http.Error(w, "no WebSockets here", http.StatusForbidden)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(noSockets.Close)
+
+	v := startSession(ctx, t, visitorConfig(noSockets.URL))
+	v.mu.Lock()
+	polling := v.polling
+	v.mu.Unlock()
+	if !polling {
+		t.Error("connected without saying it long-polls")
+	}
+	agent := subscribe(ctx, t, srv.Chats, v.chatID)
+	if _, err := v.session.SendMessage("over polling"); err != nil {
+		t.Fatal(err)
+	}
+	if got := visitorMessages(ctx, t, agent, v.chatID, 1); !slices.Equal(got, []string{"over polling"}) {
+		t.Errorf("the agent got %q", got)
+	}
+	for i := 1; i <= 3; i++ {
+		if err := srv.Chats.Publish(ctx, v.chatID, &protocol.Message{Msg: fmt.Sprint("reply ", i), Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.waitFor(ctx, "three replies", func() bool { texts, _ := v.agentMessages(); return len(texts) == 3 })
+	if texts, _ := v.agentMessages(); !slices.Equal(texts, []string{"reply 1", "reply 2", "reply 3"}) {
+		t.Errorf("the visitor got %q", texts)
+	}
+}
+
+// TestWakeReconnectsAtOnce shows a session waiting out a long backoff
+// reconnects as soon as it is woken, as the widget does when the page
+// becomes visible or the browser goes online.
+func TestWakeReconnectsAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	proxy := startProxy(t, srv.URL[len("http://"):])
+	cfg := visitorConfig("http://" + proxy.addr())
+	cfg.MinBackoff, cfg.MaxBackoff = time.Hour, time.Hour
+	v := startSession(ctx, t, cfg)
+	proxy.cut()
+	v.waitFor(ctx, "the cut", func() bool { return v.state() == widget.ConnReconnecting })
+	v.session.Wake()
+	v.waitFor(ctx, "the reconnection", func() bool { return v.state() == widget.ConnConnected })
 }
