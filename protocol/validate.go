@@ -16,6 +16,7 @@ const (
 	MaxURLBytes       = 4096     // page and map URLs
 	MaxFormFields     = 100      // fields in one form answer
 	MaxSignalingBytes = 64 << 10 // signaling data, which holds SDP
+	MaxFileBytes      = 25 << 20 // an uploaded file, as Bright Pattern's servers take
 )
 
 // ValidateClientEvent checks an event a client sent. It returns an *Error

@@ -2,9 +2,7 @@ package widget
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -15,51 +13,138 @@ import (
 const (
 	inputID    = "parley-input"
 	messagesID = "parley-messages"
+	fileID     = "parley-file"
 )
 
-// Chat is the chat window: a header with the chat's state, the transcript,
-// and the composer. The server prerenders it in its starting state, so the
-// frame paints before the wasm runs; in the browser it starts a Session.
+// Chat is the chat window: a header with the chat's state, the transcript
+// with its files and forms, and the composer. The server prerenders it in
+// its starting state, so the frame paints before the wasm runs; in the
+// browser it starts a Session.
+//
+// The window talks to the page that embeds it (the loader) with
+// postMessage, only with the origin named in its URL (?host=).
 type Chat struct {
 	app.Compo
 
-	session    *Session
-	conn       ConnState
+	tx    *Texts
+	lang  string
+	appID string
+	// host is the origin of the page that embeds the window, the only one
+	// it listens to and posts to.
+	host string
+	base string
+
+	session *Session
+	stop    context.CancelFunc
+	conn    ConnState
+	polling bool
+	retry   time.Time
+	chat    protocol.ChatSession
+	// position is the last place in the chat's stream the window shows.
 	position   protocol.Position
 	transcript Transcript
-	typing     typingTracker
-	// host is the origin of the page that embeds the window, the only one
-	// it ever posts to.
-	host string
+	// config is the widget configuration: the title, the forms.
+	config       protocol.WidgetConfiguration
+	configLoaded bool
+	typing       typingTracker
+
+	// hidden says the visitor closed the window (the iframe stays).
+	hidden bool
+	// unread counts the contact center's messages since the visitor last
+	// had the window open, for the launcher's badge.
+	unread int
+	// page is where the visitor is on the host's site, and pageSent the
+	// last page sent as chat_session_navigation.
+	page, pageSent place
+
+	composer composerState
+	forms    map[protocol.ID]*formState
+	scroll   scrollState
+	// confirmEnd shows the question before the chat ends.
+	confirmEnd bool
+	// announcement is what the live region reads out: the latest message
+	// of the contact center.
+	announcement string
+	// now is the time the countdowns show; a ticker moves it.
+	now      time.Time
+	ticking  bool
+	releases []func()
 }
 
-// OnMount starts the session; it runs only in the browser.
+// OnMount starts the session and listens to the browser; it runs only in
+// the browser.
 func (c *Chat) OnMount(ctx app.Context) {
 	query := ctx.Page().URL().Query()
 	c.host = hostOrigin(query.Get("host"))
-	appID := query.Get("app")
-	if appID == "" {
+	c.appID = query.Get("app")
+	c.lang = language(query.Get("lang"))
+	page := app.Window().URL()
+	c.base = page.Scheme + "://" + page.Host
+	if c.appID == "" {
 		c.conn = ConnFailed
 		return
 	}
-	page := app.Window().URL()
-	c.session = NewSession(Config{
-		BaseURL:     page.Scheme + "://" + page.Host,
-		Credentials: protocol.Credentials{AppID: appID, ClientID: clientID(ctx, appID)},
-	})
+	if c.lang != "en" {
+		base, lang := c.base, c.lang
+		ctx.Async(func() {
+			tx, err := loadTexts(ctx, base, lang)
+			if err == nil {
+				ctx.Dispatch(func(app.Context) { c.tx = tx })
+			}
+		})
+	}
+	c.listen(ctx)
+	c.start(ctx)
+	c.post(map[string]any{"type": "parley:ready"})
+}
+
+// OnDismount stops the session and the listeners.
+func (c *Chat) OnDismount() {
+	if c.stop != nil {
+		c.stop()
+	}
+	for _, release := range c.releases {
+		release()
+	}
+}
+
+// start runs a session for the visitor: their chat that is not over, or a
+// new one.
+func (c *Chat) start(ctx app.Context) {
+	creds := protocol.Credentials{AppID: c.appID, ClientID: clientID(ctx, c.appID)}
+	sess := NewSession(Config{BaseURL: c.base, Credentials: creds, Memory: ctx.LocalStorage()})
 	runCtx, cancel := context.WithCancel(ctx)
-	sess := c.session
+	c.session, c.stop = sess, cancel
 	ctx.Async(func() { _ = sess.Run(runCtx) })
 	ctx.Async(func() {
-		defer cancel()
 		for u := range sess.Updates() {
 			ctx.Dispatch(func(ctx app.Context) {
 				if c.apply(u) {
-					ctx.Defer(scrollToEnd)
+					ctx.Defer(func(app.Context) { scrollToEnd() })
 				}
+				c.clock(ctx)
 			})
 		}
 	})
+	ctx.Async(func() {
+		config, err := sess.Configuration(runCtx)
+		if err == nil {
+			ctx.Dispatch(func(ctx app.Context) {
+				c.config, c.configLoaded = config, true
+				c.answerUnknownForms()
+			})
+		}
+	})
+}
+
+// restart starts over with a new chat, once the last one is over.
+func (c *Chat) restart(ctx app.Context) {
+	if c.stop != nil {
+		c.stop()
+	}
+	c.conn, c.polling, c.chat, c.position = ConnConnecting, false, protocol.ChatSession{}, protocol.Position{}
+	c.transcript, c.forms, c.composer, c.confirmEnd = Transcript{}, nil, composerState{}, false
+	c.start(ctx)
 }
 
 // clientID is the visitor's id for this launch point, made once and kept in
@@ -84,226 +169,184 @@ func hostOrigin(v string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// apply takes an update from the session and reports whether the transcript
-// grew, so the list should scroll.
-func (c *Chat) apply(u Update) (grew bool) {
+// apply takes an update from the session and reports whether the list
+// should scroll to its end.
+func (c *Chat) apply(u Update) (scroll bool) {
+	c.now = time.Now()
 	if u.Conn != "" {
-		c.conn = u.Conn
+		c.conn, c.polling, c.retry = u.Conn, u.Polling, u.Retry
+		if u.Conn == ConnConnected {
+			c.navigated(c.page)
+		}
 	}
 	if u.Chat != nil {
+		c.chat = *u.Chat
 		c.transcript.ChatID = u.Chat.ChatID
-		c.transcript.State = u.Chat.State
-		c.transcript.EWT = u.Chat.EWT
+		if c.transcript.State == "" {
+			c.transcript.State, c.transcript.EWT, c.transcript.EWTAt = u.Chat.State, u.Chat.EWT, time.Now()
+		}
+	}
+	for _, e := range u.Restored {
+		c.transcript.AddPendingEvent(e, time.Now())
+		scroll = true
 	}
 	if u.Reset {
 		c.transcript.Reset()
 	}
+	before := len(c.transcript.Lines)
 	for _, e := range u.Events {
 		c.transcript.Apply(e)
 	}
 	if u.Events != nil || u.Reset {
 		c.position = u.Position
-		grew = true
+		scroll = c.arrived(c.transcript.Lines[min(before, len(c.transcript.Lines)):])
+		c.answerUnknownForms()
 	}
 	if u.Refused != nil {
 		c.transcript.Refuse(u.Refused.Event)
 	}
-	return grew
+	return scroll
 }
 
-func scrollToEnd(app.Context) {
-	list := app.Window().GetElementByID(messagesID)
-	if list.Truthy() {
-		list.Set("scrollTop", list.Get("scrollHeight"))
+// arrived handles new lines: the list scrolls (or offers to), the live
+// region reads the contact center's latest message, the launcher counts
+// what the visitor has not seen, and read receipts go out. It reports
+// whether the list should scroll.
+func (c *Chat) arrived(lines []Line) (scroll bool) {
+	var fresh int
+	for _, l := range lines {
+		if l.From == FromAgent || l.From == FromScenario {
+			if l.Text != "" {
+				author := firstNonEmpty(l.Author, c.texts().Agent)
+				c.announcement = author + ": " + l.Text
+			}
+			fresh++
+		}
 	}
+	scroll = c.scroll.added(len(lines))
+	if c.hidden || !pageVisible() {
+		if fresh > 0 {
+			c.unread += fresh
+			c.post(map[string]any{"type": "parley:unread", "count": c.unread, "text": c.announcement})
+		}
+		return scroll
+	}
+	c.sendReceipts()
+	return scroll
 }
 
-func (c *Chat) onInput(ctx app.Context, e app.Event) {
-	draft := ctx.JSSrc().Get("value").String()
-	c.sendTyping(c.typing.input(draft, time.Now()))
-	ctx.After(typingIdle, func(app.Context) { c.sendTyping(c.typing.tick(time.Now())) })
-}
-
-func (c *Chat) onKeyDown(ctx app.Context, e app.Event) {
-	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+// sendReceipts tells the contact center which of its messages the visitor
+// has now seen.
+func (c *Chat) sendReceipts() {
+	if c.session == nil || c.conn != ConnConnected || c.transcript.State.Over() {
 		return
 	}
-	e.PreventDefault()
-	c.send(ctx)
+	for _, id := range c.transcript.Unread() {
+		if c.session.Send(&protocol.MessageRead{RefMsgID: id}) == nil {
+			c.transcript.MarkRead(id)
+		}
+	}
 }
 
-func (c *Chat) onSubmit(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	c.send(ctx)
+func pageVisible() bool {
+	doc := app.Window().Get("document")
+	return !doc.Truthy() || doc.Get("visibilityState").String() != "hidden"
 }
 
-func (c *Chat) send(ctx app.Context) {
-	input := app.Window().GetElementByID(inputID)
-	text := strings.TrimSpace(input.Get("value").String())
-	if text == "" || c.session == nil || !c.canSend() {
+// clock keeps the countdowns moving while one shows: the estimated wait,
+// the next reconnection try, a form's time limit.
+func (c *Chat) clock(ctx app.Context) {
+	c.now = time.Now()
+	if c.ticking || !c.countingDown() {
 		return
 	}
-	id, err := c.session.SendMessage(text)
-	if err != nil {
-		return
-	}
-	c.transcript.AddPending(id, text, time.Now())
-	input.Set("value", "")
-	c.sendTyping(c.typing.sent())
-	ctx.Defer(scrollToEnd)
+	c.ticking = true
+	ctx.After(time.Second, func(ctx app.Context) {
+		c.ticking = false
+		c.clock(ctx)
+	})
 }
 
-func (c *Chat) sendTyping(e protocol.Event) {
-	if e != nil && c.session != nil {
-		_ = c.session.Send(e)
+func (c *Chat) countingDown() bool {
+	if c.conn == ConnReconnecting || (c.transcript.State == protocol.StateQueued && c.transcript.EWT > 0) {
+		return true
 	}
+	for _, f := range c.transcript.Forms {
+		if !f.Answered && !f.Expires.IsZero() && c.now.Before(f.Expires) {
+			return true
+		}
+	}
+	return false
 }
 
-func (c *Chat) onClose(ctx app.Context, e app.Event) {
-	if c.host != "" {
-		app.Window().Get("parent").Call("postMessage", map[string]any{"type": "parley:close"}, c.host)
+func (c *Chat) texts() *Texts {
+	if c.tx == nil {
+		return &english
 	}
+	return c.tx
 }
 
+// canSend says whether the composer takes messages now.
 func (c *Chat) canSend() bool {
-	return c.conn == ConnConnected && !c.transcript.State.Over()
+	return c.conn == ConnConnected && !c.transcript.State.Over() && !c.transcript.Left
 }
 
 // Render draws the window. Every text that came from the network goes
 // through Text, which makes a text node.
 func (c *Chat) Render() app.UI {
-	tx := &english
+	tx := c.texts()
 	conn := c.conn
 	if conn == "" {
 		conn = ConnStarting
 	}
+	dir := "ltr"
+	if rightToLeft[c.lang] {
+		dir = "rtl"
+	}
 	return app.Div().
 		Class("parley").
+		Class(classIf(c.composer.dragging, "parley-dragging")).
+		Lang(c.langOrDefault()).
+		Dir(dir).
 		DataSet("testid", "chat").
 		DataSet("connection", string(conn)).
-		DataSet("chat-id", c.transcript.ChatID).
+		DataSet("chat-id", c.chat.ChatID).
 		DataSet("position", c.position.String()).
+		DataSet("transport", transport(c.polling)).
+		OnDragOver(c.onDragOver).
+		OnDragLeave(c.onDragLeave).
+		OnDrop(c.onDrop).
+		OnKeyDown(c.onWindowKey).
 		Body(
-			app.Header().Class("parley-header").Body(
-				app.Div().Class("parley-heading").Body(
-					app.H1().Class("parley-title").DataSet("testid", "title").Text(tx.Title),
-					app.P().Class("parley-status").DataSet("testid", "status").Role("status").Text(c.status(tx, conn)),
-				),
-				app.Button().
-					Class("parley-close").
-					Type("button").
-					DataSet("testid", "close").
-					Aria("label", tx.Close).
-					Title(tx.Close).
-					OnClick(c.onClose).
-					Text("×"),
-			),
-			app.Ol().
-				ID(messagesID).
-				Class("parley-messages").
-				DataSet("testid", "messages").
-				Role("log").
-				Aria("live", "polite").
-				Aria("label", tx.Messages).
-				Body(app.Range(c.transcript.Lines).Slice(func(i int) app.UI {
-					return c.renderLine(tx, c.transcript.Lines[i])
-				})),
-			app.If(c.transcript.Typing != "", func() app.UI {
-				return app.P().Class("parley-typing").DataSet("testid", "typing").Text(fmt.Sprintf(tx.IsTyping, c.transcript.Typing))
-			}),
+			c.renderHeader(tx, conn),
+			c.renderMessages(tx),
 			c.renderComposer(tx),
+			app.Div().
+				Class("parley-announcer").
+				DataSet("testid", "announcer").
+				Aria("live", "polite").
+				Aria("atomic", "true").
+				Text(c.announcement),
 		)
 }
 
-// renderComposer draws the message box. A disabled control gets the
-// attribute only when it is disabled: go-app writes Disabled(false) into a
-// prerendered page as disabled="false", which disables it.
-func (c *Chat) renderComposer(tx *Texts) app.UI {
-	input := app.Textarea().
-		ID(inputID).
-		Class("parley-input").
-		DataSet("testid", "composer-input").
-		Aria("label", tx.Placeholder).
-		Placeholder(tx.Placeholder).
-		Rows(1).
-		OnInput(c.onInput).
-		OnKeyDown(c.onKeyDown)
-	send := app.Button().
-		Class("parley-send").
-		Type("submit").
-		DataSet("testid", "send").
-		Text(tx.Send)
-	if !c.canSend() {
-		input, send = input.Disabled(true), send.Disabled(true)
+func (c *Chat) langOrDefault() string {
+	if c.lang == "" {
+		return "en"
 	}
-	return app.Form().
-		Class("parley-composer").
-		DataSet("testid", "composer").
-		OnSubmit(c.onSubmit).
-		Body(input, send)
+	return c.lang
 }
 
-func (c *Chat) renderLine(tx *Texts, l Line) app.UI {
-	if l.From == FromSystem {
-		return app.Li().Class("parley-line parley-system").DataSet("testid", "notice").DataSet("notice", string(l.Notice)).Text(tx.notice(l))
+func transport(polling bool) string {
+	if polling {
+		return "polling"
 	}
-	author := l.Author
-	switch {
-	case l.From == FromVisitor:
-		author = tx.You
-	case author == "" && l.From == FromScenario:
-		author = tx.Assistant
-	case author == "":
-		author = tx.Agent
-	}
-	return app.Li().
-		Class("parley-line parley-"+string(l.From)).
-		DataSet("testid", "message").
-		DataSet("from", string(l.From)).
-		DataSet("status", string(l.Status)).
-		DataSet("msg-id", string(l.MsgID)).
-		Body(
-			app.Span().Class("parley-author").Text(author),
-			app.P().Class("parley-text").Text(l.Text),
-			app.Span().Class("parley-meta").Text(lineMeta(tx, l)),
-		)
+	return "socket"
 }
 
-// lineMeta is the small print under a message: its time, or how far a
-// visitor's message got.
-func lineMeta(tx *Texts, l Line) string {
-	switch l.Status {
-	case Pending:
-		return tx.Sending
-	case Failed:
-		return tx.NotSent
+func classIf(on bool, class string) string {
+	if on {
+		return class
 	}
-	if l.Time.IsZero() {
-		return ""
-	}
-	return l.Time.Local().Format("15:04")
-}
-
-func (c *Chat) status(tx *Texts, conn ConnState) string {
-	switch conn {
-	case ConnStarting, ConnConnecting:
-		return tx.Connecting
-	case ConnReconnecting:
-		return tx.Reconnecting
-	case ConnEnded:
-		return tx.Ended
-	case ConnFailed:
-		return tx.Failed
-	}
-	switch t := c.transcript; {
-	case t.State.Over():
-		return tx.Ended
-	case t.Agent != "":
-		return fmt.Sprintf(tx.ChattingWith, t.Agent)
-	case t.State == protocol.StateQueued && t.EWT > 0:
-		return fmt.Sprintf(tx.WaitMinutes, (int(t.EWT)+59)/60)
-	case t.State == protocol.StateQueued:
-		return tx.Waiting
-	}
-	return tx.Connected
+	return ""
 }

@@ -51,12 +51,12 @@ func TestChatRendersEachState(t *testing.T) {
 		{
 			name:    "reconnecting",
 			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {Conn: ConnReconnecting}},
-			want:    []string{"Connection lost. Reconnecting…", ` disabled`},
+			want:    []string{"Connection lost. Retrying…", ` disabled`},
 		},
 		{
 			name:    "ended",
 			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {Events: []protocol.Event{&protocol.Ended{Meta: stamped("", 1)}}}, {Conn: ConnEnded}},
-			want:    []string{"Chat ended", "The chat has ended.", ` disabled`},
+			want:    []string{"Chat ended", "The chat has ended.", `data-testid="transcript"`, `data-testid="new-chat"`},
 		},
 		{
 			name:    "refused to start",

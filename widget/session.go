@@ -181,6 +181,14 @@ func (s *Session) Send(e protocol.Event) error {
 	return nil
 }
 
+// Configuration fetches the widget configuration: the title, the styling,
+// the forms the contact center may ask for.
+func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
+	var cfg protocol.WidgetConfiguration
+	err := s.call(ctx, http.MethodGet, protocol.PathConfiguration, nil, &cfg)
+	return cfg, err
+}
+
 // Wake makes a session that waits to reconnect try at once: the page became
 // visible again, or the browser is back online.
 func (s *Session) Wake() {

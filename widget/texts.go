@@ -1,60 +1,195 @@
 package widget
 
-import "fmt"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
 
-// Texts are the words of the window in one language.
+	"github.com/parleychat/parley/protocol"
+)
+
+// Texts are the words of the window in one language. English is built in;
+// other languages are JSON files of the same keys in web/i18n, fetched only
+// for the visitor who needs them. A key a file leaves out stays English.
 type Texts struct {
 	Title        string
 	Close        string
 	Connecting   string
-	Reconnecting string
+	Reconnecting string // with the seconds until the next try
+	RetryingNow  string
 	Waiting      string
-	WaitMinutes  string // with the number of minutes
+	WaitMinutes  string // with the minutes
+	WaitSeconds  string // with the seconds
 	Connected    string
 	ChattingWith string // with the agent's name
 	Ended        string
 	Failed       string
+	Menu         string
+	EndChat      string
+	ConfirmEnd   string
+	EndNow       string
+	LeaveAndRate string
+	KeepChatting string
+	Transcript   string
+	NewChat      string
+	TranscriptOf string // with the date
 	Messages     string
-	Placeholder  string
-	Send         string
+	NewMessages  string
+	Announce     string // with the sender and the message
 	You          string
 	Agent        string
 	Assistant    string
 	Joined       string // with the party's name
 	Left         string // with the party's name
 	ChatEnded    string
+	VisitorLeft  string
 	IdleWarning  string
 	IdleEnded    string
 	IsTyping     string // with the party's name
-	NotSent      string
 	Sending      string
+	Sent         string
+	Delivered    string
+	Read         string
+	NotSent      string
+	Placeholder  string
+	AnswerHere   string
+	Send         string
+	Attach       string
+	DropHere     string
+	NoTyping     string // why the message box is closed: the chat ended
+	WaitTyping   string // why the message box is closed: not connected
+	FileTooLarge string // with the file's name and the limit in MB
+	FileType     string // with the file's name
+	Uploading    string // with the file's name and the percentage
+	CancelUpload string
+	UploadFailed string // with the file's name
+	Download     string // with the file's name
+	Submit       string
+	Cancel       string
+	Choose       string
+	FormSent     string
+	FormExpired  string
+	FormDeclined string
+	FormMissing  string
+	Problems     map[protocol.Problem]string
 }
 
 var english = Texts{
 	Title:        "Chat with us",
 	Close:        "Close chat",
 	Connecting:   "Connecting…",
-	Reconnecting: "Connection lost. Reconnecting…",
+	Reconnecting: "Connection lost. Retrying in %d s…",
+	RetryingNow:  "Connection lost. Retrying…",
 	Waiting:      "Waiting for an agent",
 	WaitMinutes:  "Waiting for an agent, about %d min",
+	WaitSeconds:  "Waiting for an agent, about %d s",
 	Connected:    "Connected",
 	ChattingWith: "Chatting with %s",
 	Ended:        "Chat ended",
 	Failed:       "Chat is not available right now",
+	Menu:         "Chat options",
+	EndChat:      "End chat",
+	ConfirmEnd:   "End this chat?",
+	EndNow:       "End chat",
+	LeaveAndRate: "Leave and give feedback",
+	KeepChatting: "Keep chatting",
+	Transcript:   "Download transcript",
+	NewChat:      "Start a new chat",
+	TranscriptOf: "Chat transcript, %s",
 	Messages:     "Messages",
-	Placeholder:  "Write a message…",
-	Send:         "Send",
+	NewMessages:  "New messages",
+	Announce:     "%s: %s",
 	You:          "You",
 	Agent:        "Agent",
 	Assistant:    "Assistant",
 	Joined:       "%s joined the chat",
 	Left:         "%s left the chat",
 	ChatEnded:    "The chat has ended.",
+	VisitorLeft:  "You left the conversation.",
 	IdleWarning:  "Are you still there? The chat will close soon.",
 	IdleEnded:    "The chat was closed after a period of inactivity.",
 	IsTyping:     "%s is typing…",
-	NotSent:      "Not sent",
 	Sending:      "Sending…",
+	Sent:         "Sent",
+	Delivered:    "Delivered",
+	Read:         "Read",
+	NotSent:      "Not sent",
+	Placeholder:  "Write a message…",
+	AnswerHere:   "Type your answer…",
+	Send:         "Send",
+	Attach:       "Attach a file",
+	DropHere:     "Drop files here to send them",
+	NoTyping:     "This chat has ended.",
+	WaitTyping:   "You can write as soon as we are connected.",
+	FileTooLarge: "%s is larger than %d MB.",
+	FileType:     "%s is not a kind of file we can take.",
+	Uploading:    "Sending %s… %d%%",
+	CancelUpload: "Cancel",
+	UploadFailed: "%s could not be sent.",
+	Download:     "Download %s",
+	Submit:       "Send",
+	Cancel:       "Cancel",
+	Choose:       "Choose…",
+	FormSent:     "Thank you, sent.",
+	FormExpired:  "This form has expired.",
+	FormDeclined: "Declined.",
+	FormMissing:  "This form cannot be shown here.",
+	Problems: map[protocol.Problem]string{
+		protocol.ProblemRequired:   "Please fill this in.",
+		protocol.ProblemEmail:      "Please enter an email address, like name@example.com.",
+		protocol.ProblemPhone:      "Please enter a phone number.",
+		protocol.ProblemNumber:     "Please enter a number.",
+		protocol.ProblemDate:       "Please enter a date.",
+		protocol.ProblemOption:     "Please choose one of the options.",
+		protocol.ProblemTooSmall:   "This number is too small.",
+		protocol.ProblemTooLarge:   "This number is too large.",
+		protocol.ProblemTooShort:   "This is too short.",
+		protocol.ProblemTooLong:    "This is too long.",
+		protocol.ProblemPattern:    "This is not in the expected format.",
+		protocol.ProblemCheckbox:   "Please tick or untick this box.",
+		protocol.ProblemUnexpected: "This field is not part of the form.",
+	},
+}
+
+// languages are the locales the widget has words for; the others fall back
+// to English. Right-to-left ones lay the window out mirrored.
+var languages = map[string]bool{"en": true, "de": true, "ar": true}
+
+var rightToLeft = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
+
+// language picks the widget's language for a BCP 47 tag such as "de-AT".
+func language(tag string) string {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	if languages[base] {
+		return base
+	}
+	return "en"
+}
+
+// loadTexts fetches the words of a language from the server's i18n files,
+// over English.
+func loadTexts(ctx context.Context, baseURL, lang string) (*Texts, error) {
+	tx := english
+	tx.Problems = make(map[protocol.Problem]string, len(english.Problems))
+	for k, v := range english.Problems {
+		tx.Problems[k] = v
+	}
+	if lang == "en" {
+		return &tx, nil
+	}
+	status, data, err := request(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("the %s texts: HTTP status %d", lang, status)
+	}
+	if err := json.Unmarshal(data, &tx); err != nil {
+		return nil, fmt.Errorf("the %s texts: %w", lang, err)
+	}
+	return &tx, nil
 }
 
 // notice words a system line.
@@ -70,6 +205,8 @@ func (tx *Texts) notice(l Line) string {
 		return fmt.Sprintf(tx.Left, who)
 	case NoticeEnded:
 		return tx.ChatEnded
+	case NoticeDisconnected:
+		return tx.VisitorLeft
 	case NoticeTimeoutWarning:
 		return firstNonEmpty(l.Text, tx.IdleWarning)
 	case NoticeInactivity:

@@ -21,15 +21,22 @@ const (
 // Delivery is how far a visitor's message got.
 type Delivery string
 
-// Deliveries of a visitor's message.
+// Deliveries of a visitor's message, in order.
 const (
 	// Pending: queued or written, not yet confirmed stored by the server.
 	Pending Delivery = "pending"
 	// Sent: the server stored it.
 	Sent Delivery = "sent"
+	// Delivered: an agent's client received it.
+	Delivered Delivery = "delivered"
+	// Read: an agent read it.
+	Read Delivery = "read"
 	// Failed: the server refused it for good.
 	Failed Delivery = "failed"
 )
+
+// progress orders deliveries, so a late receipt never moves a mark back.
+var progress = map[Delivery]int{Pending: 0, Sent: 1, Delivered: 2, Read: 3}
 
 // Notice is a system line's meaning; the view words it in the visitor's
 // language.
@@ -42,12 +49,16 @@ const (
 	NoticeEnded          Notice = "ended"
 	NoticeTimeoutWarning Notice = "timeout_warning"
 	NoticeInactivity     Notice = "inactivity"
+	NoticeDisconnected   Notice = "disconnected"
 )
 
-// Line is one entry of the transcript.
+// Line is one entry of the transcript: a message, a file, a form, or a
+// system notice.
 type Line struct {
 	From   Sender
 	Author string
+	// PartyID is the sender's party.
+	PartyID string
 	// Text came from the network or the visitor: it is shown as text,
 	// never as HTML.
 	Text   string
@@ -57,26 +68,58 @@ type Line struct {
 	// Seq is the line's event in the chat's stream; 0 until stored.
 	Seq    uint64
 	Status Delivery
+	// File is set for a shared file.
+	File *protocol.File
+	// Form is set for a form the contact center asked for; its request id
+	// names it among the Transcript's forms.
+	Form protocol.ID
+}
+
+// FormRequest is a form the contact center asked the visitor to fill in.
+type FormRequest struct {
+	RequestID protocol.ID
+	// Name is the form's name; "" asks for the visitor's next message.
+	Name string
+	// ID is the form's id, for a secure form.
+	ID     string
+	Secure bool
+	// Expires is when the form stops taking an answer; zero for never.
+	Expires time.Time
+	// Answered is set once the visitor's answer is stored, or the visitor
+	// declined.
+	Answered bool
 }
 
 // Transcript is what the visitor sees of a chat, built from the events of
-// its stream and the messages the visitor sent that the stream has not
-// confirmed yet. The Session hands it each stored event once; the one thing
-// it matches itself is a visitor's message with its echo from the stream.
+// its stream and what the visitor sent that the stream has not confirmed
+// yet. The Session hands it each stored event once; what it matches itself
+// is a visitor's message with its echo from the stream, and receipts with
+// the messages they are for.
 type Transcript struct {
 	ChatID string
 	Lines  []Line
 	State  protocol.ChatState
 	EWT    protocol.Seconds
-	// Agent is the name of the agent in the chat, "" when none is.
-	Agent string
+	// EWTAt is when the estimated wait was given, to count it down.
+	EWTAt time.Time
+	// Agent is the name of the agent in the chat, and AgentID its party;
+	// "" when none is.
+	Agent   string
+	AgentID string
 	// Typing is the name of the party typing, "" when nobody is.
-	Typing  string
-	agentID string
+	Typing string
+	// Left says the visitor disconnected: the conversation is over, the
+	// session lasts for what the scenario still has to ask.
+	Left bool
+	// Forms are the forms asked for, by request id.
+	Forms   map[protocol.ID]*FormRequest
 	typist  string
 	parties map[string]*protocol.PartyJoined
-	// pending indexes the lines of messages not yet confirmed, by msg_id.
-	pending map[protocol.ID]int
+	// own indexes the visitor's message and file lines by msg_id.
+	own map[protocol.ID]int
+	// readByVisitor holds the msg_ids of contact-center messages the
+	// visitor already sent a read receipt for.
+	readByVisitor map[protocol.ID]bool
 }
 
 // Reset forgets every line, for a stream that starts over.
@@ -86,21 +129,43 @@ func (t *Transcript) Reset() {
 
 // AddPending shows a message the visitor just sent.
 func (t *Transcript) AddPending(id protocol.ID, text string, now time.Time) {
-	if t.pending == nil {
-		t.pending = map[protocol.ID]int{}
-	}
-	t.pending[id] = len(t.Lines)
-	t.Lines = append(t.Lines, Line{From: FromVisitor, Text: text, Time: now, MsgID: id, Status: Pending})
+	t.addOwn(Line{From: FromVisitor, PartyID: t.ChatID, Text: text, Time: now, MsgID: id, Status: Pending})
 }
 
-// Refuse marks a message the server refused.
-func (t *Transcript) Refuse(e protocol.Event) {
-	msg, ok := e.(*protocol.Message)
-	if !ok {
+// AddPendingEvent shows something the visitor sent on an earlier page that
+// the server has not confirmed.
+func (t *Transcript) AddPendingEvent(e protocol.Event, now time.Time) {
+	switch e := e.(type) {
+	case *protocol.Message:
+		t.AddPending(e.MsgID, e.Msg, now)
+	case *protocol.File:
+		t.addOwn(Line{From: FromVisitor, PartyID: t.ChatID, Time: now, MsgID: e.MsgID, Status: Pending, File: e})
+	}
+}
+
+func (t *Transcript) addOwn(l Line) {
+	if t.own == nil {
+		t.own = map[protocol.ID]int{}
+	}
+	if _, ok := t.own[l.MsgID]; ok {
 		return
 	}
-	if i, ok := t.pending[msg.MsgID]; ok {
-		delete(t.pending, msg.MsgID)
+	t.own[l.MsgID] = len(t.Lines)
+	t.Lines = append(t.Lines, l)
+}
+
+// Refuse marks what the server refused.
+func (t *Transcript) Refuse(e protocol.Event) {
+	var id protocol.ID
+	switch e := e.(type) {
+	case *protocol.Message:
+		id = e.MsgID
+	case *protocol.File:
+		id = e.MsgID
+	default:
+		return
+	}
+	if i, ok := t.own[id]; ok && t.Lines[i].Status == Pending {
 		t.Lines[i].Status = Failed
 	}
 }
@@ -108,66 +173,156 @@ func (t *Transcript) Refuse(e protocol.Event) {
 // Apply adds an event of the chat's stream.
 func (t *Transcript) Apply(e protocol.Event) {
 	meta := e.EventMeta()
+	visitor := meta.PartyID == t.ChatID
 	switch e := e.(type) {
 	case *protocol.Message:
 		t.message(e)
+	case *protocol.File:
+		t.file(e)
 	case *protocol.PartyJoined:
 		if t.parties == nil {
 			t.parties = map[string]*protocol.PartyJoined{}
 		}
 		t.parties[e.PartyID] = e
 		if e.Type == protocol.PartyInternal || e.Type == protocol.PartyMSTeams {
-			t.agentID, t.Agent = e.PartyID, e.Name()
+			t.AgentID, t.Agent = e.PartyID, e.Name()
 		}
 		t.system(NoticeJoined, t.name(e.PartyID), meta)
 	case *protocol.PartyLeft:
 		t.stopTyping(e.PartyID)
-		if e.PartyID == t.agentID {
-			t.agentID, t.Agent = "", ""
+		if e.PartyID == t.AgentID {
+			t.AgentID, t.Agent = "", ""
 		}
 		t.system(NoticeLeft, t.name(e.PartyID), meta)
 	case *protocol.Typing:
-		if e.PartyID != t.ChatID {
+		if !visitor {
 			t.typist, t.Typing = e.PartyID, t.name(e.PartyID)
 		}
 	case *protocol.NotTyping:
 		t.stopTyping(e.PartyID)
 	case *protocol.Status:
-		t.State, t.EWT = e.State, e.EWT
-	case *protocol.Ended:
+		t.State, t.EWT, t.EWTAt = e.State, e.EWT, meta.Timestamp.Time
+	case *protocol.Ended, *protocol.End:
 		t.State = protocol.StateCompleted
 		t.system(NoticeEnded, "", meta)
-	case *protocol.End:
-		t.State = protocol.StateCompleted
-		t.system(NoticeEnded, "", meta)
+	case *protocol.Disconnect:
+		t.Left = true
+		t.system(NoticeDisconnected, "", meta)
 	case *protocol.TimeoutWarning:
 		t.Lines = append(t.Lines, Line{From: FromSystem, Notice: NoticeTimeoutWarning, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.InactivityTimeout:
 		t.State = protocol.StateCompleted
 		t.Lines = append(t.Lines, Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
+	case *protocol.FormShow:
+		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout)}, meta)
+	case *protocol.SecureFormShow:
+		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, ID: e.FormID, Secure: true}, meta)
+	case *protocol.FormData:
+		t.answered(e.FormRequestID)
+	case *protocol.SecureFormData:
+		t.answered(e.FormRequestID)
+	case *protocol.SecureFormCancel:
+		t.answered(e.FormRequestID)
+	case *protocol.MessageDelivered:
+		t.receipt(e.RefMsgID, Delivered, visitor)
+	case *protocol.MessageRead:
+		t.receipt(e.RefMsgID, Read, visitor)
 	}
+}
+
+func expiry(shown time.Time, timeout protocol.Seconds) time.Time {
+	if timeout <= 0 || shown.IsZero() {
+		return time.Time{}
+	}
+	return shown.Add(timeout.Duration())
 }
 
 func (t *Transcript) message(m *protocol.Message) {
 	if m.PartyID == t.ChatID {
-		if i, ok := t.pending[m.MsgID]; ok {
-			delete(t.pending, m.MsgID)
-			t.Lines[i].Status, t.Lines[i].Seq, t.Lines[i].Time = Sent, m.Seq, m.Timestamp.Time
-			return
-		}
-		t.Lines = append(t.Lines, Line{From: FromVisitor, Text: m.Text(), Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq, Status: Sent})
+		t.confirm(m.MsgID, Line{From: FromVisitor, PartyID: m.PartyID, Text: m.Text(), Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq, Status: Sent})
 		return
 	}
 	t.stopTyping(m.PartyID)
-	from := FromAgent
-	if p := t.parties[m.PartyID]; p != nil && p.Type == protocol.PartyScenario {
-		from = FromScenario
-	}
 	text := m.MsgText
 	if text == "" {
 		text = lineBreaks.ReplaceAllString(m.Msg, "\n")
 	}
-	t.Lines = append(t.Lines, Line{From: from, Author: t.name(m.PartyID), Text: text, Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq})
+	t.Lines = append(t.Lines, Line{From: t.sender(m.PartyID), Author: t.name(m.PartyID), PartyID: m.PartyID, Text: text, Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq})
+}
+
+func (t *Transcript) file(f *protocol.File) {
+	if f.PartyID == t.ChatID {
+		t.confirm(f.MsgID, Line{From: FromVisitor, PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, Status: Sent, File: f})
+		return
+	}
+	t.Lines = append(t.Lines, Line{From: t.sender(f.PartyID), Author: t.name(f.PartyID), PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, File: f})
+}
+
+// confirm turns the visitor's pending line into the stored one, or adds it
+// when the page never had it (a replay after a reload).
+func (t *Transcript) confirm(id protocol.ID, stored Line) {
+	if i, ok := t.own[id]; ok {
+		if progress[t.Lines[i].Status] > progress[Sent] {
+			stored.Status = t.Lines[i].Status
+		}
+		t.Lines[i] = stored
+		return
+	}
+	t.addOwn(stored)
+}
+
+func (t *Transcript) form(f *FormRequest, meta *protocol.Meta) {
+	if t.Forms == nil {
+		t.Forms = map[protocol.ID]*FormRequest{}
+	}
+	if _, ok := t.Forms[f.RequestID]; ok {
+		return
+	}
+	t.Forms[f.RequestID] = f
+	t.Lines = append(t.Lines, Line{From: t.sender(meta.PartyID), Time: meta.Timestamp.Time, Seq: meta.Seq, Form: f.RequestID})
+}
+
+func (t *Transcript) answered(id protocol.ID) {
+	if f, ok := t.Forms[id]; ok {
+		f.Answered = true
+	}
+}
+
+// receipt moves a message's mark: the visitor's own messages get the
+// contact center's receipts; the contact center's get the visitor's own.
+func (t *Transcript) receipt(ref protocol.ID, d Delivery, fromVisitor bool) {
+	if fromVisitor {
+		if d == Read {
+			if t.readByVisitor == nil {
+				t.readByVisitor = map[protocol.ID]bool{}
+			}
+			t.readByVisitor[ref] = true
+		}
+		return
+	}
+	if i, ok := t.own[ref]; ok && progress[d] > progress[t.Lines[i].Status] && t.Lines[i].Status != Failed {
+		t.Lines[i].Status = d
+	}
+}
+
+// Unread returns the msg_ids of the contact center's messages and files
+// the visitor has not sent a read receipt for.
+func (t *Transcript) Unread() []protocol.ID {
+	var ids []protocol.ID
+	for _, l := range t.Lines {
+		if l.From != FromVisitor && l.From != FromSystem && l.MsgID != "" && l.Form == "" && !t.readByVisitor[l.MsgID] {
+			ids = append(ids, l.MsgID)
+		}
+	}
+	return ids
+}
+
+// MarkRead notes that the visitor sent a read receipt for a message.
+func (t *Transcript) MarkRead(id protocol.ID) {
+	if t.readByVisitor == nil {
+		t.readByVisitor = map[protocol.ID]bool{}
+	}
+	t.readByVisitor[id] = true
 }
 
 // lineBreaks are the only markup servers put in msg without a msg_text; any
@@ -182,6 +337,18 @@ func (t *Transcript) stopTyping(party string) {
 	if party == t.typist {
 		t.typist, t.Typing = "", ""
 	}
+}
+
+// sender classifies a contact-center party: the scenario's assistant, or
+// an agent.
+func (t *Transcript) sender(party string) Sender {
+	if p := t.parties[party]; p != nil && p.Type == protocol.PartyScenario {
+		return FromScenario
+	}
+	if party == "" {
+		return FromScenario
+	}
+	return FromAgent
 }
 
 func (t *Transcript) name(party string) string {

@@ -14,8 +14,8 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// MaxFileBytes is the largest file the API takes, as Bright Pattern's does.
-const MaxFileBytes = 25 << 20
+// MaxFileBytes is the largest file the API takes.
+const MaxFileBytes = protocol.MaxFileBytes
 
 // Upload stores a file that party shares in the chat, read from body, and
 // returns it. It reads at most MaxFileBytes and refuses more with

@@ -31,9 +31,6 @@ func TestVisitorAndAgentChat(t *testing.T) {
 		t.Fatalf("subscribing to the chat: %v", err)
 	}
 	defer agent.Close()
-	if _, err := agent.Next(tab.ctx); err != nil { // the empty catch-up
-		t.Fatal(err)
-	}
 
 	const text = "Hello, is the Ridgeline tent in stock?"
 	if err := chromedp.Do(frame,
@@ -42,10 +39,13 @@ func TestVisitorAndAgentChat(t *testing.T) {
 	); err != nil {
 		t.Fatalf("typing and sending: %v", err)
 	}
-	got := nextEvents(t, tab.ctx, agent, 3)
+	// First the page the visitor is on, which the widget reports when it
+	// connects and numbers as its first msg_id; then what the visitor did.
+	got := nextEvents(t, tab.ctx, agent, 4)
 	want := []protocol.Event{
+		&protocol.Navigation{MsgID: protocol.MessageID(chatID, 1), Page: srv.DemoURL + "/", Title: demoTitle, Meta: protocol.Meta{PartyID: chatID, Seq: 1}},
 		&protocol.Typing{Meta: protocol.Meta{PartyID: chatID}},
-		&protocol.Message{MsgID: protocol.MessageID(chatID, 1), Msg: text, Meta: protocol.Meta{PartyID: chatID, Seq: 1}},
+		&protocol.Message{MsgID: protocol.MessageID(chatID, 2), Msg: text, Meta: protocol.Meta{PartyID: chatID, Seq: 2}},
 		&protocol.NotTyping{Meta: protocol.Meta{PartyID: chatID}},
 	}
 	for i := range want {
@@ -85,6 +85,9 @@ func TestVisitorAndAgentChat(t *testing.T) {
 	}
 	tab.screenshot("chat-first-message")
 }
+
+// demoTitle is the title of web/demo/index.html.
+const demoTitle = "Northwind Outfitters: a demo website with Parley"
 
 func attribute(t *testing.T, ctx context.Context, css, name string) string {
 	t.Helper()

@@ -1,0 +1,122 @@
+package widget
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/parleychat/parley/protocol"
+)
+
+// listen registers the window's listeners on the browser: the host page's
+// messages, the page becoming visible again, the network coming back.
+func (c *Chat) listen(ctx app.Context) {
+	on := func(target app.Value, event string, handle func(ctx app.Context, e app.Value)) {
+		f := app.FuncOf(func(_ app.Value, args []app.Value) any {
+			e := args[0]
+			ctx.Dispatch(func(ctx app.Context) { handle(ctx, e) })
+			return nil
+		})
+		target.Call("addEventListener", event, f)
+		c.releases = append(c.releases, func() {
+			target.Call("removeEventListener", event, f)
+			f.Release()
+		})
+	}
+	win := app.Window()
+	on(win, "message", c.onHostMessage)
+	on(win, "online", func(app.Context, app.Value) { c.wake() })
+	on(win.Get("document"), "visibilitychange", func(app.Context, app.Value) {
+		if pageVisible() {
+			c.wake()
+			c.sendReceipts()
+		}
+	})
+}
+
+// wake makes a session waiting to reconnect try at once.
+func (c *Chat) wake() {
+	if c.session != nil {
+		c.session.Wake()
+	}
+}
+
+// post sends a message to the host page, and only to its origin: never to
+// "*", which would tell any page that frames the widget what happens in the
+// chat.
+func (c *Chat) post(data map[string]any) {
+	if c.host == "" {
+		return
+	}
+	app.Window().Get("parent").Call("postMessage", data, c.host)
+}
+
+// onHostMessage takes a message from the loader. Anything from another
+// origin, or another window, is ignored.
+func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
+	if c.host == "" || e.Get("origin").String() != c.host || !e.Get("source").Equal(app.Window().Get("parent")) {
+		return
+	}
+	data := e.Get("data")
+	if data.Type() != app.TypeObject {
+		return
+	}
+	switch data.Get("type").String() {
+	case "parley:navigation":
+		c.navigated(place{page: jsString(data.Get("page")), title: jsString(data.Get("title"))})
+	case "parley:show":
+		c.hidden = false
+		c.unread = 0
+		c.post(map[string]any{"type": "parley:unread", "count": 0})
+		c.sendReceipts()
+		focus(inputID)
+	case "parley:hide":
+		c.hidden = true
+	}
+}
+
+// place is a page of the host's site.
+type place struct{ page, title string }
+
+// navigated tells the contact center the visitor is on another page, once
+// per page.
+func (c *Chat) navigated(p place) {
+	if p.page == "" || len(p.page) > protocol.MaxURLBytes || len(p.title) > protocol.MaxNameBytes {
+		return
+	}
+	c.page = p
+	if c.session == nil || c.conn != ConnConnected || c.transcript.State.Over() || c.pageSent == p {
+		return
+	}
+	if c.session.Send(&protocol.Navigation{Page: p.page, Title: p.title}) == nil {
+		c.pageSent = p
+	}
+}
+
+// onWindowKey closes the window on Escape, as a dialog would.
+func (c *Chat) onWindowKey(ctx app.Context, e app.Event) {
+	if e.Get("key").String() == "Escape" {
+		if c.confirmEnd {
+			c.confirmEnd = false
+			return
+		}
+		c.close(ctx, e)
+	}
+}
+
+// close asks the loader to hide the window; the loader moves the focus
+// back to the launcher.
+func (c *Chat) close(ctx app.Context, e app.Event) {
+	c.hidden = true
+	c.post(map[string]any{"type": "parley:close"})
+}
+
+func jsString(v app.Value) string {
+	if v.Type() != app.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+func focus(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
+}
