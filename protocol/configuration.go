@@ -31,6 +31,13 @@ type WidgetStyling struct {
 	WidgetMinimizationEnabled bool   `json:"widgetMinimizationEnabled,omitempty"`
 	WebNotificationsEnabled   bool   `json:"webNotificationsEnabled,omitempty"`
 	AgentJoinSoundURL         string `json:"agentJoinSoundUrl,omitempty"`
+	// Theme is a Parley extension: design tokens of the widget (brand,
+	// surface, text, visitorBubble, font, radius, mode...), which the host
+	// page's own theme overrides.
+	Theme map[string]string `json:"parleyTheme,omitempty"`
+	// Texts is a Parley extension: the widget's words replaced per
+	// language, as language -> text name -> text.
+	Texts map[string]map[string]string `json:"parleyTexts,omitempty"`
 }
 
 // WidgetPreChat is the pre-chat part of the configuration.

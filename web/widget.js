@@ -1,116 +1,117 @@
-/*
- * Parley loader. A website adds it with one tag:
- *
- *   <script src="https://CHAT-SERVER/widget.js" data-app-id="APP-ID" async></script>
- *
- * It draws the chat launcher inside a shadow root, so the page's CSS cannot
- * reach it and it adds none to the page, and creates the chat window (an
- * iframe served by the chat server) only when the visitor opens it: until
- * then the page downloads nothing else. The window and the loader talk with
- * postMessage, each checking the other's origin.
- */
+/* Parley loader: the launcher, and the chat window on demand. The tag, its
+   data- attributes and the Parley() API are in the README. */
 (function () {
   "use strict";
-
   var script = document.currentScript;
-  if (!script || !script.src) {
+  if (!script) {
     return;
   }
+  var data = function (k) { return script.getAttribute("data-" + k); };
   var origin = new URL(script.src).origin;
-  var appId = script.getAttribute("data-app-id") || "";
-  var locale = script.getAttribute("data-locale") || navigator.language || "en";
+  var name = data("global") || "Parley";
+  var state = { theme: {}, visitor: {}, texts: {}, locale: data("locale") || navigator.language };
+  var handlers = {};
+  var early = [];
+  var root, host, button, badge, frame, ready, page, title, flashing, hidden, opened;
 
-  var CSS =
-    ":host{all:initial}" +
-    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483647;width:60px;height:60px;" +
-    "margin:0;padding:0;border:0;border-radius:50%;background:#1f5fd1;color:#fff;cursor:pointer;" +
-    "box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
-    ".launcher:hover{background:#1a4fb0}" +
-    ".launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}" +
-    ".launcher svg{width:28px;height:28px;fill:currentColor}" +
-    ".launcher .close,.launcher[aria-expanded=true] .open{display:none}" +
-    ".launcher[aria-expanded=true] .close{display:block}" +
-    ".badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;" +
-    "border-radius:11px;background:#b42318;color:#fff;font:700 12px/22px system-ui,sans-serif}" +
-    ".badge:empty{display:none}" +
-    ".window{position:fixed;right:20px;bottom:92px;z-index:2147483647;width:380px;" +
-    "height:min(640px,calc(100vh - 112px));border:0;border-radius:16px;background:#fff;" +
-    "box-shadow:0 8px 32px rgba(0,0,0,.25)}" +
-    ".window[hidden]{display:none}" +
-    "@media (max-width:480px){.window{right:0;bottom:0;width:100%;height:100%;border-radius:0}}";
+  var CSS = ":host{all:initial}" +
+    "button,iframe{position:fixed;right:var(--x,20px);z-index:var(--z,2147483647);border:0}" +
+    ".left button,.left iframe{right:auto;left:var(--x,20px)}" +
+    "button{bottom:var(--y,20px);width:var(--s,60px);height:var(--s,60px);padding:0;border-radius:50%;" +
+    "background:var(--c,#1f5fd1);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004}" +
+    "svg{width:45%;fill:#fff}[aria-expanded=true] .o,[aria-expanded=false] .x{display:none}" +
+    "i{position:absolute;top:-4px;right:-4px;min-width:22px;padding:0 6px;border-radius:11px;" +
+    "background:#b42318;font:700 12px/22px sans-serif;box-sizing:border-box}i:empty{display:none}" +
+    "iframe{bottom:calc(var(--y,20px) + var(--s,60px) + 12px);width:380px;height:min(640px,100vh - 112px);" +
+    "border-radius:16px;background:#fff;box-shadow:0 8px 32px #0004}" +
+    "@media (max-width:480px){iframe{inset:0;width:100%;height:100%;border-radius:0}}";
 
-  var ICONS =
-    '<svg class="open" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>' +
-    '<svg class="close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z"/></svg>' +
-    '<span class="badge" data-testid="unread"></span>';
-
-  var root, launcher, badge, frame, ready = false, page = "";
+  function icon(cls, d) {
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", cls);
+    svg.appendChild(document.createElementNS(svg.namespaceURI, "path")).setAttribute("d", d);
+    return button.appendChild(svg);
+  }
 
   function mount() {
-    var host = document.createElement("parley-widget");
+    host = document.createElement("parley-widget");
     root = host.attachShadow({ mode: "open" });
-    var style = document.createElement("style");
-    style.textContent = CSS;
-    launcher = document.createElement("button");
-    launcher.className = "launcher";
-    launcher.type = "button";
-    launcher.setAttribute("data-testid", "launcher");
-    launcher.setAttribute("aria-expanded", "false");
-    launcher.innerHTML = ICONS; // a constant: no data ever goes through innerHTML
-    badge = launcher.querySelector(".badge");
-    label();
-    launcher.addEventListener("click", toggle);
-    root.appendChild(style);
-    root.appendChild(launcher);
-    document.body.appendChild(host);
-  }
-
-  function label() {
-    var open = launcher.getAttribute("aria-expanded") === "true";
-    var unread = badge.textContent;
-    launcher.setAttribute("aria-label", (open ? "Close chat" : "Open chat") + (unread ? ", " + unread + " unread" : ""));
-  }
-
-  function toggle() {
-    if (frame && !frame.hidden) {
-      close();
-    } else {
-      open();
+    // A constructed sheet is not inline CSS, which a strict CSP forbids.
+    root.adoptedStyleSheets = [new CSSStyleSheet()];
+    root.adoptedStyleSheets[0].replaceSync(CSS);
+    button = root.appendChild(document.createElement("button"));
+    button.setAttribute("data-testid", "launcher");
+    icon("o", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    icon("x", "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z");
+    badge = button.appendChild(document.createElement("i"));
+    button.onclick = function () { call("toggle"); };
+    // A head start: load while the pointer or the focus reaches the launcher.
+    button.onpointerenter = button.onfocus = load;
+    document.documentElement.appendChild(host);
+    // Single-page sites change the address without any event.
+    setInterval(navigated, 1000);
+    show(false);
+    if (data("prefetch") === "idle") {
+      (window.requestIdleCallback || setTimeout)(load);
     }
+    early.forEach(function (args) { call.apply(null, args); });
+  }
+
+  function show(open) {
+    var t = state.theme;
+    [["c", t.launcherColor || data("color")], ["s", t.launcherSize], ["x", t.offsetX], ["y", t.offsetY], ["z", t.zIndex]]
+      .forEach(function (v) { v[1] && host.style.setProperty("--" + v[0], v[1]); });
+    host.className = t.position || data("position") || "";
+    host.hidden = hidden;
+    button.ariaExpanded = opened = open;
+    button.ariaLabel = frame === null ? "Chat failed to load. Retry" :
+      (open ? "Close chat" : "Open chat") + (badge.textContent ? ", " + badge.textContent + " unread" : "");
   }
 
   function send(message) {
-    if (frame && ready) {
-      frame.contentWindow.postMessage(message, origin);
-    }
+    ready && frame.contentWindow.postMessage(message, origin);
   }
 
-  function open() {
-    if (!frame) {
-      frame = document.createElement("iframe");
-      frame.className = "window";
-      frame.title = "Chat";
-      frame.setAttribute("data-testid", "window");
-      frame.src = origin + "/widget/?app=" + encodeURIComponent(appId) +
-        "&host=" + encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(locale);
-      root.appendChild(frame);
-      setInterval(navigated, 1000);
-    }
-    frame.hidden = false;
-    launcher.setAttribute("aria-expanded", "true");
-    label();
-    send({ type: "parley:show" });
+  // Each handler runs on its own, so one that throws cannot stop the others.
+  function emit(event, detail) {
+    (handlers[event] || []).forEach(function (fn) { setTimeout(fn, 0, detail); });
   }
 
-  function close() {
+  // The state travels in the fragment, which never leaves the browser.
+  function load() {
+    if (frame) {
+      return;
+    }
+    ready = false;
+    frame = root.appendChild(document.createElement("iframe"));
+    frame.title = "Chat";
     frame.hidden = true;
-    launcher.setAttribute("aria-expanded", "false");
-    label();
-    send({ type: "parley:hide" });
-    launcher.focus();
+    frame.src = origin + "/widget/?app=" + encodeURIComponent(data("app-id")) + "&host=" +
+      encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(state.locale) +
+      "#" + encodeURIComponent(JSON.stringify(state));
+    // A window that never starts is taken away, so nothing covers the page;
+    // the launcher then retries.
+    setTimeout(function () {
+      if (!ready && frame) {
+        frame.remove();
+        badge.textContent = "!";
+        frame = null;
+        show(false);
+      }
+    }, 30000);
   }
 
-  // The chat window tells the agent which page the visitor is on.
+  // flash shows the unread count in the page title while the window is closed.
+  function flash(count, text) {
+    clearInterval(flashing);
+    title && (document.title = title);
+    title = count && document.title;
+    flashing = count && setInterval(function () {
+      document.title = document.title === title ? "(" + count + ") " + text : title;
+    }, 1500);
+  }
+
   function navigated() {
     if (location.href !== page) {
       page = location.href;
@@ -118,33 +119,77 @@
     }
   }
 
+  function call(command, a, b) {
+    var open = command === "open" || command === "toggle" && !opened;
+    if (command === "open" || command === "close" || command === "toggle") {
+      if (!frame) {
+        if (!open) {
+          return;
+        }
+        badge.textContent = "";
+        load();
+      }
+      frame.hidden = !open;
+      show(open);
+      flash(0);
+      send({ type: open ? "parley:show" : "parley:hide" });
+      open || button.focus();
+      return emit(open ? "open" : "close");
+    }
+    if (command === "show" || command === "hide") {
+      hidden = command === "hide";
+      return hidden ? call("close") : show(opened);
+    }
+    if (command === "on") {
+      return (handlers[a] = handlers[a] || []).push(b);
+    }
+    if (command === "shutdown") {
+      send({ type: "parley:shutdown" });
+      flash(ready = 0);
+      delete window[name];
+      return setTimeout(function () { host.remove(); }, 300);
+    }
+    var key = { setVisitor: "visitor", setLocale: "locale", theme: "theme", texts: "texts" }[command];
+    if (key) {
+      state[key] = key === "locale" ? String(a) : Object.assign(state[key], a);
+      show(opened);
+      send({ type: "parley:" + key, value: state[key] });
+    }
+  }
+
   // Only the chat window may talk to the loader, and only from its origin.
-  window.addEventListener("message", function (event) {
-    if (!frame || event.origin !== origin || event.source !== frame.contentWindow || !event.data) {
+  addEventListener("message", function (event) {
+    var d = event.data || {};
+    if (!frame || event.origin !== origin || event.source !== frame.contentWindow) {
       return;
     }
-    switch (event.data.type) {
-    case "parley:ready":
+    if (d.type === "parley:ready") {
       ready = true;
       page = "";
+      send({ type: "parley:state", value: state, shown: !frame.hidden });
       navigated();
-      send({ type: frame.hidden ? "parley:hide" : "parley:show" });
-      break;
-    case "parley:close":
-      close();
-      break;
-    case "parley:unread":
-      badge.textContent = event.data.count > 0 ? String(event.data.count) : "";
-      label();
-      break;
+    } else if (d.type === "parley:close") {
+      call("close");
+    } else {
+      if (d.type === "parley:unread") {
+        badge.textContent = d.count || "";
+        show(opened);
+        flash(frame.hidden && d.count, d.title);
+      }
+      // unread {count}, message {text, author}, ended
+      emit(String(d.type).slice(7), d);
     }
   });
-  window.addEventListener("popstate", function () { if (frame) { navigated(); } });
-  window.addEventListener("hashchange", function () { if (frame) { navigated(); } });
 
-  if (document.body) {
-    mount();
+  // The API takes its name unless the page uses it for something else.
+  var existing = window[name];
+  if (existing && !existing.q) {
+    console.warn("Parley: window." + name + " is taken; set data-global");
   } else {
-    document.addEventListener("DOMContentLoaded", mount);
+    early = existing ? existing.q : [];
+    window[name] = function () {
+      return button ? call.apply(null, arguments) : early.push(arguments);
+    };
   }
+  document.body ? mount() : addEventListener("DOMContentLoaded", mount);
 })();

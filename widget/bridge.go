@@ -58,18 +58,51 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 	if data.Type() != app.TypeObject {
 		return
 	}
+	value := data.Get("value")
 	switch data.Get("type").String() {
 	case "parley:navigation":
 		c.navigated(place{page: jsString(data.Get("page")), title: jsString(data.Get("title"))})
 	case "parley:show":
-		c.hidden = false
-		c.unread = 0
-		c.post(map[string]any{"type": "parley:unread", "count": 0})
-		c.sendReceipts()
-		focus(inputID)
+		c.show()
 	case "parley:hide":
 		c.hidden = true
+	case "parley:state":
+		var s hostState
+		if decodeJS(value, &s) == nil {
+			c.visitor, c.hostTexts = s.Visitor, s.Texts
+			c.setLocale(ctx, s.Locale)
+		}
+		theme(value.Get("theme"), "host")
+		if data.Get("shown").Truthy() {
+			c.show()
+		}
+	case "parley:theme":
+		theme(value, "host")
+	case "parley:texts":
+		if decodeJS(value, &c.hostTexts) == nil {
+			c.retext()
+		}
+	case "parley:locale":
+		c.setLocale(ctx, jsString(value))
+	case "parley:visitor":
+		// The visitor goes with the next Request Chat: a chat that runs
+		// already keeps what it started with.
+		_ = decodeJS(value, &c.visitor)
+	case "parley:shutdown":
+		if c.stop != nil {
+			c.stop()
+		}
+		forget()
 	}
+}
+
+// show is the visitor opening the window: what came meanwhile is read.
+func (c *Chat) show() {
+	c.hidden = false
+	c.unread = 0
+	c.post(map[string]any{"type": "parley:unread", "count": 0})
+	c.sendReceipts()
+	focus(inputID)
 }
 
 // place is a page of the host's site.

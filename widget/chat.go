@@ -2,6 +2,7 @@ package widget
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -26,14 +27,21 @@ const (
 type Chat struct {
 	app.Compo
 
-	tx    *Texts
-	lang  string
+	// tx are the words in use: catalogue is the language's, hostTexts the
+	// page's replacements (see retext).
+	tx        *Texts
+	catalogue *Texts
+	hostTexts map[string]map[string]string
+	lang      string
 	appID string
 	// host is the origin of the page that embeds the window, the only one
 	// it listens to and posts to.
 	host string
 	base string
 
+	// visitor is what the page told about the visitor, for the next
+	// Request Chat.
+	visitor visitor
 	session *Session
 	stop    context.CancelFunc
 	conn    ConnState
@@ -53,6 +61,11 @@ type Chat struct {
 	// unread counts the contact center's messages since the visitor last
 	// had the window open, for the launcher's badge.
 	unread int
+	// since is when the window started: messages older than that are
+	// history, not news for the page's "message" listeners.
+	since time.Time
+	// endTold says the page heard that the chat ended.
+	endTold bool
 	// page is where the visitor is on the host's site, and pageSent the
 	// last page sent as chat_session_navigation.
 	page, pageSent place
@@ -77,21 +90,15 @@ func (c *Chat) OnMount(ctx app.Context) {
 	query := ctx.Page().URL().Query()
 	c.host = hostOrigin(query.Get("host"))
 	c.appID = query.Get("app")
-	c.lang = language(query.Get("lang"))
 	page := app.Window().URL()
 	c.base = page.Scheme + "://" + page.Host
+	c.since = time.Now()
+	state := fragmentState()
+	c.visitor, c.hostTexts = state.Visitor, state.Texts
+	c.setLocale(ctx, query.Get("lang"))
 	if c.appID == "" {
 		c.conn = ConnFailed
 		return
-	}
-	if c.lang != "en" {
-		base, lang := c.base, c.lang
-		ctx.Async(func() {
-			tx, err := loadTexts(ctx, base, lang)
-			if err == nil {
-				ctx.Dispatch(func(app.Context) { c.tx = tx })
-			}
-		})
 	}
 	c.listen(ctx)
 	c.start(ctx)
@@ -112,7 +119,7 @@ func (c *Chat) OnDismount() {
 // new one.
 func (c *Chat) start(ctx app.Context) {
 	creds := protocol.Credentials{AppID: c.appID, ClientID: clientID(ctx, c.appID)}
-	sess := NewSession(Config{BaseURL: c.base, Credentials: creds, Memory: ctx.LocalStorage()})
+	sess := NewSession(Config{BaseURL: c.base, Credentials: creds, Request: c.visitor.request(), Memory: ctx.LocalStorage()})
 	runCtx, cancel := context.WithCancel(ctx)
 	c.session, c.stop = sess, cancel
 	ctx.Async(func() { _ = sess.Run(runCtx) })
@@ -131,10 +138,43 @@ func (c *Chat) start(ctx app.Context) {
 		if err == nil {
 			ctx.Dispatch(func(ctx app.Context) {
 				c.config, c.configLoaded = config, true
+				c.retext()
+				theme(mapAny(config.Definition.ChatWidgetStyling.Theme), "config")
 				c.answerUnknownForms()
 			})
 		}
 	})
+}
+
+// setLocale switches the window's language; the words of any language but
+// English are fetched first.
+func (c *Chat) setLocale(ctx app.Context, tag string) {
+	c.lang = language(tag)
+	c.catalogue = nil
+	c.retext()
+	if c.lang == "en" || c.base == "" {
+		return
+	}
+	base, lang := c.base, c.lang
+	ctx.Async(func() {
+		tx, err := loadTexts(ctx, base, lang)
+		if err == nil {
+			ctx.Dispatch(func(app.Context) {
+				if c.lang == lang {
+					c.catalogue = tx
+					c.retext()
+				}
+			})
+		}
+	})
+}
+
+func mapAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // restart starts over with a new chat, once the last one is over.
@@ -143,7 +183,7 @@ func (c *Chat) restart(ctx app.Context) {
 		c.stop()
 	}
 	c.conn, c.polling, c.chat, c.position = ConnConnecting, false, protocol.ChatSession{}, protocol.Position{}
-	c.transcript, c.forms, c.composer, c.confirmEnd = Transcript{}, nil, composerState{}, false
+	c.transcript, c.forms, c.composer, c.confirmEnd, c.endTold = Transcript{}, nil, composerState{}, false, false
 	c.start(ctx)
 }
 
@@ -216,18 +256,25 @@ func (c *Chat) arrived(lines []Line) (scroll bool) {
 	var fresh int
 	for _, l := range lines {
 		if l.From == FromAgent || l.From == FromScenario {
+			author := c.author(c.texts(), l)
 			if l.Text != "" {
-				author := firstNonEmpty(l.Author, c.texts().Agent)
-				c.announcement = author + ": " + l.Text
+				c.announcement = fmt.Sprintf(c.texts().Announce, author, l.Text)
+			}
+			if !l.Time.Before(c.since.Truncate(time.Second)) {
+				c.post(map[string]any{"type": "parley:message", "text": l.Text, "author": author})
 			}
 			fresh++
 		}
+	}
+	if c.transcript.State.Over() && !c.endTold {
+		c.endTold = true
+		c.post(map[string]any{"type": "parley:ended"})
 	}
 	scroll = c.scroll.added(len(lines))
 	if c.hidden || !pageVisible() {
 		if fresh > 0 {
 			c.unread += fresh
-			c.post(map[string]any{"type": "parley:unread", "count": c.unread, "text": c.announcement})
+			c.post(map[string]any{"type": "parley:unread", "count": c.unread, "title": c.texts().NewMessages})
 		}
 		return scroll
 	}

@@ -13,8 +13,11 @@ import (
 const widgetPrefix = "/widget"
 
 // wasmFile is the widget program in the web directory, where go-app's
-// page expects it.
-const wasmFile = "app.wasm"
+// page expects it; bootFile runs in the document's head before it paints.
+const (
+	wasmFile = "app.wasm"
+	bootFile = "boot.js"
+)
 
 // document serves the widget's go-app document, prerendered so the chat
 // frame paints before the wasm starts, and go-app's scripts.
@@ -28,6 +31,12 @@ func (s *Server) document() http.Handler {
 		version, size = wasm.hash, strconv.Itoa(len(wasm.body))
 	}
 	web := func(name string) string { return s.assets.versioned("/web/", name) }
+	var head []string
+	if boot, ok := s.assets.files[bootFile]; ok {
+		// Inline, so the theme applies before the first paint without a
+		// request more; it is our own file, never data.
+		head = append(head, "<script>"+string(boot.body)+"</script>")
+	}
 	h := &app.Handler{
 		Name:              "Parley",
 		ShortName:         "Parley",
@@ -42,6 +51,7 @@ func (s *Server) document() http.Handler {
 		BackgroundColor:   "#ffffff",
 		ThemeColor:        "#1f5fd1",
 		LoadingLabel:      " ",
+		RawHeaders:        head,
 	}
 	return http.StripPrefix(widgetPrefix, h)
 }

@@ -1,0 +1,46 @@
+/* Parley: runs in the chat window's head, before the window paints. It
+   applies the theme the page passed in the fragment, so the first paint
+   already wears it, and keeps the one function the wasm calls to theme the
+   window later. */
+(function () {
+  "use strict";
+  var TOKENS = {
+    brand: "brand", brandText: "brand-text", surface: "surface", text: "text", muted: "muted",
+    visitorBubble: "visitor-bubble", visitorText: "visitor-text", agentBubble: "agent-bubble",
+    agentText: "agent-text", border: "border", font: "font", fontSize: "font-size", radius: "radius"
+  };
+  // The server's configuration themes first; the page's own theme wins.
+  var layers = { config: {}, host: {} };
+
+  // A token is a colour, a length or a font list: never a url() or anything
+  // that would end the declaration.
+  function safe(v) {
+    return typeof v === "string" && v.length <= 120 && !/url\(|[;{}<>\\]/i.test(v);
+  }
+
+  function apply() {
+    var html = document.documentElement;
+    var theme = Object.assign({}, layers.config, layers.host);
+    Object.keys(TOKENS).forEach(function (key) {
+      if (safe(theme[key])) {
+        html.style.setProperty("--parley-" + TOKENS[key], theme[key]);
+      } else {
+        html.style.removeProperty("--parley-" + TOKENS[key]);
+      }
+    });
+    html.setAttribute("data-mode", theme.mode === "dark" || theme.mode === "light" ? theme.mode : "auto");
+  }
+
+  window.parleyTheme = function (theme, layer) {
+    layers[layer === "config" ? "config" : "host"] = theme && typeof theme === "object" ? theme : {};
+    apply();
+  };
+
+  var state = {};
+  try {
+    state = JSON.parse(decodeURIComponent(location.hash.slice(1))) || {};
+  } catch (e) {
+    // No fragment, or not ours: the default theme.
+  }
+  window.parleyTheme(state.theme, "host");
+})();
