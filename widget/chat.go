@@ -33,7 +33,7 @@ type Chat struct {
 	catalogue *Texts
 	hostTexts map[string]map[string]string
 	lang      string
-	appID string
+	appID     string
 	// host is the origin of the page that embeds the window, the only one
 	// it listens to and posts to.
 	host string
