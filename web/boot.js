@@ -1,7 +1,7 @@
 /* Parley: runs in the chat window's head, before the window paints. It
    applies the theme the page passed in the fragment, so the first paint
-   already wears it, and keeps the one function the wasm calls to theme the
-   window later. */
+   already wears it, keeps the one function the wasm calls to theme the
+   window later, and tells the loader the window's document is here. */
 (function () {
   "use strict";
   var TOKENS = {
@@ -43,4 +43,12 @@
     // No fragment, or not ours: the default theme.
   }
   window.parleyTheme(state.theme, "host");
+
+  // The loader takes a window that never says this for an error page.
+  var host = new URLSearchParams(location.search).get("host");
+  try {
+    parent.postMessage({ type: "loaded" }, host);
+  } catch (e) {
+    // Not framed by a page of a valid origin: nobody to tell.
+  }
 })();

@@ -1,7 +1,6 @@
 /* Parley loader: the launcher, and the chat window on demand. The tag, its
    data- attributes and the Parley() API are in the README. */
 (function () {
-  "use strict";
   var script = document.currentScript;
   if (!script) {
     return;
@@ -9,20 +8,23 @@
   var data = function (k) { return script.getAttribute("data-" + k); };
   var origin = new URL(script.src).origin;
   var name = data("global") || "Parley";
-  var state = { theme: {}, visitor: {}, texts: {}, locale: data("locale") || navigator.language };
+  var state = {
+    theme: { launcherColor: data("color"), position: data("position") },
+    visitor: {}, texts: {}, locale: data("locale") || navigator.language
+  };
   var handlers = {};
   var early = [];
-  var root, host, button, badge, frame, ready, page, title, flashing, hidden, opened;
+  var root, host, button, badge, frame, loaded, ready, page, title, flashing, hidden, opened;
 
   var CSS = ":host{all:initial}" +
-    "button,iframe{position:fixed;right:var(--x,20px);z-index:var(--z,2147483647);border:0}" +
-    ".left button,.left iframe{right:auto;left:var(--x,20px)}" +
-    "button{bottom:var(--y,20px);width:var(--s,60px);height:var(--s,60px);padding:0;border-radius:50%;" +
-    "background:var(--c,#1f5fd1);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004}" +
+    "button,iframe{position:fixed;right:var(--offsetX,20px);z-index:var(--zIndex,2147483647);border:0}" +
+    ":host(.left) button,:host(.left) iframe{right:auto;left:var(--offsetX,20px)}" +
+    "button{bottom:var(--offsetY,20px);width:var(--launcherSize,60px);height:var(--launcherSize,60px);" +
+    "padding:0;border-radius:50%;background:var(--launcherColor,#1f5fd1);cursor:pointer;box-shadow:0 4px 14px #0004}" +
     "svg{width:45%;fill:#fff}[aria-expanded=true] .o,[aria-expanded=false] .x{display:none}" +
     "i{position:absolute;top:-4px;right:-4px;min-width:22px;padding:0 6px;border-radius:11px;" +
     "background:#b42318;font:700 12px/22px sans-serif;box-sizing:border-box}i:empty{display:none}" +
-    "iframe{bottom:calc(var(--y,20px) + var(--s,60px) + 12px);width:380px;height:min(640px,100vh - 112px);" +
+    "iframe{bottom:calc(var(--offsetY,20px) + var(--launcherSize,60px) + 12px);width:380px;height:min(640px,100vh - 112px);" +
     "border-radius:16px;background:#fff;box-shadow:0 8px 32px #0004}" +
     "@media (max-width:480px){iframe{inset:0;width:100%;height:100%;border-radius:0}}";
 
@@ -37,19 +39,18 @@
   function mount() {
     host = document.createElement("parley-widget");
     root = host.attachShadow({ mode: "open" });
-    // A constructed sheet is not inline CSS, which a strict CSP forbids.
-    root.adoptedStyleSheets = [new CSSStyleSheet()];
-    root.adoptedStyleSheets[0].replaceSync(CSS);
+    // Not inline CSS, which a strict CSP forbids.
+    (root.adoptedStyleSheets = [new CSSStyleSheet()])[0].replaceSync(CSS);
     button = root.appendChild(document.createElement("button"));
     button.setAttribute("data-testid", "launcher");
     icon("o", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
     icon("x", "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z");
     badge = button.appendChild(document.createElement("i"));
     button.onclick = function () { call("toggle"); };
-    // A head start: load while the pointer or the focus reaches the launcher.
+    // A head start: load as the pointer or the focus reaches the launcher.
     button.onpointerenter = button.onfocus = load;
     document.documentElement.appendChild(host);
-    // Single-page sites change the address without any event.
+    // Single-page sites change the address without an event.
     setInterval(navigated, 1000);
     show(false);
     if (data("prefetch") === "idle") {
@@ -60,12 +61,14 @@
 
   function show(open) {
     var t = state.theme;
-    [["c", t.launcherColor || data("color")], ["s", t.launcherSize], ["x", t.offsetX], ["y", t.offsetY], ["z", t.zIndex]]
-      .forEach(function (v) { v[1] && host.style.setProperty("--" + v[0], v[1]); });
-    host.className = t.position || data("position") || "";
-    host.hidden = hidden;
+    ["launcherColor", "launcherSize", "offsetX", "offsetY", "zIndex"].forEach(function (k) {
+      t[k] && host.style.setProperty("--" + k, t[k]);
+    });
+    host.classList.toggle("left", t.position === "left");
+    // Inline and important: no page rule can hide it.
+    host.style.setProperty("display", hidden ? "none" : "block", "important");
     button.ariaExpanded = opened = open;
-    button.ariaLabel = frame === null ? "Chat failed to load. Retry" :
+    button.ariaLabel = frame === null ? "Chat unavailable. Retry" :
       (open ? "Close chat" : "Open chat") + (badge.textContent ? ", " + badge.textContent + " unread" : "");
   }
 
@@ -73,7 +76,7 @@
     ready && frame.contentWindow.postMessage(message, origin);
   }
 
-  // Each handler runs on its own, so one that throws cannot stop the others.
+  // One by one, so a handler that throws cannot stop the others.
   function emit(event, detail) {
     (handlers[event] || []).forEach(function (fn) { setTimeout(fn, 0, detail); });
   }
@@ -83,26 +86,28 @@
     if (frame) {
       return;
     }
-    ready = false;
+    loaded = ready = false;
     frame = root.appendChild(document.createElement("iframe"));
     frame.title = "Chat";
     frame.hidden = true;
     frame.src = origin + "/widget/?app=" + encodeURIComponent(data("app-id")) + "&host=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(state.locale) +
       "#" + encodeURIComponent(JSON.stringify(state));
-    // A window that never starts is taken away, so nothing covers the page;
-    // the launcher then retries.
-    setTimeout(function () {
-      if (!ready && frame) {
-        frame.remove();
-        badge.textContent = "!";
-        frame = null;
-        show(false);
-      }
-    }, 30000);
+    // An error page (the server is down) goes, so nothing covers the page;
+    // the launcher retries.
+    frame.onload = function () {
+      setTimeout(function () {
+        if (!loaded && frame) {
+          frame.remove();
+          badge.textContent = "!";
+          frame = null;
+          show(false);
+        }
+      }, 1000);
+    };
   }
 
-  // flash shows the unread count in the page title while the window is closed.
+  // The unread count blinks in the page title while the window is closed.
   function flash(count, text) {
     clearInterval(flashing);
     title && (document.title = title);
@@ -115,7 +120,7 @@
   function navigated() {
     if (location.href !== page) {
       page = location.href;
-      send({ type: "parley:navigation", page: page, title: document.title });
+      send({ type: "navigation", page: page, title: document.title });
     }
   }
 
@@ -132,7 +137,7 @@
       frame.hidden = !open;
       show(open);
       flash(0);
-      send({ type: open ? "parley:show" : "parley:hide" });
+      send({ type: open ? "show" : "hide" });
       open || button.focus();
       return emit(open ? "open" : "close");
     }
@@ -144,7 +149,7 @@
       return (handlers[a] = handlers[a] || []).push(b);
     }
     if (command === "shutdown") {
-      send({ type: "parley:shutdown" });
+      send({ type: "shutdown" });
       flash(ready = 0);
       delete window[name];
       return setTimeout(function () { host.remove(); }, 300);
@@ -153,7 +158,7 @@
     if (key) {
       state[key] = key === "locale" ? String(a) : Object.assign(state[key], a);
       show(opened);
-      send({ type: "parley:" + key, value: state[key] });
+      send({ type: key, value: state[key] });
     }
   }
 
@@ -163,28 +168,29 @@
     if (!frame || event.origin !== origin || event.source !== frame.contentWindow) {
       return;
     }
-    if (d.type === "parley:ready") {
+    if (d.type === "loaded") {
+      loaded = true;
+    } else if (d.type === "ready") {
       ready = true;
       page = "";
-      send({ type: "parley:state", value: state, shown: !frame.hidden });
+      send({ type: "state", value: state, shown: !frame.hidden });
       navigated();
-    } else if (d.type === "parley:close") {
+    } else if (d.type === "close") {
       call("close");
     } else {
-      if (d.type === "parley:unread") {
+      if (d.type === "unread") {
         badge.textContent = d.count || "";
         show(opened);
         flash(frame.hidden && d.count, d.title);
       }
-      // unread {count}, message {text, author}, ended
-      emit(String(d.type).slice(7), d);
+      emit(d.type, d);
     }
   });
 
   // The API takes its name unless the page uses it for something else.
   var existing = window[name];
   if (existing && !existing.q) {
-    console.warn("Parley: window." + name + " is taken; set data-global");
+    console.warn("Parley: window." + name + " is taken");
   } else {
     early = existing ? existing.q : [];
     window[name] = function () {

@@ -60,13 +60,13 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 	}
 	value := data.Get("value")
 	switch data.Get("type").String() {
-	case "parley:navigation":
+	case "navigation":
 		c.navigated(place{page: jsString(data.Get("page")), title: jsString(data.Get("title"))})
-	case "parley:show":
+	case "show":
 		c.show()
-	case "parley:hide":
+	case "hide":
 		c.hidden = true
-	case "parley:state":
+	case "state":
 		var s hostState
 		if decodeJS(value, &s) == nil {
 			c.visitor, c.hostTexts = s.Visitor, s.Texts
@@ -76,19 +76,19 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 		if data.Get("shown").Truthy() {
 			c.show()
 		}
-	case "parley:theme":
+	case "theme":
 		theme(value, "host")
-	case "parley:texts":
+	case "texts":
 		if decodeJS(value, &c.hostTexts) == nil {
 			c.retext()
 		}
-	case "parley:locale":
+	case "locale":
 		c.setLocale(ctx, jsString(value))
-	case "parley:visitor":
+	case "visitor":
 		// The visitor goes with the next Request Chat: a chat that runs
 		// already keeps what it started with.
 		_ = decodeJS(value, &c.visitor)
-	case "parley:shutdown":
+	case "shutdown":
 		if c.stop != nil {
 			c.stop()
 		}
@@ -100,7 +100,7 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 func (c *Chat) show() {
 	c.hidden = false
 	c.unread = 0
-	c.post(map[string]any{"type": "parley:unread", "count": 0})
+	c.post(map[string]any{"type": "unread", "count": 0})
 	c.sendReceipts()
 	focus(inputID)
 }
@@ -138,7 +138,7 @@ func (c *Chat) onWindowKey(ctx app.Context, e app.Event) {
 // back to the launcher.
 func (c *Chat) close(ctx app.Context, e app.Event) {
 	c.hidden = true
-	c.post(map[string]any{"type": "parley:close"})
+	c.post(map[string]any{"type": "close"})
 }
 
 func jsString(v app.Value) string {

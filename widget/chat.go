@@ -102,7 +102,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	}
 	c.listen(ctx)
 	c.start(ctx)
-	c.post(map[string]any{"type": "parley:ready"})
+	c.post(map[string]any{"type": "ready"})
 }
 
 // OnDismount stops the session and the listeners.
@@ -261,20 +261,20 @@ func (c *Chat) arrived(lines []Line) (scroll bool) {
 				c.announcement = fmt.Sprintf(c.texts().Announce, author, l.Text)
 			}
 			if !l.Time.Before(c.since.Truncate(time.Second)) {
-				c.post(map[string]any{"type": "parley:message", "text": l.Text, "author": author})
+				c.post(map[string]any{"type": "message", "text": l.Text, "author": author})
 			}
 			fresh++
 		}
 	}
 	if c.transcript.State.Over() && !c.endTold {
 		c.endTold = true
-		c.post(map[string]any{"type": "parley:ended"})
+		c.post(map[string]any{"type": "ended"})
 	}
 	scroll = c.scroll.added(len(lines))
 	if c.hidden || !pageVisible() {
 		if fresh > 0 {
 			c.unread += fresh
-			c.post(map[string]any{"type": "parley:unread", "count": c.unread, "title": c.texts().NewMessages})
+			c.post(map[string]any{"type": "unread", "count": c.unread, "title": c.texts().NewMessages})
 		}
 		return scroll
 	}

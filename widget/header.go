@@ -14,7 +14,6 @@ import (
 // state, the end-chat button and the close button; under it, the question
 // before the chat ends.
 func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
-	title := firstNonEmpty(c.config.Definition.ChatWidgetStyling.Title, tx.Title)
 	active := c.session != nil && c.chat.ChatID != "" && !c.transcript.State.Over() && conn != ConnEnded
 	return app.Div().Class("parley-top").Body(
 		app.Header().Class("parley-header").Body(
@@ -26,7 +25,7 @@ func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
 					Src(c.photoURL())
 			}),
 			app.Div().Class("parley-heading").Body(
-				app.H1().Class("parley-title").DataSet("testid", "title").Text(title),
+				app.H1().Class("parley-title").DataSet("testid", "title").Text(tx.Title),
 				app.P().Class("parley-status").DataSet("testid", "status").Role("status").Text(c.status(tx, conn)),
 			),
 			app.If(active, func() app.UI {

@@ -69,13 +69,16 @@ func decodeJS(v app.Value, out any) error {
 }
 
 // retext computes the window's words: the language's catalogue, then the
-// server configuration's replacements, then the page's.
+// server configuration's title and replacements, then the page's.
 func (c *Chat) retext() {
 	base := c.catalogue
 	if base == nil {
 		base = &english
 	}
 	tx := *base
+	if title := c.config.Definition.ChatWidgetStyling.Title; title != "" {
+		tx.Title = title
+	}
 	for _, overrides := range []map[string]map[string]string{c.config.Definition.ChatWidgetStyling.Texts, c.hostTexts} {
 		if words := overrides[c.lang]; len(words) > 0 {
 			if data, err := json.Marshal(words); err == nil {

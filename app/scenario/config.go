@@ -70,7 +70,7 @@ func Default() Config {
 	return Config{
 		AppIDs:        []string{"demo"},
 		ServerVersion: "parley-1",
-		Widget:        protocol.WidgetStyling{Title: "Chat with us", ShowAgentPic: "show"},
+		Widget:        protocol.WidgetStyling{ShowAgentPic: "show"},
 		PreChatTitle:  "Before we start",
 		Forms: []protocol.WidgetForm{
 			{
