@@ -70,7 +70,7 @@ func fixturePage(t *testing.T, widgetURL, page string, attrs template.HTMLAttr) 
 // root.
 func inShadow[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](`(() => { const root = document.querySelector("parley-widget").shadowRoot; return ` + expr + `; })()`))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](`(() => { const root = document.querySelector("parley-widget").shadowRoot; return `+expr+`; })()`))
 	if err != nil {
 		t.Fatalf("evaluating %s: %v", expr, err)
 	}
