@@ -182,6 +182,9 @@ func (tb *tab) frame(prefix string) context.Context {
 // artifacts directory.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()
+	// The chat window draws in its own process: give it a few frames to
+	// reach the page's compositor, or the picture shows an older window.
+	_ = chromedp.Do(tb.ctx, chromedp.Evaluate[chromedp.Void](`new Promise(r => setTimeout(r, 150))`, chromedp.EvalAwaitPromise))
 	png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
