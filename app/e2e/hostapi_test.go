@@ -168,7 +168,7 @@ func TestMessagesFromElsewhereAreIgnored(t *testing.T) {
 	}
 	waitFor(t, frame, `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(0, 0, 255)"`, "the page's own theme")
 	checks := map[string]string{
-		`document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden === false`: "the window stayed open",
+		`document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden === false`:                     "the window stayed open",
 		`document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === ""`: "the badge stayed empty",
 	}
 	for expr, what := range checks {
