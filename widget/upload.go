@@ -1,14 +1,10 @@
 package widget
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -16,7 +12,8 @@ import (
 )
 
 // Attachment is a file the visitor picked, dropped or pasted: the browser's
-// File object in the widget, bytes in Go programs and tests.
+// File object in the widget, bytes in Go programs and tests (see
+// NewAttachment).
 type Attachment struct {
 	Name string
 	Size int64
@@ -24,11 +21,6 @@ type Attachment struct {
 	Type string
 	file app.Value
 	data []byte
-}
-
-// NewAttachment returns an attachment of bytes.
-func NewAttachment(name, contentType string, data []byte) Attachment {
-	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, data: data}
 }
 
 // attachments reads a browser FileList, from a file input, a drop or a
@@ -75,24 +67,13 @@ func (a Attachment) fileType() string {
 	return protocol.FileAttachment
 }
 
-// errUploadFailed is an upload the network lost.
-var errUploadFailed = errors.New("the upload failed")
-
 // Upload sends an attachment with the Upload File method, reporting its
 // progress, and returns what the server answered. It stops when ctx ends.
 // Share the file afterwards by sending a chat_session_file event with the
 // file_id: only then does anyone see it.
 func (s *Session) Upload(ctx context.Context, a Attachment, progress func(sent, total int64)) (protocol.UploadedFile, error) {
 	url := strings.TrimRight(s.cfg.BaseURL, "/") + protocol.PathFiles
-	auth := s.cfg.Credentials.Authorization()
-	var status int
-	var data []byte
-	var err error
-	if a.file != nil {
-		status, data, err = uploadFromBrowser(ctx, url, auth, a, progress)
-	} else {
-		status, data, err = uploadBytes(ctx, url, auth, a)
-	}
+	status, data, err := a.send(ctx, url, s.cfg.Credentials.Authorization(), progress)
 	if err != nil {
 		return protocol.UploadedFile{}, err
 	}
@@ -107,61 +88,4 @@ func (s *Session) Upload(ctx context.Context, a Attachment, progress func(sent, 
 		return protocol.UploadedFile{}, fmt.Errorf("uploading: the answer %.100q has no file_id", data)
 	}
 	return up, nil
-}
-
-func uploadBytes(ctx context.Context, url, auth string, a Attachment) (int, []byte, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	header := textproto.MIMEHeader{}
-	header.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, a.Name))
-	header.Set("Content-Type", a.Type)
-	part, err := mw.CreatePart(header)
-	if err == nil {
-		_, err = part.Write(a.data)
-	}
-	if err == nil {
-		err = mw.Close()
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	return request(ctx, http.MethodPost, url, map[string]string{"Authorization": auth, "Content-Type": mw.FormDataContentType()}, body.Bytes())
-}
-
-// uploadFromBrowser sends the File with XMLHttpRequest, the one browser API
-// that reports an upload's progress; the bytes never pass through Go.
-func uploadFromBrowser(ctx context.Context, url, auth string, a Attachment, progress func(sent, total int64)) (int, []byte, error) {
-	xhr := app.Window().Get("XMLHttpRequest").New()
-	xhr.Call("open", "POST", url)
-	xhr.Call("setRequestHeader", "Authorization", auth)
-	form := app.Window().Get("FormData").New()
-	form.Call("append", "file", a.file, a.Name)
-	done := make(chan struct{})
-	onProgress := app.FuncOf(func(_ app.Value, args []app.Value) any {
-		if e := args[0]; e.Get("lengthComputable").Bool() && progress != nil {
-			progress(int64(e.Get("loaded").Float()), int64(e.Get("total").Float()))
-		}
-		return nil
-	})
-	defer onProgress.Release()
-	onEnd := app.FuncOf(func(app.Value, []app.Value) any {
-		close(done)
-		return nil
-	})
-	defer onEnd.Release()
-	xhr.Get("upload").Set("onprogress", onProgress)
-	xhr.Set("onloadend", onEnd)
-	xhr.Call("send", form)
-	select {
-	case <-done:
-	case <-ctx.Done():
-		xhr.Call("abort")
-		<-done
-		return 0, nil, ctx.Err()
-	}
-	status := xhr.Get("status").Int()
-	if status == 0 {
-		return 0, nil, errUploadFailed
-	}
-	return status, []byte(xhr.Get("responseText").String()), nil
 }

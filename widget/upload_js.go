@@ -1,0 +1,60 @@
+//go:build js && wasm
+
+package widget
+
+import (
+	"context"
+	"errors"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// NewAttachment returns an attachment of bytes, made a browser File so it
+// goes the way of the visitor's files.
+func NewAttachment(name, contentType string, data []byte) Attachment {
+	bytes := app.Window().Get("Uint8Array").New(len(data))
+	app.CopyBytesToJS(bytes, data)
+	file := app.Window().Get("File").New([]any{bytes}, name, map[string]any{"type": contentType})
+	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, file: file}
+}
+
+// errUploadFailed is an upload the network lost.
+var errUploadFailed = errors.New("the upload failed")
+
+// send uploads the File with XMLHttpRequest, the one browser API that
+// reports an upload's progress; the bytes never pass through Go.
+func (a Attachment) send(ctx context.Context, url, auth string, progress func(sent, total int64)) (int, []byte, error) {
+	xhr := app.Window().Get("XMLHttpRequest").New()
+	xhr.Call("open", "POST", url)
+	xhr.Call("setRequestHeader", "Authorization", auth)
+	form := app.Window().Get("FormData").New()
+	form.Call("append", "file", a.file, a.Name)
+	done := make(chan struct{})
+	onProgress := app.FuncOf(func(_ app.Value, args []app.Value) any {
+		if e := args[0]; e.Get("lengthComputable").Bool() && progress != nil {
+			progress(int64(e.Get("loaded").Float()), int64(e.Get("total").Float()))
+		}
+		return nil
+	})
+	defer onProgress.Release()
+	onEnd := app.FuncOf(func(app.Value, []app.Value) any {
+		close(done)
+		return nil
+	})
+	defer onEnd.Release()
+	xhr.Get("upload").Set("onprogress", onProgress)
+	xhr.Set("onloadend", onEnd)
+	xhr.Call("send", form)
+	select {
+	case <-done:
+	case <-ctx.Done():
+		xhr.Call("abort")
+		<-done
+		return 0, nil, ctx.Err()
+	}
+	status := xhr.Get("status").Int()
+	if status == 0 {
+		return 0, nil, errUploadFailed
+	}
+	return status, []byte(xhr.Get("responseText").String()), nil
+}
