@@ -6,6 +6,9 @@
 #                     served by the chat server on $PORT+1
 #   ./build.sh test   install what is missing (Chromium) and run every test,
 #                     browser tests included, with vet for both targets
+#   ./build.sh bench  build the widget and the server and measure them next
+#                     to their references: one table, and bench/results.json;
+#                     flags go to the benchmark (go run ./bench -h)
 #
 # It needs Go; it fetches the pinned modules through the module proxy.
 set -euo pipefail
@@ -87,11 +90,28 @@ cmd_test() {
 	say "All tests passed"
 }
 
+cmd_bench() {
+	require_go
+	install_chromium
+	modules
+	build_widget
+	say "Building the server"
+	bench_bin="$(mktemp -d)"
+	trap 'rm -rf "$bench_bin"' EXIT
+	go build -trimpath -o "$bench_bin/parley" ./app/parley
+	say "Measuring (a few minutes; progress on stderr, the table on stdout)"
+	go run ./bench -parley "$bench_bin/parley" -web web "$@"
+}
+
 case "${1:-}" in
 run) cmd_run ;;
 test) cmd_test ;;
+bench)
+	shift
+	cmd_bench "$@"
+	;;
 *)
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/parleychat/parley/protocol"
+)
+
+// appID is the launch point of the built-in configuration.
+const appID = "demo"
+
+// parley is the server under test: the parley program in a subprocess with
+// a data directory of its own, so what /proc tells about the process is
+// about Parley alone, and its CPU is not the benchmark's.
+type parley struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	// url is the chat server on 127.0.0.1; demoURL the demo website on
+	// "localhost", another site, as a customer's website would be.
+	url, demoURL string
+	token        string
+	dataDir      string
+	http         *http.Client
+
+	// While it stops, the program's log is counted rather than shown: a
+	// server stopped amid thousands of chats has a line for many of them.
+	mu       sync.Mutex
+	stopping bool
+	muted    int
+	first    string
+}
+
+func (p *parley) log(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopping {
+		logf("parley: %s", line)
+		return
+	}
+	if p.muted++; p.muted == 1 {
+		p.first = line
+	}
+}
+
+// startParley runs the program on free loopback ports and waits until it
+// says where it listens.
+func startParley(ctx context.Context, binary, webDir string, demo bool) (*parley, error) {
+	dataDir, err := os.MkdirTemp("", "parley-bench-data-")
+	if err != nil {
+		return nil, err
+	}
+	token := randomHex(16)
+	args := []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-web", webDir, "-agent-token", token}
+	if demo {
+		args = append(args, "-demo-addr", "localhost:0")
+	}
+	type listening struct{ url, demoURL string }
+	addrs := make(chan listening, 1)
+	var l listening
+	cmd := exec.Command(binary, args...)
+	// Writers, not pipes, so Wait returns only once all output is read.
+	cmd.Stdout = &lineWriter{line: func(line string) {
+		line = strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(line, "Demo website:"); ok {
+			l.demoURL = strings.TrimRight(firstField(rest), "/")
+		}
+		if rest, ok := strings.CutPrefix(line, "Chat server:"); ok {
+			l.url = firstField(rest)
+			addrs <- l
+		}
+	}}
+	p := &parley{
+		cmd: cmd, done: make(chan struct{}), token: token, dataDir: dataDir,
+		// Thousands of chats are requested in parallel: keep their
+		// connections instead of opening one per request. No Timeout:
+		// coder/websocket refuses a client with one; contexts bound
+		// every call.
+		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
+	}
+	cmd.Stderr = &lineWriter{line: p.log}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dataDir)
+		return nil, fmt.Errorf("starting %s: %w", binary, err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	select {
+	case got := <-addrs:
+		p.url, p.demoURL = got.url, got.demoURL
+	case <-p.done:
+		err = errors.New("parley exited without saying where it listens")
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-time.After(30 * time.Second):
+		err = errors.New("parley did not start within 30 s")
+	}
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// lineWriter hands each line written to it to line. exec copies a stream
+// from one goroutine, so it needs no lock.
+type lineWriter struct {
+	buf  []byte
+	line func(string)
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.buf = append(w.buf, b...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		w.line(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// stop ends the program as an operator would, with SIGTERM, and kills it if
+// it has not exited after a while.
+func (p *parley) stop() {
+	p.mu.Lock()
+	p.stopping = true
+	p.mu.Unlock()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		logf("parley did not stop within 20 s of SIGTERM; killing it")
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.mu.Lock()
+	if p.muted > 0 {
+		logf("parley: %d log lines while stopping; the first: %s", p.muted, p.first)
+	}
+	p.mu.Unlock()
+	p.http.CloseIdleConnections()
+	os.RemoveAll(p.dataDir)
+}
+
+// rss is the program's resident memory, VmRSS of /proc/PID/status, in
+// bytes.
+func (p *parley) rss() (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc status")
+}
+
+// requestChat is Request Chat for a new visitor, as the widget calls it.
+func (p *parley) requestChat(ctx context.Context, creds protocol.Credentials) (protocol.ChatSession, error) {
+	var chat protocol.ChatSession
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, strings.NewReader("{}"))
+	if err != nil {
+		return chat, err
+	}
+	req.Header.Set("Authorization", creds.Authorization())
+	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	err = p.do(req, &chat)
+	if err == nil && chat.ChatID == "" {
+		err = errors.New("Request Chat answered without a chat_id")
+	}
+	return chat, err
+}
+
+// visitorSocket opens the chat's WebSocket as its visitor, from the start of
+// the stream.
+func (p *parley) visitorSocket(ctx context.Context, chat protocol.ChatSession) (*websocket.Conn, error) {
+	q := url.Values{"token": {chat.Token}, "epoch": {chat.Epoch}, "after": {"0"}}
+	return p.dial(ctx, protocol.Path(protocol.PathChatSocket, chat.ChatID)+"?"+q.Encode())
+}
+
+// agentSocket opens the agent API's WebSocket to the chat for the agent
+// named partyID, from the start of the stream.
+func (p *parley) agentSocket(ctx context.Context, chatID, partyID string) (*websocket.Conn, error) {
+	q := url.Values{"token": {p.token}, "party_id": {partyID}}
+	return p.dial(ctx, "/agent/api/chats/"+url.PathEscape(chatID)+"/socket?"+q.Encode())
+}
+
+func (p *parley) dial(ctx context.Context, path string) (*websocket.Conn, error) {
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(p.url, "http")+path, &websocket.DialOptions{HTTPClient: p.http})
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(16 << 20)
+	return conn, nil
+}
+
+// take gives the chat to the agent partyID, through the agent API.
+func (p *parley) take(ctx context.Context, chatID, partyID string) error {
+	body, err := protocol.MarshalEvent(&protocol.PartyJoined{FirstName: "Bench", DisplayName: "Bench", Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: partyID}})
+	if err != nil {
+		return err
+	}
+	return p.agentCall(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/take", body, nil)
+}
+
+// publish posts server events to the chat through the agent API.
+func (p *parley) publish(ctx context.Context, chatID string, events ...protocol.Event) error {
+	body, err := protocol.EncodeEnvelope(events...)
+	if err != nil {
+		return err
+	}
+	return p.agentCall(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body, nil)
+}
+
+// storedEvents reads every stored event of the chat through the agent API,
+// a page at a time, up to the last sequence number the chat list gives.
+func (p *parley) storedEvents(ctx context.Context, chatID string) ([]protocol.Event, error) {
+	var list struct {
+		Chats []struct {
+			ChatID  string `json:"chat_id"`
+			LastSeq uint64 `json:"last_seq"`
+		} `json:"chats"`
+	}
+	if err := p.agentCall(ctx, http.MethodGet, "/agent/api/chats", nil, &list); err != nil {
+		return nil, err
+	}
+	var last uint64
+	for _, c := range list.Chats {
+		if c.ChatID == chatID {
+			last = c.LastSeq
+		}
+	}
+	var events []protocol.Event
+	for after := uint64(0); after < last; {
+		var page protocol.Envelope
+		if err := p.agentCall(ctx, http.MethodGet, fmt.Sprintf("/agent/api/chats/%s/events?after=%d", url.PathEscape(chatID), after), nil, &page); err != nil {
+			return nil, err
+		}
+		if len(page.Events) == 0 {
+			break
+		}
+		for _, e := range page.Events {
+			after = max(after, e.EventMeta().Seq)
+		}
+		events = append(events, page.Events...)
+	}
+	return events, nil
+}
+
+func (p *parley) agentCall(ctx context.Context, method, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, p.url+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	req.Header.Set("Content-Type", "application/json")
+	return p.do(req, out)
+}
+
+// do sends the request and decodes a 200 answer into out, or returns the
+// API's error.
+func (p *parley) do(req *http.Request, out any) error {
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		if perr := protocol.DecodeError(data); perr != nil {
+			return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, perr)
+		}
+		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+func newVisitor() protocol.Credentials {
+	return protocol.Credentials{AppID: appID, ClientID: protocol.NewUUID()}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
