@@ -6,7 +6,7 @@ import (
 )
 
 // listen registers the window's listeners on the browser: the host page's
-// messages, the page becoming visible again, the network coming back.
+// messages, the page becoming visible again, the network coming or going.
 func (c *Chat) listen(ctx app.Context) {
 	on := func(target app.Value, event string, handle func(ctx app.Context, e app.Value)) {
 		f := app.FuncOf(func(_ app.Value, args []app.Value) any {
@@ -23,6 +23,7 @@ func (c *Chat) listen(ctx app.Context) {
 	win := app.Window()
 	on(win, "message", c.onHostMessage)
 	on(win, "online", func(app.Context, app.Value) { c.wake() })
+	on(win, "offline", func(app.Context, app.Value) { c.wake() })
 	on(win.Get("document"), "visibilitychange", func(app.Context, app.Value) {
 		if pageVisible() {
 			c.wake()
@@ -31,7 +32,8 @@ func (c *Chat) listen(ctx app.Context) {
 	})
 }
 
-// wake makes a session waiting to reconnect try at once.
+// wake makes a session waiting to reconnect try at once, and a connected
+// one check its socket.
 func (c *Chat) wake() {
 	if c.session != nil {
 		c.session.Wake()
@@ -65,7 +67,7 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 	case "show":
 		c.show()
 	case "hide":
-		c.hidden = true
+		c.hidden, c.focusWanted = true, false
 	case "state":
 		var s hostState
 		if decodeJS(value, &s) == nil {
@@ -102,7 +104,19 @@ func (c *Chat) show() {
 	c.unread = 0
 	c.post(map[string]any{"type": "unread", "count": 0})
 	c.sendReceipts()
-	focus(inputID)
+	c.focusWanted = true
+	c.focusComposer()
+}
+
+// focusComposer puts the focus in the message box the visitor opened the
+// window for, as soon as the box takes it: it opens closed, before the
+// session runs.
+func (c *Chat) focusComposer() {
+	if !c.focusWanted || c.hidden || !c.canWrite() {
+		return
+	}
+	c.focusWanted = false
+	c.ctx.Defer(func(app.Context) { focus(inputID) })
 }
 
 // place is a page of the host's site.
@@ -137,7 +151,7 @@ func (c *Chat) onWindowKey(ctx app.Context, e app.Event) {
 // close asks the loader to hide the window; the loader moves the focus
 // back to the launcher.
 func (c *Chat) close(ctx app.Context, e app.Event) {
-	c.hidden = true
+	c.hidden, c.focusWanted = true, false
 	c.post(map[string]any{"type": "close"})
 }
 

@@ -42,6 +42,11 @@ type Chat struct {
 	// visitor is what the page told about the visitor, for the next
 	// Request Chat.
 	visitor visitor
+	// ctx is the window's own context. Work that outlives the element that
+	// started it dispatches here: go-app drops what an element's context
+	// dispatches once that element left the page, such as the new-chat
+	// button that a new chat replaces.
+	ctx     app.Context
 	session *Session
 	stop    context.CancelFunc
 	conn    ConnState
@@ -58,6 +63,13 @@ type Chat struct {
 
 	// hidden says the visitor closed the window (the iframe stays).
 	hidden bool
+	// focusWanted says the window opened and its message box should take
+	// the focus once it can.
+	focusWanted bool
+	// lastReceipt is when the last read receipt went out, and receiptDue
+	// says the next one waits for its turn.
+	lastReceipt time.Time
+	receiptDue  bool
 	// unread counts the contact center's messages since the visitor last
 	// had the window open, for the launcher's badge.
 	unread int
@@ -87,6 +99,7 @@ type Chat struct {
 // OnMount starts the session and listens to the browser; it runs only in
 // the browser.
 func (c *Chat) OnMount(ctx app.Context) {
+	c.ctx = ctx
 	query := ctx.Page().URL().Query()
 	c.host = hostOrigin(query.Get("host"))
 	c.appID = query.Get("app")
@@ -129,6 +142,7 @@ func (c *Chat) start(ctx app.Context) {
 				if c.apply(u) {
 					ctx.Defer(func(app.Context) { scrollToEnd() })
 				}
+				c.focusComposer()
 				c.clock(ctx)
 			})
 		}
@@ -178,13 +192,15 @@ func mapAny(m map[string]string) map[string]any {
 }
 
 // restart starts over with a new chat, once the last one is over.
-func (c *Chat) restart(ctx app.Context) {
+func (c *Chat) restart() {
 	if c.stop != nil {
 		c.stop()
 	}
 	c.conn, c.polling, c.chat, c.position = ConnConnecting, false, protocol.ChatSession{}, protocol.Position{}
 	c.transcript, c.forms, c.composer, c.confirmEnd, c.endTold = Transcript{}, nil, composerState{}, false, false
-	c.start(ctx)
+	c.pageSent = place{} // the new chat hears where the visitor is
+	c.start(c.ctx)
+	c.focusWanted = true
 }
 
 // clientID is the visitor's id for this launch point, made once and kept in
@@ -217,6 +233,7 @@ func (c *Chat) apply(u Update) (scroll bool) {
 		c.conn, c.polling, c.retry = u.Conn, u.Polling, u.Retry
 		if u.Conn == ConnConnected {
 			c.navigated(c.page)
+			c.sendReceipts()
 		}
 	}
 	if u.Chat != nil {
@@ -233,13 +250,15 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	if u.Reset {
 		c.transcript.Reset()
 	}
-	before := len(c.transcript.Lines)
+	var added []Line
 	for _, e := range u.Events {
-		c.transcript.Apply(e)
+		if l, ok := c.transcript.Apply(e); ok {
+			added = append(added, l)
+		}
 	}
 	if u.Events != nil || u.Reset {
 		c.position = u.Position
-		scroll = c.arrived(c.transcript.Lines[min(before, len(c.transcript.Lines)):])
+		scroll = c.arrived(added)
 		c.answerUnknownForms()
 	}
 	if u.Refused != nil {
@@ -282,16 +301,38 @@ func (c *Chat) arrived(lines []Line) (scroll bool) {
 	return scroll
 }
 
-// sendReceipts tells the contact center which of its messages the visitor
-// has now seen.
+// receiptGap is the least time between two read receipts. A burst of
+// messages would otherwise cost a receipt each and run into the visitor's
+// rate limit, which the visitor's own messages share.
+const receiptGap = time.Second
+
+// sendReceipts tells the contact center that the visitor has now seen its
+// messages: one read receipt, for the latest, stands for all before it. It
+// goes at once, or at the end of the gap after the last one.
 func (c *Chat) sendReceipts() {
-	if c.session == nil || c.conn != ConnConnected || c.transcript.State.Over() {
+	if c.session == nil || c.receiptDue {
 		return
 	}
-	for _, id := range c.transcript.Unread() {
-		if c.session.Send(&protocol.MessageRead{RefMsgID: id}) == nil {
-			c.transcript.MarkRead(id)
-		}
+	wait := time.Until(c.lastReceipt.Add(receiptGap))
+	if wait <= 0 {
+		c.sendReceipt()
+		return
+	}
+	c.receiptDue = true
+	c.ctx.After(wait, func(app.Context) {
+		c.receiptDue = false
+		c.sendReceipt()
+	})
+}
+
+func (c *Chat) sendReceipt() {
+	if c.conn != ConnConnected || c.transcript.State.Over() || c.hidden || !pageVisible() {
+		return
+	}
+	last := c.transcript.LastUnread()
+	if last != "" && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
+		c.transcript.MarkRead(last)
+		c.lastReceipt = time.Now()
 	}
 }
 
@@ -333,9 +374,29 @@ func (c *Chat) texts() *Texts {
 	return c.tx
 }
 
-// canSend says whether the composer takes messages now.
+// canWrite says whether the message box is open. It is while the
+// connection comes and goes: the visitor may write meanwhile. The
+// prerendered page keeps it closed, since go-app replaces that page and
+// what was typed in it.
+func (c *Chat) canWrite() bool {
+	switch c.conn {
+	case "", ConnStarting, ConnFailed, ConnEnded:
+		return false
+	}
+	return !c.transcript.State.Over() && !c.transcript.Left
+}
+
+// canSend says whether the composer takes messages now: once there is a
+// chat to number them, connected or not, since the outbox keeps them until
+// the server has them.
 func (c *Chat) canSend() bool {
-	return c.conn == ConnConnected && !c.transcript.State.Over() && !c.transcript.Left
+	return c.canWrite() && c.chat.ChatID != ""
+}
+
+// canAttach says whether files may be sent now: an upload needs the
+// server at once.
+func (c *Chat) canAttach() bool {
+	return c.canSend() && c.conn == ConnConnected
 }
 
 // Render draws the window. Every text that came from the network goes

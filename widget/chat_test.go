@@ -19,16 +19,19 @@ func TestChatRendersEachState(t *testing.T) {
 		pending string
 		want    []string
 		wantNot []string
+		// disabled and enabled name controls by test id.
+		disabled, enabled []string
 	}{
 		{
-			name: "prerendered, before the wasm runs",
-			want: []string{`data-connection="starting"`, "Connecting…", ` disabled`},
+			name:     "prerendered, before the wasm runs",
+			want:     []string{`data-connection="starting"`, "Connecting…"},
+			disabled: []string{"composer-input", "send", "file-input"},
 		},
 		{
 			name:    "queued with a wait",
 			updates: []Update{{Conn: ConnConnected}, {Chat: session}},
 			want:    []string{`data-connection="connected"`, `data-chat-id="c1"`, "Waiting for an agent, about 3 min"},
-			wantNot: []string{"disabled"},
+			enabled: []string{"composer-input", "send", "file-input"},
 		},
 		{
 			name: "an agent's message, as text",
@@ -49,9 +52,17 @@ func TestChatRendersEachState(t *testing.T) {
 			want:    []string{`data-from="visitor"`, `data-status="pending"`, "on its way", "Sending…"},
 		},
 		{
-			name:    "reconnecting",
-			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {Conn: ConnReconnecting}},
-			want:    []string{"Connection lost. Retrying…", ` disabled`},
+			name:     "connecting, before the chat exists: the visitor may write but not send",
+			updates:  []Update{{Conn: ConnConnecting}},
+			disabled: []string{"send", "file-input"},
+			enabled:  []string{"composer-input"},
+		},
+		{
+			name:     "reconnecting: messages go to the outbox, files wait",
+			updates:  []Update{{Conn: ConnConnected}, {Chat: session}, {Conn: ConnReconnecting}},
+			want:     []string{"Connection lost. Retrying…"},
+			disabled: []string{"file-input"},
+			enabled:  []string{"composer-input", "send"},
 		},
 		{
 			name:    "ended",
@@ -85,8 +96,30 @@ func TestChatRendersEachState(t *testing.T) {
 					t.Errorf("the window has %s:\n%s", not, html)
 				}
 			}
+			for _, id := range tc.disabled {
+				if !strings.Contains(tagOf(t, html, id), " disabled") {
+					t.Errorf("%s is enabled, want disabled", id)
+				}
+			}
+			for _, id := range tc.enabled {
+				if strings.Contains(tagOf(t, html, id), " disabled") {
+					t.Errorf("%s is disabled, want enabled", id)
+				}
+			}
 		})
 	}
+}
+
+// tagOf returns the opening tag of the element with the test id.
+func tagOf(t *testing.T, html, testID string) string {
+	t.Helper()
+	at := strings.Index(html, `data-testid="`+testID+`"`)
+	if at < 0 {
+		t.Fatalf("no element %s in:\n%s", testID, html)
+	}
+	start := strings.LastIndexByte(html[:at], '<')
+	end := at + strings.IndexByte(html[at:], '>')
+	return html[start : end+1]
 }
 
 func TestHostOriginTakesOnlyAnOrigin(t *testing.T) {

@@ -45,15 +45,12 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 				Class("parley-button parley-primary").
 				Type("button").
 				DataSet("testid", "new-chat").
-				OnClick(func(ctx app.Context, e app.Event) { c.restart(ctx) }).
+				OnClick(func(app.Context, app.Event) { c.restart() }).
 				Text(tx.NewChat),
 		)
 	}
 	placeholder := tx.Placeholder
-	switch {
-	case !c.canSend():
-		placeholder = tx.WaitTyping
-	case c.freeTextRequest() != "":
+	if c.freeTextRequest() != "" {
 		placeholder = tx.AnswerHere
 	}
 	// A disabled control gets the attribute only when it is disabled:
@@ -83,8 +80,14 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 		Accept(strings.Join(acceptList(), ",")).
 		DataSet("testid", "file-input").
 		OnChange(c.onPick)
+	if !c.canWrite() {
+		input = input.Disabled(true)
+	}
 	if !c.canSend() {
-		input, send, picker = input.Disabled(true), send.Disabled(true), picker.Disabled(true)
+		send = send.Disabled(true)
+	}
+	if !c.canAttach() {
+		picker = picker.Disabled(true)
 	}
 	return app.Div().Class("parley-bottom").Body(
 		app.If(c.composer.notice != "", func() app.UI {
@@ -126,7 +129,7 @@ func acceptList() []string {
 func (c *Chat) onInput(ctx app.Context, e app.Event) {
 	draft := ctx.JSSrc().Get("value").String()
 	c.sendTyping(c.typing.input(draft, time.Now()))
-	ctx.After(typingIdle, func(app.Context) { c.sendTyping(c.typing.tick(time.Now())) })
+	c.ctx.After(typingIdle, func(app.Context) { c.sendTyping(c.typing.tick(time.Now())) })
 }
 
 func (c *Chat) onKeyDown(ctx app.Context, e app.Event) {
@@ -192,7 +195,7 @@ func (c *Chat) sendTyping(e protocol.Event) {
 
 func (c *Chat) onPick(ctx app.Context, e app.Event) {
 	input := ctx.JSSrc()
-	c.attach(ctx, attachments(input.Get("files")))
+	c.attach(attachments(input.Get("files")))
 	input.Set("value", "")
 }
 
@@ -200,12 +203,12 @@ func (c *Chat) onPaste(ctx app.Context, e app.Event) {
 	files := attachments(e.Get("clipboardData").Get("files"))
 	if len(files) > 0 {
 		e.PreventDefault()
-		c.attach(ctx, files)
+		c.attach(files)
 	}
 }
 
 func (c *Chat) onDragOver(ctx app.Context, e app.Event) {
-	if !c.canSend() || !draggingFiles(e) {
+	if !c.canAttach() || !draggingFiles(e) {
 		return
 	}
 	e.PreventDefault()
@@ -221,11 +224,11 @@ func (c *Chat) onDragLeave(ctx app.Context, e app.Event) {
 
 func (c *Chat) onDrop(ctx app.Context, e app.Event) {
 	c.composer.dragging = false
-	if !c.canSend() {
+	if !c.canAttach() {
 		return
 	}
 	e.PreventDefault()
-	c.attach(ctx, attachments(e.Get("dataTransfer").Get("files")))
+	c.attach(attachments(e.Get("dataTransfer").Get("files")))
 }
 
 func draggingFiles(e app.Event) bool {
@@ -244,7 +247,8 @@ func draggingFiles(e app.Event) bool {
 // attach checks each file's size and type before anything is sent, then
 // uploads it; the file event goes out only once the server answered with a
 // file_id.
-func (c *Chat) attach(ctx app.Context, files []Attachment) {
+func (c *Chat) attach(files []Attachment) {
+	ctx := c.ctx
 	tx := c.texts()
 	c.composer.notice = ""
 	for _, a := range files {
@@ -252,7 +256,7 @@ func (c *Chat) attach(ctx app.Context, files []Attachment) {
 			c.composer.notice = problem
 			continue
 		}
-		if !c.canSend() || c.session == nil {
+		if !c.canAttach() {
 			return
 		}
 		c.composer.lastKey++

@@ -149,6 +149,11 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 	problem := state.problems[field.Name]
 	value := state.values[field.Name]
 	set := func(v string) { state.values[field.Name] = v }
+	// What the visitor types stays the browser's: the fields show their
+	// default and are never written again. Writing back the value kept in
+	// Go would, now and then, put back a value some keystrokes old, and
+	// scramble the typing.
+	typed := field.Default
 	label := field.Label
 	if field.Required {
 		label += " *"
@@ -160,7 +165,7 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 		if rows <= 0 {
 			rows = 3
 		}
-		control = app.Textarea().ID(id).Rows(rows).Text(value).Required(field.Required).Placeholder(field.Placeholder).
+		control = app.Textarea().ID(id).Rows(rows).Text(typed).Required(field.Required).Placeholder(field.Placeholder).
 			Aria("invalid", problem != "").Aria("describedby", errID).DataSet("field", field.Name).
 			OnInput(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) })
 	case protocol.FieldSelect:
@@ -199,15 +204,15 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 			fieldProblem(tx, errID, problem),
 		)
 	default:
-		input := app.Input().ID(id).Type(inputType(field.Type)).Value(value).Required(field.Required).Placeholder(field.Placeholder).
+		input := app.Input().ID(id).Type(inputType(field.Type)).Value(typed).Required(field.Required).Placeholder(field.Placeholder).
 			Aria("invalid", problem != "").Aria("describedby", errID).DataSet("field", field.Name).
 			OnInput(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) })
 		if field.Type == protocol.FieldNumber {
 			if field.Min != nil {
-				input = input.Min(*field.Min)
+				input = input.Min(strconv.FormatFloat(*field.Min, 'g', -1, 64))
 			}
 			if field.Max != nil {
-				input = input.Max(*field.Max)
+				input = input.Max(strconv.FormatFloat(*field.Max, 'g', -1, 64))
 			}
 		}
 		control = input

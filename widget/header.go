@@ -25,7 +25,7 @@ func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
 					Src(c.photoURL())
 			}),
 			app.Div().Class("parley-heading").Body(
-				app.H1().Class("parley-title").DataSet("testid", "title").Text(tx.Title),
+				app.H1().Class("parley-title").DataSet("testid", "title").Title(tx.Title).Text(tx.Title),
 				app.P().Class("parley-status").DataSet("testid", "status").Role("status").Text(c.status(tx, conn)),
 			),
 			app.If(active, func() app.UI {

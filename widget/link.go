@@ -80,9 +80,33 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 			}
 		}
 	}()
+	// A socket that stays silent is asked for an answer; one that does not
+	// answer either is given up. The long poll needs none of this: each of
+	// its requests ends by itself.
+	silence := time.NewTimer(s.cfg.Heartbeat)
+	defer silence.Stop()
+	asked := false
+	ask := func() {
+		if polling || asked {
+			return
+		}
+		asked = true
+		silence.Reset(s.cfg.Heartbeat)
+		go func() { _, _ = l.write(linkCtx, protocol.Envelope{Ref: heartbeatRef}) }()
+	}
 	for {
 		var env protocol.Envelope
 		select {
+		case <-silence.C:
+			if asked {
+				s.disconnected()
+				return wasConnected, errSilent
+			}
+			ask()
+			continue
+		case <-s.retry:
+			ask()
+			continue
 		case env = <-answers:
 		case env = <-frames:
 			if !wasConnected {
@@ -99,12 +123,21 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 			}
 			return wasConnected, err
 		}
+		asked = false
+		silence.Reset(s.cfg.Heartbeat)
 		if s.receive(ctx, env) {
 			s.disconnected()
 			return true, errChatOver
 		}
 	}
 }
+
+// heartbeatRef names the empty frame that asks a silent socket for an
+// answer; the server answers it like any frame, storing nothing.
+const heartbeatRef = "heartbeat"
+
+// errSilent is a socket that answered nothing to a heartbeat.
+var errSilent = errors.New("the chat socket went silent")
 
 // over reports whether a link failed because the chat is gone.
 func over(err error) bool {

@@ -93,20 +93,46 @@ func (c *Chat) renderMessages(tx *Texts) app.UI {
 }
 
 func (c *Chat) renderLine(tx *Texts, l Line) app.UI {
-	switch {
-	case l.Form != "":
+	if l.Form != "" {
 		return c.renderForm(tx, l)
+	}
+	v := &lineView{Line: l}
+	switch {
 	case l.From == FromSystem:
+		v.Text = tx.notice(l)
+	case l.File != nil:
+		v.Author, v.Meta = c.author(tx, l), lineMeta(tx, l)
+		v.FileURL = c.fileURL(l.File.FileID)
+		v.Download = fmt.Sprintf(tx.Download, firstNonEmpty(l.File.FileName, l.File.FileID))
+	default:
+		v.Author, v.Meta, v.Text = c.author(tx, l), lineMeta(tx, l), l.Text
+	}
+	return v
+}
+
+// lineView draws one line of the transcript. It is a component so that a
+// long transcript costs little to update: go-app re-renders a child only
+// when its exported fields changed, and a line rarely does.
+type lineView struct {
+	app.Compo
+	Line Line
+	// What the window computed for it, in the visitor's words.
+	Author, Meta, Text, FileURL, Download string
+}
+
+func (v *lineView) Render() app.UI {
+	l := v.Line
+	if l.From == FromSystem {
 		return app.Li().
 			Class("parley-line parley-system").
 			DataSet("testid", "notice").
 			DataSet("notice", string(l.Notice)).
-			Text(tx.notice(l))
+			Text(v.Text)
 	}
 	testid := "message"
-	body := app.UI(app.P().Class("parley-text").Body(linked(l.Text)...))
+	body := app.UI(app.P().Class("parley-text").Body(linked(v.Text)...))
 	if l.File != nil {
-		testid, body = "file", c.renderFile(tx, l.File)
+		testid, body = "file", v.renderFile()
 	}
 	return app.Li().
 		Class("parley-line parley-"+string(l.From)).
@@ -115,30 +141,30 @@ func (c *Chat) renderLine(tx *Texts, l Line) app.UI {
 		DataSet("status", string(l.Status)).
 		DataSet("msg-id", string(l.MsgID)).
 		Body(
-			app.Span().Class("parley-author").Text(c.author(tx, l)),
+			app.Span().Class("parley-author").Text(v.Author),
 			body,
-			app.Span().Class("parley-meta").DataSet("testid", "meta").Text(lineMeta(tx, l)),
+			app.Span().Class("parley-meta").DataSet("testid", "meta").Text(v.Meta),
 		)
 }
 
 // renderFile shows a shared file: a picture as a preview that opens it, any
 // other file as a download link.
-func (c *Chat) renderFile(tx *Texts, f *protocol.File) app.UI {
-	link := c.fileURL(f.FileID)
+func (v *lineView) renderFile() app.UI {
+	f := v.Line.File
 	name := firstNonEmpty(f.FileName, f.FileID)
 	if f.FileType == protocol.FileImage {
 		return app.A().
 			Class("parley-image").
-			Href(link).
+			Href(v.FileURL).
 			Target("_blank").
 			Rel("noopener noreferrer").
-			Body(app.Img().Src(link).Alt(name).Attr("loading", "lazy").DataSet("testid", "image"))
+			Body(app.Img().Src(v.FileURL).Alt(name).Attr("loading", "lazy").DataSet("testid", "image"))
 	}
 	return app.A().
 		Class("parley-text parley-download").
-		Href(link).
+		Href(v.FileURL).
 		Attr("download", name).
-		Aria("label", fmt.Sprintf(tx.Download, name)).
+		Aria("label", v.Download).
 		DataSet("testid", "download").
 		Text(name)
 }

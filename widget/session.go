@@ -86,6 +86,11 @@ type Config struct {
 	// SocketTries is how many WebSocket connections may fail in a row
 	// before the session long-polls instead.
 	SocketTries int
+	// Heartbeat is how long a socket may stay silent before the session
+	// asks the server for an answer, and how long that answer may take
+	// before the session gives the socket up for dead: a socket can die
+	// without a word (a closed lid, a lost Wi-Fi).
+	Heartbeat time.Duration
 }
 
 // ErrNotReady is returned for a message sent before the session knows its
@@ -107,7 +112,8 @@ var errChatOver = errors.New("chat over")
 type Session struct {
 	cfg     Config
 	updates chan Update
-	// written wakes the writer; retry wakes a session waiting to reconnect.
+	// written wakes the writer; retry wakes a session waiting to
+	// reconnect, or makes a connected one check its socket.
 	written chan struct{}
 	retry   chan struct{}
 
@@ -128,6 +134,9 @@ func NewSession(cfg Config) *Session {
 	}
 	if cfg.SocketTries <= 0 {
 		cfg.SocketTries = 2
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 20 * time.Second
 	}
 	return &Session{
 		cfg:     cfg,
@@ -189,8 +198,9 @@ func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfigurati
 	return cfg, err
 }
 
-// Wake makes a session that waits to reconnect try at once: the page became
-// visible again, or the browser is back online.
+// Wake makes a session that waits to reconnect try at once, and a
+// connected one check at once that its socket still reaches the server:
+// the page became visible again, or the network came or went.
 func (s *Session) Wake() {
 	select {
 	case s.retry <- struct{}{}:

@@ -58,8 +58,6 @@ type Texts struct {
 	Send         string
 	Attach       string
 	DropHere     string
-	NoTyping     string // why the message box is closed: the chat ended
-	WaitTyping   string // why the message box is closed: not connected
 	FileTooLarge string // with the file's name and the limit in MB
 	FileType     string // with the file's name
 	Uploading    string // with the file's name and the percentage
@@ -121,8 +119,6 @@ var english = Texts{
 	Send:         "Send",
 	Attach:       "Attach a file",
 	DropHere:     "Drop files here to send them",
-	NoTyping:     "This chat has ended.",
-	WaitTyping:   "You can write as soon as we are connected.",
 	FileTooLarge: "%s is larger than %d MB.",
 	FileType:     "%s is not a kind of file we can take.",
 	Uploading:    "Sending %s… %d%%",

@@ -2,6 +2,7 @@ package widget
 
 import (
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
@@ -95,11 +96,19 @@ type FormRequest struct {
 // yet. The Session hands it each stored event once; what it matches itself
 // is a visitor's message with its echo from the stream, and receipts with
 // the messages they are for.
+//
+// Lines holds the settled lines first, in the stream's order (a refused
+// message settles where it was refused), then the visitor's lines on their
+// way, in the order written. A message restored on a new page, or written
+// while an agent's was being stored, thus never shows above what the
+// stream put before it.
 type Transcript struct {
 	ChatID string
 	Lines  []Line
-	State  protocol.ChatState
-	EWT    protocol.Seconds
+	// settled counts the settled lines at the front of Lines.
+	settled int
+	State   protocol.ChatState
+	EWT     protocol.Seconds
 	// EWTAt is when the estimated wait was given, to count it down.
 	EWTAt time.Time
 	// Agent is the name of the agent in the chat, and AgentID its party;
@@ -129,7 +138,7 @@ func (t *Transcript) Reset() {
 
 // AddPending shows a message the visitor just sent.
 func (t *Transcript) AddPending(id protocol.ID, text string, now time.Time) {
-	t.addOwn(Line{From: FromVisitor, PartyID: t.ChatID, Text: text, Time: now, MsgID: id, Status: Pending})
+	t.addPending(Line{From: FromVisitor, PartyID: t.ChatID, Text: text, Time: now, MsgID: id, Status: Pending})
 }
 
 // AddPendingEvent shows something the visitor sent on an earlier page that
@@ -139,19 +148,49 @@ func (t *Transcript) AddPendingEvent(e protocol.Event, now time.Time) {
 	case *protocol.Message:
 		t.AddPending(e.MsgID, e.Msg, now)
 	case *protocol.File:
-		t.addOwn(Line{From: FromVisitor, PartyID: t.ChatID, Time: now, MsgID: e.MsgID, Status: Pending, File: e})
+		t.addPending(Line{From: FromVisitor, PartyID: t.ChatID, Time: now, MsgID: e.MsgID, Status: Pending, File: e})
 	}
 }
 
-func (t *Transcript) addOwn(l Line) {
-	if t.own == nil {
-		t.own = map[protocol.ID]int{}
-	}
+func (t *Transcript) addPending(l Line) {
 	if _, ok := t.own[l.MsgID]; ok {
 		return
 	}
-	t.own[l.MsgID] = len(t.Lines)
 	t.Lines = append(t.Lines, l)
+	t.index(len(t.Lines) - 1)
+}
+
+// settle adds a line of the stream, after the settled ones.
+func (t *Transcript) settle(l Line) {
+	t.Lines = slices.Insert(t.Lines, t.settled, l)
+	t.settled++
+	for i := t.settled - 1; i < len(t.Lines); i++ {
+		t.index(i)
+	}
+}
+
+// moveToSettled moves the line at i, one on its way, to the end of the
+// settled ones.
+func (t *Transcript) moveToSettled(i int) {
+	l := t.Lines[i]
+	copy(t.Lines[t.settled+1:i+1], t.Lines[t.settled:i])
+	t.Lines[t.settled] = l
+	t.settled++
+	for j := t.settled - 1; j <= i; j++ {
+		t.index(j)
+	}
+}
+
+// index notes where the visitor's line at i is.
+func (t *Transcript) index(i int) {
+	l := t.Lines[i]
+	if l.From != FromVisitor || l.MsgID == "" {
+		return
+	}
+	if t.own == nil {
+		t.own = map[protocol.ID]int{}
+	}
+	t.own[l.MsgID] = i
 }
 
 // Refuse marks what the server refused.
@@ -167,18 +206,21 @@ func (t *Transcript) Refuse(e protocol.Event) {
 	}
 	if i, ok := t.own[id]; ok && t.Lines[i].Status == Pending {
 		t.Lines[i].Status = Failed
+		t.moveToSettled(i)
 	}
 }
 
-// Apply adds an event of the chat's stream.
-func (t *Transcript) Apply(e protocol.Event) {
+// Apply adds an event of the chat's stream. When that adds a line the
+// window did not show before, it returns the line.
+func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	meta := e.EventMeta()
 	visitor := meta.PartyID == t.ChatID
+	lines := len(t.Lines)
 	switch e := e.(type) {
 	case *protocol.Message:
-		t.message(e)
+		added = t.message(e)
 	case *protocol.File:
-		t.file(e)
+		added = t.file(e)
 	case *protocol.PartyJoined:
 		if t.parties == nil {
 			t.parties = map[string]*protocol.PartyJoined{}
@@ -209,10 +251,10 @@ func (t *Transcript) Apply(e protocol.Event) {
 		t.Left = true
 		t.system(NoticeDisconnected, "", meta)
 	case *protocol.TimeoutWarning:
-		t.Lines = append(t.Lines, Line{From: FromSystem, Notice: NoticeTimeoutWarning, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
+		t.settle(Line{From: FromSystem, Notice: NoticeTimeoutWarning, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.InactivityTimeout:
 		t.State = protocol.StateCompleted
-		t.Lines = append(t.Lines, Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
+		t.settle(Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.FormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout)}, meta)
 	case *protocol.SecureFormShow:
@@ -228,6 +270,10 @@ func (t *Transcript) Apply(e protocol.Event) {
 	case *protocol.MessageRead:
 		t.receipt(e.RefMsgID, Read, visitor)
 	}
+	if !added && len(t.Lines) == lines {
+		return Line{}, false // a receipt, a status, or a pending line confirmed
+	}
+	return t.Lines[t.settled-1], true
 }
 
 func expiry(shown time.Time, timeout protocol.Seconds) time.Time {
@@ -237,38 +283,41 @@ func expiry(shown time.Time, timeout protocol.Seconds) time.Time {
 	return shown.Add(timeout.Duration())
 }
 
-func (t *Transcript) message(m *protocol.Message) {
+func (t *Transcript) message(m *protocol.Message) (added bool) {
 	if m.PartyID == t.ChatID {
-		t.confirm(m.MsgID, Line{From: FromVisitor, PartyID: m.PartyID, Text: m.Text(), Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq, Status: Sent})
-		return
+		return t.confirm(m.MsgID, Line{From: FromVisitor, PartyID: m.PartyID, Text: m.Text(), Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq, Status: Sent})
 	}
 	t.stopTyping(m.PartyID)
 	text := m.MsgText
 	if text == "" {
 		text = lineBreaks.ReplaceAllString(m.Msg, "\n")
 	}
-	t.Lines = append(t.Lines, Line{From: t.sender(m.PartyID), Author: t.name(m.PartyID), PartyID: m.PartyID, Text: text, Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq})
+	t.settle(Line{From: t.sender(m.PartyID), Author: t.name(m.PartyID), PartyID: m.PartyID, Text: text, Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq})
+	return true
 }
 
-func (t *Transcript) file(f *protocol.File) {
+func (t *Transcript) file(f *protocol.File) (added bool) {
 	if f.PartyID == t.ChatID {
-		t.confirm(f.MsgID, Line{From: FromVisitor, PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, Status: Sent, File: f})
-		return
+		return t.confirm(f.MsgID, Line{From: FromVisitor, PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, Status: Sent, File: f})
 	}
-	t.Lines = append(t.Lines, Line{From: t.sender(f.PartyID), Author: t.name(f.PartyID), PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, File: f})
+	t.settle(Line{From: t.sender(f.PartyID), Author: t.name(f.PartyID), PartyID: f.PartyID, Time: f.Timestamp.Time, MsgID: f.MsgID, Seq: f.Seq, File: f})
+	return true
 }
 
 // confirm turns the visitor's pending line into the stored one, or adds it
 // when the page never had it (a replay after a reload).
-func (t *Transcript) confirm(id protocol.ID, stored Line) {
-	if i, ok := t.own[id]; ok {
-		if progress[t.Lines[i].Status] > progress[Sent] {
-			stored.Status = t.Lines[i].Status
-		}
-		t.Lines[i] = stored
-		return
+func (t *Transcript) confirm(id protocol.ID, stored Line) (added bool) {
+	i, ok := t.own[id]
+	if !ok {
+		t.settle(stored)
+		return true
 	}
-	t.addOwn(stored)
+	if progress[t.Lines[i].Status] > progress[Sent] {
+		stored.Status = t.Lines[i].Status
+	}
+	t.Lines[i] = stored
+	t.moveToSettled(i)
+	return false
 }
 
 func (t *Transcript) form(f *FormRequest, meta *protocol.Meta) {
@@ -279,7 +328,7 @@ func (t *Transcript) form(f *FormRequest, meta *protocol.Meta) {
 		return
 	}
 	t.Forms[f.RequestID] = f
-	t.Lines = append(t.Lines, Line{From: t.sender(meta.PartyID), Time: meta.Timestamp.Time, Seq: meta.Seq, Form: f.RequestID})
+	t.settle(Line{From: t.sender(meta.PartyID), Time: meta.Timestamp.Time, Seq: meta.Seq, Form: f.RequestID})
 }
 
 func (t *Transcript) answered(id protocol.ID) {
@@ -305,16 +354,22 @@ func (t *Transcript) receipt(ref protocol.ID, d Delivery, fromVisitor bool) {
 	}
 }
 
-// Unread returns the msg_ids of the contact center's messages and files
-// the visitor has not sent a read receipt for.
-func (t *Transcript) Unread() []protocol.ID {
-	var ids []protocol.ID
-	for _, l := range t.Lines {
-		if l.From != FromVisitor && l.From != FromSystem && l.MsgID != "" && l.Form == "" && !t.readByVisitor[l.MsgID] {
-			ids = append(ids, l.MsgID)
+// LastUnread returns the msg_id of the contact center's latest message or
+// file when the visitor has not yet sent a read receipt for it or for one
+// after it; "" when there is none. A receipt stands for every message
+// before the one it names.
+func (t *Transcript) LastUnread() protocol.ID {
+	for i := len(t.Lines) - 1; i >= 0; i-- {
+		l := t.Lines[i]
+		if l.From == FromVisitor || l.From == FromSystem || l.MsgID == "" || l.Form != "" {
+			continue
 		}
+		if t.readByVisitor[l.MsgID] {
+			return ""
+		}
+		return l.MsgID
 	}
-	return ids
+	return ""
 }
 
 // MarkRead notes that the visitor sent a read receipt for a message.
@@ -330,7 +385,7 @@ func (t *Transcript) MarkRead(id protocol.ID) {
 var lineBreaks = regexp.MustCompile(`(?i)<br\s*/?>`)
 
 func (t *Transcript) system(n Notice, who string, meta *protocol.Meta) {
-	t.Lines = append(t.Lines, Line{From: FromSystem, Notice: n, Author: who, Time: meta.Timestamp.Time, Seq: meta.Seq})
+	t.settle(Line{From: FromSystem, Notice: n, Author: who, Time: meta.Timestamp.Time, Seq: meta.Seq})
 }
 
 func (t *Transcript) stopTyping(party string) {

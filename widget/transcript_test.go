@@ -54,10 +54,38 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 			want:    []summary{{From: FromVisitor, Text: "hi", Status: Sent}},
 		},
 		{
-			name:    "a message not yet echoed is pending, a refused one failed",
+			name:    "a refused message fails and settles; one not yet echoed stays pending below it",
 			pending: []string{"one", "two"},
 			refused: []protocol.ID{"c1:2"},
-			want:    []summary{{From: FromVisitor, Text: "one", Status: Pending}, {From: FromVisitor, Text: "two", Status: Failed}},
+			want:    []summary{{From: FromVisitor, Text: "two", Status: Failed}, {From: FromVisitor, Text: "one", Status: Pending}},
+		},
+		{
+			name:    "a message written before the history replays moves after it",
+			pending: []string{"three"},
+			events: []protocol.Event{
+				&protocol.Message{MsgID: "c1:2", Msg: "one", Meta: stamped(chatID, 1)},
+				&protocol.Message{MsgID: "a", Msg: "two", Meta: stamped("a7", 2)},
+				&protocol.Message{MsgID: "c1:1", Msg: "three", Meta: stamped(chatID, 3)},
+			},
+			want: []summary{
+				{From: FromVisitor, Text: "one", Status: Sent},
+				{From: FromAgent, Text: "two"},
+				{From: FromVisitor, Text: "three", Status: Sent},
+			},
+		},
+		{
+			name:    "an agent's message stored first goes first; the next pending line stays last",
+			pending: []string{"mine", "later"},
+			events: []protocol.Event{
+				&protocol.Message{MsgID: "a", Msg: "theirs", Meta: stamped("a7", 1)},
+				&protocol.Message{MsgID: "c1:1", Msg: "mine", Meta: stamped(chatID, 2)},
+				&protocol.MessageRead{RefMsgID: "c1:1", Meta: stamped("a7", 3)},
+			},
+			want: []summary{
+				{From: FromAgent, Text: "theirs"},
+				{From: FromVisitor, Text: "mine", Status: Read},
+				{From: FromVisitor, Text: "later", Status: Pending},
+			},
 		},
 		{
 			name:   "replayed visitor messages show as sent",
@@ -170,5 +198,52 @@ func TestTranscriptResetForgetsEverything(t *testing.T) {
 	tr.Apply(&protocol.Message{MsgID: "c1:1", Msg: "hi", Meta: stamped(chatID, 1)})
 	if got := summarize(tr.Lines); len(got) != 1 || got[0].Status != Sent {
 		t.Errorf("after Reset and a replay: %+v", got)
+	}
+}
+
+func TestLastUnreadStandsForEveryMessageBefore(t *testing.T) {
+	t.Parallel()
+	agent := func(id protocol.ID, seq uint64) protocol.Event {
+		return &protocol.Message{MsgID: id, Msg: string(id), Meta: stamped("a7", seq)}
+	}
+	read := func(id protocol.ID, seq uint64) protocol.Event {
+		return &protocol.MessageRead{RefMsgID: id, Meta: stamped(chatID, seq)}
+	}
+	cases := []struct {
+		name   string
+		events []protocol.Event
+		marked []protocol.ID
+		want   protocol.ID
+	}{
+		{name: "nothing yet", want: ""},
+		{name: "the latest of the agent's messages", events: []protocol.Event{agent("a", 1), agent("b", 2)}, want: "b"},
+		{name: "a receipt for the latest, replayed", events: []protocol.Event{agent("a", 1), agent("b", 2), read("b", 3)}, want: ""},
+		{name: "a receipt for an earlier one", events: []protocol.Event{agent("a", 1), agent("b", 2), read("a", 3)}, want: "b"},
+		{name: "a message after the receipt", events: []protocol.Event{agent("a", 1), read("a", 2), agent("c", 3)}, want: "c"},
+		{name: "marked read by this page", events: []protocol.Event{agent("a", 1), agent("b", 2)}, marked: []protocol.ID{"b"}, want: ""},
+		{
+			name: "the visitor's own lines and notices do not count",
+			events: []protocol.Event{
+				agent("a", 1),
+				&protocol.Message{MsgID: "c1:1", Msg: "mine", Meta: stamped(chatID, 2)},
+				&protocol.PartyLeft{Meta: stamped("a7", 3)},
+			},
+			want: "a",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := Transcript{ChatID: chatID}
+			for _, e := range tc.events {
+				tr.Apply(e)
+			}
+			for _, id := range tc.marked {
+				tr.MarkRead(id)
+			}
+			if got := tr.LastUnread(); got != tc.want {
+				t.Errorf("LastUnread() = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -234,7 +234,11 @@ func (e *Engine) publish(ctx context.Context, chatID string, events ...protocol.
 		return
 	}
 	if err := e.chats.Publish(ctx, chatID, events...); err != nil {
-		e.Log.Warn("the scenario could not post", "chat", chatID, "err", err)
+		// At shutdown the post fails for want of time, not for a fault,
+		// and Resume takes the chat up again at the next start.
+		if ctx.Err() == nil {
+			e.Log.Warn("the scenario could not post", "chat", chatID, "err", err)
+		}
 		e.mu.Lock()
 		delete(e.open, chatID)
 		e.mu.Unlock()

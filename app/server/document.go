@@ -1,6 +1,7 @@
 package server
 
 import (
+	_ "embed"
 	"net/http"
 	"strconv"
 
@@ -18,6 +19,12 @@ const (
 	wasmFile = "app.wasm"
 	bootFile = "boot.js"
 )
+
+// workerJS is the widget's service worker; go-app fills in the version and
+// the files to keep.
+//
+//go:embed worker.js
+var workerJS string
 
 // document serves the widget's go-app document, prerendered so the chat
 // frame paints before the wasm starts, and go-app's scripts.
@@ -52,6 +59,8 @@ func (s *Server) document() http.Handler {
 		ThemeColor:        "#1f5fd1",
 		LoadingLabel:      " ",
 		RawHeaders:        head,
+		// Not go-app's worker: see worker.js.
+		ServiceWorkerTemplate: workerJS,
 	}
 	return http.StripPrefix(widgetPrefix, h)
 }

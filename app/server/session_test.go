@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -262,6 +261,40 @@ func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 	}
 }
 
+// TestSessionNoticesASilentSocket: a socket that stops passing anything,
+// without closing, is given up after a heartbeat goes unanswered; what the
+// visitor sent meanwhile arrives once over the next one.
+func TestSessionNoticesASilentSocket(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	proxy := startProxy(t, srv.URL[len("http://"):])
+	cfg := visitorConfig("http://" + proxy.addr())
+	cfg.Heartbeat = 200 * time.Millisecond
+	v := startSession(ctx, t, cfg)
+	agent := subscribe(ctx, t, srv.Chats, v.chatID)
+
+	// Heartbeats keep a quiet socket that works.
+	before := proxy.connections()
+	time.Sleep(5 * cfg.Heartbeat)
+	if n := proxy.connections(); n != before || v.state() != widget.ConnConnected {
+		t.Fatalf("a quiet socket that works was replaced: %d connections, then %d", before, n)
+	}
+
+	proxy.silence()
+	if _, err := v.session.SendMessage("into the void"); err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(ctx, "a new connection", func() bool { return proxy.connections() > before && v.state() == widget.ConnConnected })
+	if got := visitorMessages(ctx, t, agent, v.chatID, 1); !slices.Equal(got, []string{"into the void"}) {
+		t.Errorf("the agent saw %q", got)
+	}
+	events, err := srv.Chats.History(ctx, v.chatID, 0, 100)
+	if err != nil || len(events) != 1 {
+		t.Errorf("the chat holds %d events (%v), want the one message", len(events), err)
+	}
+}
+
 // proxy forwards TCP connections to a server and can cut them all at once,
 // like a flaky network.
 type proxy struct {
@@ -272,6 +305,8 @@ type proxy struct {
 	conns   []net.Conn
 	count   int
 	blocked bool
+	// silenced connections stay open and pass nothing on.
+	silenced map[net.Conn]bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -313,8 +348,42 @@ func (p *proxy) serve() {
 		p.conns = append(p.conns, client, server)
 		p.count++
 		p.mu.Unlock()
-		go func() { _, _ = io.Copy(server, client); server.Close() }()
-		go func() { _, _ = io.Copy(client, server); client.Close() }()
+		go func() { p.pass(server, client); server.Close() }()
+		go func() { p.pass(client, server); client.Close() }()
+	}
+}
+
+// pass copies from src to dst, dropping what src sends once it is
+// silenced.
+func (p *proxy) pass(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		p.mu.Lock()
+		silenced := p.silenced[src]
+		p.mu.Unlock()
+		if n > 0 && !silenced {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// silence makes every open connection swallow what goes either way without
+// closing, as a network that died without a word does; new connections
+// pass.
+func (p *proxy) silence() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.silenced == nil {
+		p.silenced = map[net.Conn]bool{}
+	}
+	for _, c := range p.conns {
+		p.silenced[c] = true
 	}
 }
 

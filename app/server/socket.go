@@ -107,6 +107,9 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			continue
 		}
 		if err := side.take(ctx, chatID, env.Events...); err != nil {
+			if ctx.Err() != nil {
+				return // the socket went away mid-frame; nobody is left to answer
+			}
 			sub.Reply(env.Ref, s.socketError(chatID, err))
 			continue
 		}

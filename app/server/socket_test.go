@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,6 +121,30 @@ func TestSocketAnswersBadFramesAndKeepsGoing(t *testing.T) {
 	}
 	if ack := readEnvelope(ctx, t, conn); ack.Ref != "9" || ack.Error != nil {
 		t.Errorf("answer %+v, want ref 9 without error", ack)
+	}
+}
+
+// TestSocketAnswersAnEmptyFrame: a frame without events is how a client
+// checks that its socket still reaches the server; it is answered, and
+// nothing is stored or counted against the visitor's rate.
+func TestSocketAnswersAnEmptyFrame(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Memory())
+	s := openChat(t, srv.URL)
+	conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
+	readEnvelope(ctx, t, conn)
+	for i := range 50 {
+		ref := "beat-" + strconv.Itoa(i)
+		if err := conn.Write(ctx, websocket.MessageText, []byte(`{"ref":"`+ref+`","events":[]}`)); err != nil {
+			t.Fatal(err)
+		}
+		if env := readEnvelope(ctx, t, conn); env.Ref != ref || env.Error != nil || len(env.Events) != 0 {
+			t.Fatalf("answer %+v (error %+v), want ref %s alone", env, env.Error, ref)
+		}
+	}
+	if events, err := srv.Chats.History(ctx, s.ChatID, 0, 100); err != nil || len(events) != 0 {
+		t.Errorf("after the empty frames the chat holds %d events (%v), want none", len(events), err)
 	}
 }
 

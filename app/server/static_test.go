@@ -119,6 +119,17 @@ func TestTheWidgetDocumentIsPrerendered(t *testing.T) {
 	if page.Code != http.StatusOK || page.Header().Get("ETag") != `"`+srv.assets.files[wasmFile].hash+`"` {
 		t.Errorf("document: %d, ETag %s; want 200 with the wasm's hash as its version", page.Code, page.Header().Get("ETag"))
 	}
+	// The worker is ours, filled in: it keeps the wasm and passes the chat
+	// API by.
+	worker := get("/widget/app-worker.js").Body.String()
+	for _, want := range []string{`"app-" + "` + srv.assets.files[wasmFile].hash + `"`, `"/widget/web/app.wasm"`, `request.method !== "GET"`} {
+		if !strings.Contains(worker, want) {
+			t.Errorf("the service worker lacks %s:\n%s", want, worker)
+		}
+	}
+	if strings.Contains(worker, "{{") {
+		t.Errorf("the service worker has a blank left:\n%s", worker)
+	}
 	for path, status := range map[string]int{
 		"/widget":              http.StatusTemporaryRedirect,
 		"/widget/app.js":       http.StatusOK,
