@@ -1,5 +1,5 @@
-/* Parley loader: the launcher, and the chat window on demand. The tag, its
-   data- attributes and the Parley() API are in the README. */
+/* Parley's loader: the launcher, and the chat window on demand. The README
+   documents the tag and the Parley() API. */
 (function () {
   var script = document.currentScript;
   if (!script) {
@@ -21,19 +21,18 @@
     ":host(.left) button,:host(.left) iframe{right:auto;left:var(--offsetX,20px)}" +
     "button{bottom:var(--offsetY,20px);width:var(--launcherSize,60px);height:var(--launcherSize,60px);" +
     "padding:0;border-radius:50%;background:var(--launcherColor,#1f5fd1);cursor:pointer;box-shadow:0 4px 14px #0004}" +
-    "svg{width:45%;fill:#fff}[aria-expanded=true] .o,[aria-expanded=false] .x{display:none}" +
-    "i{position:absolute;top:-4px;right:-4px;min-width:22px;padding:0 6px;border-radius:11px;" +
-    "background:#b42318;font:700 12px/22px sans-serif;box-sizing:border-box}i:empty{display:none}" +
+    "svg{width:45%;fill:#fff}.x{stroke:#fff;stroke-width:2}[aria-expanded=true] .o,[aria-expanded=false] .x{display:none}" +
+    "i{position:absolute;top:-4px;right:-4px;min-width:10px;padding:0 6px;border-radius:11px;" +
+    "background:#b42318;font:700 12px/22px sans-serif}i:empty{display:none}" +
     "iframe{bottom:calc(var(--offsetY,20px) + var(--launcherSize,60px) + 12px);width:380px;height:min(640px,100vh - 112px);" +
     "border-radius:16px;background:#fff;box-shadow:0 8px 32px #0004}" +
     "@media (max-width:480px){iframe{inset:0;width:100%;height:100%;border-radius:0}}";
 
   function icon(cls, d) {
-    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    var ns = "http://www.w3.org/2000/svg", svg = button.appendChild(document.createElementNS(ns, "svg"));
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("class", cls);
-    svg.appendChild(document.createElementNS(svg.namespaceURI, "path")).setAttribute("d", d);
-    return button.appendChild(svg);
+    svg.appendChild(document.createElementNS(ns, "path")).setAttribute("d", d);
   }
 
   function mount() {
@@ -44,13 +43,13 @@
     button = root.appendChild(document.createElement("button"));
     button.setAttribute("data-testid", "launcher");
     icon("o", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
-    icon("x", "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z");
+    icon("x", "M6 6l12 12m0-12L6 18");
     badge = button.appendChild(document.createElement("i"));
     button.onclick = function () { call("toggle"); };
-    // A head start: load as the pointer or the focus reaches the launcher.
+    // A head start: load when the pointer or focus reaches the launcher.
     button.onpointerenter = button.onfocus = load;
     document.documentElement.appendChild(host);
-    // Single-page sites change the address without an event.
+    // Single-page sites change the address with no event.
     setInterval(navigated, 1000);
     show(false);
     if (data("prefetch") === "idle") {
@@ -61,9 +60,9 @@
 
   function show(open) {
     var t = state.theme;
-    ["launcherColor", "launcherSize", "offsetX", "offsetY", "zIndex"].forEach(function (k) {
+    for (var k in t) {
       t[k] && host.style.setProperty("--" + k, t[k]);
-    });
+    }
     host.classList.toggle("left", t.position === "left");
     // Inline and important: no page rule can hide it.
     host.style.setProperty("display", hidden ? "none" : "block", "important");
@@ -81,7 +80,7 @@
     (handlers[event] || []).forEach(function (fn) { setTimeout(fn, 0, detail); });
   }
 
-  // The state travels in the fragment, which never leaves the browser.
+  // The state goes in the fragment, which never leaves the browser.
   function load() {
     if (frame) {
       return;
@@ -93,8 +92,7 @@
     frame.src = origin + "/widget/?app=" + encodeURIComponent(data("app-id")) + "&host=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(state.locale) +
       "#" + encodeURIComponent(JSON.stringify(state));
-    // An error page (the server is down) goes, so nothing covers the page;
-    // the launcher retries.
+    // An error page (the server is down) goes: the launcher retries.
     frame.onload = function () {
       setTimeout(function () {
         if (!loaded && frame) {
@@ -107,7 +105,7 @@
     };
   }
 
-  // The unread count blinks in the page title while the window is closed.
+  // The unread count blinks in the title while the window is closed.
   function flash(count, text) {
     clearInterval(flashing);
     title && (document.title = title);
@@ -126,7 +124,7 @@
 
   function call(command, a, b) {
     var open = command === "open" || command === "toggle" && !opened;
-    if (command === "open" || command === "close" || command === "toggle") {
+    if (/^(open|close|toggle)$/.test(command)) {
       if (!frame) {
         if (!open) {
           return;
@@ -162,7 +160,7 @@
     }
   }
 
-  // Only the chat window may talk to the loader, and only from its origin.
+  // Only the chat window, from its origin, may talk to the loader.
   addEventListener("message", function (event) {
     var d = event.data || {};
     if (!frame || event.origin !== origin || event.source !== frame.contentWindow) {
@@ -187,7 +185,7 @@
     }
   });
 
-  // The API takes its name unless the page uses it for something else.
+  // The API takes its name unless the page already uses it.
   var existing = window[name];
   if (existing && !existing.q) {
     console.warn("Parley: window." + name + " is taken");
