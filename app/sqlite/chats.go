@@ -17,6 +17,16 @@ const notOver = `state NOT IN ('completed', 'failed')`
 const chatColumns = `id, app_id, client_id, token, epoch, state, request, created,
 	agent, last_seq, visitor_messages, last_visitor_event`
 
+var (
+	selectChat       = declare(`SELECT ` + chatColumns + ` FROM chats WHERE id = ?`)
+	selectActiveChat = declare(`SELECT ` + chatColumns + ` FROM chats WHERE app_id = ? AND client_id = ? AND ` + notOver)
+	selectOpenChats  = declare(`SELECT ` + chatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`)
+	selectChatExists = declare(`SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`)
+	insertChatRow    = declare(`INSERT INTO chats (` + chatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	updateChatRow    = declare(`UPDATE chats SET state = ?, last_seq = ?, visitor_messages = ?, last_visitor_event = ? WHERE id = ?`)
+	updateChatAgent  = declare(`UPDATE chats SET agent = ? WHERE id = ?`)
+)
+
 // OpenChat implements chat.Store.
 func (s *Store) OpenChat(ctx context.Context, c chat.Chat) (_ chat.Chat, isNew bool, err error) {
 	defer wrap(&err, "opening a chat for client %s of app %s", c.ClientID, c.AppID)
@@ -80,7 +90,7 @@ func (s *Store) OpenChats(ctx context.Context) (_ []chat.Chat, err error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE `+notOver+` ORDER BY created, rowid`)
+	rows, err := tx.query(ctx, selectOpenChats)
 	if err != nil {
 		return nil, err
 	}
@@ -113,38 +123,35 @@ func (s *Store) Assign(ctx context.Context, id, agent string) (err error) {
 	case c.Agent != "":
 		return chat.ErrTaken
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE chats SET agent = ? WHERE id = ?`, agent, id); err != nil {
+	if _, err := tx.exec(ctx, updateChatAgent, agent, id); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-func insertChat(ctx context.Context, tx *sql.Tx, c chat.Chat) error {
+func insertChat(ctx context.Context, tx txn, c chat.Chat) error {
 	request, err := json.Marshal(c.Request)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO chats (`+chatColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.AppID, c.ClientID, c.Token, c.Epoch, c.State, string(request), toNanos(c.Created),
+	_, err = tx.exec(ctx, insertChatRow, c.ID, c.AppID, c.ClientID, c.Token, c.Epoch, c.State, string(request), toNanos(c.Created),
 		c.Agent, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent))
 	return err
 }
 
-func findChat(ctx context.Context, tx *sql.Tx, id string) (chat.Chat, error) {
-	return scanChat(tx.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = ?`, id))
+func findChat(ctx context.Context, tx txn, id string) (chat.Chat, error) {
+	return scanChat(tx.queryRow(ctx, selectChat, id))
 }
 
-func findActiveChat(ctx context.Context, tx *sql.Tx, appID, clientID string) (chat.Chat, error) {
-	return scanChat(tx.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats
-		WHERE app_id = ? AND client_id = ? AND `+notOver, appID, clientID))
+func findActiveChat(ctx context.Context, tx txn, appID, clientID string) (chat.Chat, error) {
+	return scanChat(tx.queryRow(ctx, selectActiveChat, appID, clientID))
 }
 
 // chatExists is for methods whose query finds nothing both for a chat that
 // has nothing and for no chat at all.
-func chatExists(ctx context.Context, tx *sql.Tx, id string) error {
+func chatExists(ctx context.Context, tx txn, id string) error {
 	var exists bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`, id).Scan(&exists); err != nil {
+	if err := tx.queryRow(ctx, selectChatExists, id).Scan(&exists); err != nil {
 		return err
 	}
 	if !exists {
@@ -154,9 +161,8 @@ func chatExists(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 // updateChat stores what chat.Chat.Apply keeps: the state and the counters.
-func updateChat(ctx context.Context, tx *sql.Tx, c chat.Chat) error {
-	_, err := tx.ExecContext(ctx, `UPDATE chats SET state = ?, last_seq = ?, visitor_messages = ?, last_visitor_event = ? WHERE id = ?`,
-		c.State, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent), c.ID)
+func updateChat(ctx context.Context, tx txn, c chat.Chat) error {
+	_, err := tx.exec(ctx, updateChatRow, c.State, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent), c.ID)
 	return err
 }
 

@@ -9,6 +9,12 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+var (
+	selectEvents   = declare(`SELECT seq, body FROM events WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+	selectKeyUsed  = declare(`SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ? AND dedupe_key = ?)`)
+	insertEventRow = declare(`INSERT INTO events (chat_id, seq, body, dedupe_key) VALUES (?, ?, ?, ?)`)
+)
+
 // Append implements chat.Store. The batch is one transaction: all of it is
 // stored, or none.
 func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry) (_ []protocol.Event, err error) {
@@ -70,8 +76,7 @@ func (s *Store) Events(ctx context.Context, chatID string, after uint64, limit i
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT seq, body FROM events WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-		chatID, int64(after), max(limit, 0))
+	rows, err := tx.query(ctx, selectEvents, chatID, int64(after), max(limit, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -103,16 +108,15 @@ func (s *Store) Events(ctx context.Context, chatID string, after uint64, limit i
 	return events, nil
 }
 
-func hasKey(ctx context.Context, tx *sql.Tx, chatID, key string) (bool, error) {
+func hasKey(ctx context.Context, tx txn, chatID, key string) (bool, error) {
 	var dup bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ? AND dedupe_key = ?)`, chatID, key).Scan(&dup)
+	err := tx.queryRow(ctx, selectKeyUsed, chatID, key).Scan(&dup)
 	return dup, err
 }
 
 // insertEvent stores an event; an empty key is NULL, which the dedupe index
 // leaves out.
-func insertEvent(ctx context.Context, tx *sql.Tx, chatID string, seq uint64, body []byte, key string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (chat_id, seq, body, dedupe_key) VALUES (?, ?, ?, ?)`,
-		chatID, int64(seq), string(body), sql.NullString{String: key, Valid: key != ""})
+func insertEvent(ctx context.Context, tx txn, chatID string, seq uint64, body []byte, key string) error {
+	_, err := tx.exec(ctx, insertEventRow, chatID, int64(seq), string(body), sql.NullString{String: key, Valid: key != ""})
 	return err
 }

@@ -12,6 +12,13 @@ import (
 	"github.com/parleychat/parley/app/chat"
 )
 
+var (
+	selectFileTaken = declare(`SELECT EXISTS (SELECT 1 FROM files WHERE id = ?)`)
+	insertFileRow   = declare(`INSERT INTO files (id, chat_id, party_id, name, content_type, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	selectFile      = declare(`SELECT party_id, name, content_type, size, created FROM files WHERE id = ? AND chat_id = ?`)
+	countFiles      = declare(`SELECT COUNT(*) FROM files WHERE chat_id = ? AND party_id = ?`)
+)
+
 // PutFile implements chat.Store. The bytes are durable under their final
 // name before the row that makes them visible is committed, so after a
 // crash a file either has its row and its bytes or no row: at worst bytes
@@ -57,7 +64,7 @@ func (s *Store) PutFile(ctx context.Context, f chat.File, body io.Reader) (err e
 	// Checked under the write lock, before the rename could replace the
 	// bytes of the file that has the id.
 	var taken bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE id = ?)`, f.ID).Scan(&taken); err != nil {
+	if err := tx.queryRow(ctx, selectFileTaken, f.ID).Scan(&taken); err != nil {
 		return err
 	}
 	if taken {
@@ -71,9 +78,7 @@ func (s *Store) PutFile(ctx context.Context, f chat.File, body io.Reader) (err e
 	if err := syncDir(s.files); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO files (id, chat_id, party_id, name, content_type, size, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		f.ID, f.ChatID, f.PartyID, f.Name, f.ContentType, f.Size, toNanos(f.Created)); err != nil {
+	if _, err := tx.exec(ctx, insertFileRow, f.ID, f.ChatID, f.PartyID, f.Name, f.ContentType, f.Size, toNanos(f.Created)); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -89,8 +94,7 @@ func (s *Store) OpenFile(ctx context.Context, chatID, id string) (_ chat.File, _
 	defer tx.Rollback()
 	var created sql.NullInt64
 	f := chat.File{ID: id, ChatID: chatID}
-	err = tx.QueryRowContext(ctx, `SELECT party_id, name, content_type, size, created FROM files WHERE id = ? AND chat_id = ?`, id, chatID).
-		Scan(&f.PartyID, &f.Name, &f.ContentType, &f.Size, &created)
+	err = tx.queryRow(ctx, selectFile, id, chatID).Scan(&f.PartyID, &f.Name, &f.ContentType, &f.Size, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.File{}, nil, chat.ErrNotFound
 	}
@@ -116,7 +120,7 @@ func (s *Store) CountFiles(ctx context.Context, chatID, partyID string) (_ int, 
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE chat_id = ? AND party_id = ?`, chatID, partyID).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, countFiles, chatID, partyID).Scan(&n); err != nil {
 		return 0, err
 	}
 	if n == 0 {

@@ -31,6 +31,8 @@ type Store struct {
 	// readers run the transactions that only read, side by side, and never
 	// queue behind a writer.
 	readers *sql.DB
+	// written and read are the statements prepared on writer and readers.
+	written, read prepared
 	// files is the directory of file bytes.
 	files string
 }
@@ -72,12 +74,22 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		s.Close()
 		return nil, err
 	}
+	if s.written, err = prepare(ctx, writer); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.read, err = prepare(ctx, readers); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database. Nothing is lost if it is never called: every
 // method commits before it returns.
 func (s *Store) Close() error {
+	s.written.close()
+	s.read.close()
 	if err := errors.Join(s.writer.Close(), s.readers.Close()); err != nil {
 		return fmt.Errorf("sqlite: closing: %w", err)
 	}
@@ -108,7 +120,8 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // applyMigration runs one migration and records it in one transaction, so
 // a crash leaves it either done and listed or neither. The write lock taken
-// at BEGIN makes two processes starting at once apply it once.
+// at BEGIN makes two processes starting at once apply it once. Its
+// statements are not prepared ones: those need the tables migrations make.
 func (s *Store) applyMigration(ctx context.Context, name string) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
@@ -137,15 +150,17 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 
 // beginWrite starts a transaction that holds SQLite's write lock from its
 // BEGIN: the DSN's _txlock=immediate.
-func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	return s.writer.BeginTx(ctx, nil)
+func (s *Store) beginWrite(ctx context.Context) (txn, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	return txn{Tx: tx, stmts: s.written}, err
 }
 
 // beginRead starts a transaction that only reads. It does not take the
 // write lock, so under WAL it neither waits for writers nor blocks them, and
 // it reads one consistent snapshot.
-func (s *Store) beginRead(ctx context.Context) (*sql.Tx, error) {
-	return s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (s *Store) beginRead(ctx context.Context) (txn, error) {
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	return txn{Tx: tx, stmts: s.read}, err
 }
 
 // wrap gives an exported method's error its context, once.
