@@ -66,8 +66,8 @@ var suites = []suite{
 }
 
 func main() {
-	if os.Getenv(relayEnv) != "" {
-		if err := serveRelay(); err != nil {
+	if mode := os.Getenv(relayEnv); mode != "" {
+		if err := serveRelay(mode == relayDurable); err != nil {
 			fmt.Fprintln(os.Stderr, "bench relay:", err)
 			os.Exit(1)
 		}

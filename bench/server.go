@@ -84,24 +84,34 @@ func deliveryRows(ctx context.Context, p *parley) ([]row, error) {
 		return nil, fmt.Errorf("agent to visitor: %w", err)
 	}
 	logf("server: the bare coder/websocket relay")
-	floorAB, floorBA, err := relayLatency(ctx, chats[0].visitor.chat.ChatID)
+	floorAB, floorBA, err := relayLatency(ctx, chats[0].visitor.chat.ChatID, relayBare)
 	if err != nil {
 		return nil, fmt.Errorf("the bare relay: %w", err)
 	}
-	relayLabel := "bare coder/websocket relay, a process of its own"
+	logf("server: the relay that syncs each frame to a file first")
+	durableAB, durableBA, err := relayLatency(ctx, chats[0].visitor.chat.ChatID, relayDurable)
+	if err != nil {
+		return nil, fmt.Errorf("the durable relay: %w", err)
+	}
 	for _, d := range []struct {
-		name         string
-		parley, bare []time.Duration
+		name                  string
+		parley, bare, durable []time.Duration
 	}{
-		{"visitor to agent", toAgent, floorAB},
-		{"agent to visitor", toVisitor, floorBA},
+		{"visitor to agent", toAgent, floorAB, durableAB},
+		{"agent to visitor", toVisitor, floorBA, durableBA},
 	} {
 		for _, q := range []float64{0.50, 0.99} {
-			rows = append(rows, row{
-				Figure: fmt.Sprintf("delivery %s, p%02.0f (%d messages)", d.name, q*100, latencyMessages),
-				Value:  ms(quantile(d.parley, q)), Unit: "ms",
-				Ref: new(ms(quantile(d.bare, q))), RefLabel: relayLabel,
-			})
+			figure := fmt.Sprintf("delivery %s, p%02.0f (%d messages)", d.name, q*100, latencyMessages)
+			value := ms(quantile(d.parley, q))
+			rows = append(rows,
+				row{
+					Figure: figure, Value: value, Unit: "ms",
+					Ref: new(ms(quantile(d.bare, q))), RefLabel: "bare coder/websocket relay, a process of its own",
+				},
+				row{
+					Figure: figure, Value: value, Unit: "ms",
+					Ref: new(ms(quantile(d.durable, q))), RefLabel: "the same relay, appending each frame to a file and fsyncing it before it forwards it",
+				})
 		}
 	}
 
@@ -373,11 +383,14 @@ func oneWay(ctx context.Context, chats []*chatPair, n int, dir direction, answer
 }
 
 // relay is the floor of delivery: a coder/websocket server that forwards
-// every frame of side a to side b and back, with nothing in between.
+// every frame of side a to side b and back, with nothing in between. With a
+// log it is the floor of a server that stores before it delivers: each frame
+// is appended to the log and synced, one at a time, before it goes on.
 type relay struct {
 	mu    sync.Mutex
 	sides map[string]*websocket.Conn
 	both  chan struct{}
+	log   *os.File
 }
 
 func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -404,19 +417,50 @@ func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		if err := rl.store(data); err != nil {
+			return
+		}
 		if err := other.Write(ctx, typ, data); err != nil {
 			return
 		}
 	}
 }
 
-// relayEnv, when set, makes the bench program serve the bare relay and
-// nothing else, so the floor runs in a process of its own as Parley does.
-const relayEnv = "PARLEY_BENCH_RELAY"
+func (rl *relay) store(frame []byte) error {
+	if rl.log == nil {
+		return nil
+	}
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if _, err := rl.log.Write(append(frame, '\n')); err != nil {
+		return err
+	}
+	return rl.log.Sync()
+}
+
+// relayEnv, when set to relayBare or relayDurable, makes the bench program
+// serve that relay and nothing else, so the floor runs in a process of its
+// own as Parley does.
+const (
+	relayEnv     = "PARLEY_BENCH_RELAY"
+	relayBare    = "bare"
+	relayDurable = "durable"
+)
 
 // serveRelay serves the relay on a loopback port that it prints, until its
-// standard input closes: the benchmark closes it, or ends.
-func serveRelay() error {
+// standard input closes: the benchmark closes it, or ends. A durable relay
+// keeps its log in a temporary file beside Parley's own temporary data.
+func serveRelay(durable bool) error {
+	rl := &relay{sides: map[string]*websocket.Conn{}, both: make(chan struct{})}
+	if durable {
+		log, err := os.CreateTemp("", "parley-bench-relay-*.log")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(log.Name())
+		defer log.Close()
+		rl.log = log
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -426,22 +470,23 @@ func serveRelay() error {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		ln.Close()
 	}()
-	err = http.Serve(ln, &relay{sides: map[string]*websocket.Conn{}, both: make(chan struct{})})
+	err = http.Serve(ln, rl)
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err
 }
 
-// startRelay runs the bench program as the relay and returns its address.
-func startRelay(ctx context.Context) (string, func(), error) {
+// startRelay runs the bench program as the relay of the mode and returns
+// its address.
+func startRelay(ctx context.Context, mode string) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
 	addr := make(chan string, 1)
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), relayEnv+"=1")
+	cmd.Env = append(os.Environ(), relayEnv+"="+mode)
 	cmd.Stdout = &lineWriter{line: func(line string) {
 		if rest, ok := strings.CutPrefix(line, "relay: "); ok {
 			addr <- rest
@@ -483,10 +528,10 @@ func startRelay(ctx context.Context) (string, func(), error) {
 	return "", nil, err
 }
 
-// relayLatency measures the bare relay with the frames Parley's visitor
-// and agent send, latencyMessages each way.
-func relayLatency(ctx context.Context, chatID string) (ab, ba []time.Duration, err error) {
-	url, stop, err := startRelay(ctx)
+// relayLatency measures the relay of the mode with the frames Parley's
+// visitor and agent send, latencyMessages each way.
+func relayLatency(ctx context.Context, chatID, mode string) (ab, ba []time.Duration, err error) {
+	url, stop, err := startRelay(ctx, mode)
 	if err != nil {
 		return nil, nil, err
 	}
