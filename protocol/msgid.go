@@ -26,3 +26,20 @@ func ParseMessageID(id ID) (chatID string, n int, ok bool) {
 	}
 	return string(id[:i]), n, true
 }
+
+// MsgIDOf points at the msg_id of an event that carries one (a message, a
+// file, a location, a navigation), so a sender can number it and a server
+// can drop a repeat; it is nil for the other events.
+func MsgIDOf(e Event) *ID {
+	switch e := e.(type) {
+	case *Message:
+		return &e.MsgID
+	case *File:
+		return &e.MsgID
+	case *Location:
+		return &e.MsgID
+	case *Navigation:
+		return &e.MsgID
+	}
+	return nil
+}

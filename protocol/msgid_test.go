@@ -71,3 +71,24 @@ func TestParseMessageID(t *testing.T) {
 		})
 	}
 }
+
+func TestMsgIDOf(t *testing.T) {
+	for _, tc := range []struct {
+		event protocol.Event
+		want  protocol.ID
+		has   bool
+	}{
+		{&protocol.Message{MsgID: "c:1"}, "c:1", true},
+		{&protocol.File{MsgID: "c:2"}, "c:2", true},
+		{&protocol.Location{MsgID: "c:3"}, "c:3", true},
+		{&protocol.Navigation{MsgID: "c:4"}, "c:4", true},
+		{&protocol.Typing{}, "", false},
+		{&protocol.FormData{}, "", false},
+		{&protocol.MessageRead{RefMsgID: "c:1"}, "", false},
+	} {
+		id := protocol.MsgIDOf(tc.event)
+		if (id != nil) != tc.has || id != nil && *id != tc.want {
+			t.Errorf("MsgIDOf(%T) = %v, want %q (has %v)", tc.event, id, tc.want, tc.has)
+		}
+	}
+}

@@ -241,13 +241,11 @@ func (s *Session) noteOwn(e protocol.Event) {
 	if e.EventMeta().PartyID != s.chat.ChatID {
 		return
 	}
-	var id protocol.ID
-	if msg, ok := e.(*protocol.Message); ok {
-		id = msg.MsgID
-	} else if p := ownMsgID(e); p != nil {
-		id = *p
+	id := protocol.MsgIDOf(e)
+	if id == nil {
+		return
 	}
-	if chatID, n, ok := protocol.ParseMessageID(id); ok && chatID == s.chat.ChatID {
+	if chatID, n, ok := protocol.ParseMessageID(*id); ok && chatID == s.chat.ChatID {
 		s.outbox.bump(n + 1)
 	}
 }

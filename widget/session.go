@@ -168,12 +168,12 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 }
 
 // Send queues a client event. Typing events are dropped while disconnected:
-// by the time the connection is back they mean nothing. A file, a location
-// or a navigation without a msg_id gets the next one.
+// by the time the connection is back they mean nothing. An event that
+// carries a msg_id and has none gets the next one.
 func (s *Session) Send(e protocol.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id := ownMsgID(e); id != nil && *id == "" {
+	if id := protocol.MsgIDOf(e); id != nil && *id == "" {
 		if s.chat.ChatID == "" {
 			return ErrNotReady
 		}
@@ -223,19 +223,6 @@ func ephemeral(e protocol.Event) bool {
 		return true
 	}
 	return false
-}
-
-// ownMsgID points at the msg_id of the events a visitor numbers.
-func ownMsgID(e protocol.Event) *protocol.ID {
-	switch e := e.(type) {
-	case *protocol.File:
-		return &e.MsgID
-	case *protocol.Location:
-		return &e.MsgID
-	case *protocol.Navigation:
-		return &e.MsgID
-	}
-	return nil
 }
 
 // Run requests the chat and keeps it connected until the chat is over (it

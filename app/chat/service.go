@@ -169,7 +169,7 @@ func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol
 		if meta.Timestamp.IsZero() {
 			meta.Timestamp = now
 		}
-		if id := msgIDOf(e); id != nil && *id == "" {
+		if id := protocol.MsgIDOf(e); id != nil && *id == "" {
 			*id = protocol.ID(randomString(9))
 		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
@@ -348,26 +348,11 @@ func ephemeral(e protocol.Event) bool {
 	return false
 }
 
-// msgIDOf points at the msg_id of events that carry one.
-func msgIDOf(e protocol.Event) *protocol.ID {
-	switch e := e.(type) {
-	case *protocol.Message:
-		return &e.MsgID
-	case *protocol.File:
-		return &e.MsgID
-	case *protocol.Location:
-		return &e.MsgID
-	case *protocol.Navigation:
-		return &e.MsgID
-	}
-	return nil
-}
-
 // dedupeKey names what makes an event the same as one already stored: a
 // sender's msg_id, the one answer to a form request, a party's receipt.
 func dedupeKey(e protocol.Event) string {
 	party := e.EventMeta().PartyID
-	if id := msgIDOf(e); id != nil && *id != "" {
+	if id := protocol.MsgIDOf(e); id != nil && *id != "" {
 		return "msg\x00" + party + "\x00" + string(*id)
 	}
 	switch e := e.(type) {
