@@ -113,7 +113,14 @@ type tab struct {
 // openTab opens url in a new tab that closes when the test ends.
 func openTab(t *testing.T, url string) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
+	return openTabWith(t, url)
+}
+
+// openTabWith opens url in a new tab made with opts; a JavaScript exception
+// in it fails the test.
+func openTabWith(t *testing.T, url string, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, opts...)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	tb := &tab{t: t, ctx: ctx}
 	tb.watch(ctx)

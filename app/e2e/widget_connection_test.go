@@ -117,9 +117,9 @@ func equalInts(a, b []int) bool       { return fmt.Sprint(a) == fmt.Sprint(b) }
 // viaProxy opens the window through a TCP proxy in front of the chat
 // server: a host page whose loader, and so the window and its traffic,
 // come from the proxy.
-func viaProxy(t *testing.T, srv *parleytest.Server) (*chatWindow, *tcpProxy, string) {
+func viaProxy(t *testing.T, srv *parleytest.Server) (*chatWindow, *parleytest.Network, string) {
 	t.Helper()
-	proxy := startTCPProxy(t, strings.TrimPrefix(srv.URL, "http://"))
+	proxy := parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
 	page := servePage(t, proxy.URL(), "", "")
 	return openChatOn(t, page, proxy.URL()), proxy, page
 }
@@ -148,7 +148,7 @@ func TestConnectionLoss(t *testing.T) {
 
 	// The way back breaks first: the server gets the message, the window
 	// never hears so.
-	proxy.lose(false, true)
+	proxy.Lose(false, true)
 	w.say("Is anyone there?")
 	id := protocol.MessageID(w.chatID, 2)
 	waitStored(t, srv, w.chatID, "the message", func(e []protocol.Event) bool { return len(e) == 2 })
@@ -161,8 +161,8 @@ func TestConnectionLoss(t *testing.T) {
 	}
 
 	// Then the whole network goes.
-	proxy.block(true)
-	proxy.cut()
+	proxy.Block(true)
+	proxy.Cut()
 	w.waitVisible(`[data-testid=chat][data-connection=reconnecting]`)
 	countdown := regexp.MustCompile(`^Connection lost\. Retrying in (\d+) s…$`)
 	waitJS(t, w.frame, "the countdown to the next try", fmt.Sprintf(`%s.test(document.querySelector("[data-testid=status]").textContent)`, jsRegexp(countdown)))
@@ -180,7 +180,7 @@ func TestConnectionLoss(t *testing.T) {
 		waitJS(t, w.frame, "the countdown to move", fmt.Sprintf(`document.querySelector("[data-testid=status]").textContent !== %s`, jsString(first)))
 	}
 
-	proxy.block(false)
+	proxy.Block(false)
 	w.networkBack()
 	w.waitConnected()
 	w.waitVisible(line + `[data-status=sent]`)
@@ -224,7 +224,7 @@ func TestReloadWithAPendingMessage(t *testing.T) {
 	w, proxy, page := viaProxy(t, srv)
 	waitStored(t, srv, w.chatID, "the page", func(e []protocol.Event) bool { return len(e) == 1 })
 
-	proxy.lose(true, true)
+	proxy.Lose(true, true)
 	w.say("Please keep this one.")
 	id := protocol.MessageID(w.chatID, 2)
 	line := fmt.Sprintf(`[data-testid=message][data-msg-id="%s"]`, id)
@@ -274,7 +274,7 @@ func TestReloadRightAfterSending(t *testing.T) {
 
 	// The message reaches the server; its answer is still on the way when
 	// the page goes.
-	proxy.lose(false, true)
+	proxy.Lose(false, true)
 	w.say("Three: then I will come by.")
 	waitStored(t, srv, w.chatID, "the third message", func(e []protocol.Event) bool { return len(e) == 6 })
 	waitJS(t, w.frame, "the message in the outbox", outboxOf(w.chatID)+`.includes("Three")`)

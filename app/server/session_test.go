@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -219,8 +218,8 @@ func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := startProxy(t, srv.URL[len("http://"):])
-	v := startVisitor(ctx, t, "http://"+proxy.addr())
+	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	v := startVisitor(ctx, t, proxy.URL())
 	agent := subscribe(ctx, t, srv.Chats, v.chatID)
 
 	var want []string
@@ -239,7 +238,7 @@ func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	proxy.cut()
+	proxy.Cut()
 	publish(11, 20)
 	if _, err := v.session.SendMessage("during the cut"); err != nil {
 		t.Fatal(err)
@@ -256,8 +255,8 @@ func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 	if !slices.Equal(got, []string{"before the cut", "during the cut"}) {
 		t.Errorf("the agent saw %q", got)
 	}
-	if proxy.connections() < 2 {
-		t.Errorf("the session used %d connections; the cut should have made it reconnect", proxy.connections())
+	if proxy.Connections() < 2 {
+		t.Errorf("the session used %d connections; the cut should have made it reconnect", proxy.Connections())
 	}
 }
 
@@ -268,24 +267,24 @@ func TestSessionNoticesASilentSocket(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := startProxy(t, srv.URL[len("http://"):])
-	cfg := visitorConfig("http://" + proxy.addr())
+	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	cfg := visitorConfig(proxy.URL())
 	cfg.Heartbeat = 200 * time.Millisecond
 	v := startSession(ctx, t, cfg)
 	agent := subscribe(ctx, t, srv.Chats, v.chatID)
 
 	// Heartbeats keep a quiet socket that works.
-	before := proxy.connections()
+	before := proxy.Connections()
 	time.Sleep(5 * cfg.Heartbeat)
-	if n := proxy.connections(); n != before || v.state() != widget.ConnConnected {
+	if n := proxy.Connections(); n != before || v.state() != widget.ConnConnected {
 		t.Fatalf("a quiet socket that works was replaced: %d connections, then %d", before, n)
 	}
 
-	proxy.silence()
+	proxy.Lose(true, true)
 	if _, err := v.session.SendMessage("into the void"); err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "a new connection", func() bool { return proxy.connections() > before && v.state() == widget.ConnConnected })
+	v.waitFor(ctx, "a new connection", func() bool { return proxy.Connections() > before && v.state() == widget.ConnConnected })
 	if got := visitorMessages(ctx, t, agent, v.chatID, 1); !slices.Equal(got, []string{"into the void"}) {
 		t.Errorf("the agent saw %q", got)
 	}
@@ -293,121 +292,6 @@ func TestSessionNoticesASilentSocket(t *testing.T) {
 	if err != nil || len(events) != 1 {
 		t.Errorf("the chat holds %d events (%v), want the one message", len(events), err)
 	}
-}
-
-// proxy forwards TCP connections to a server and can cut them all at once,
-// like a flaky network.
-type proxy struct {
-	ln     net.Listener
-	target string
-
-	mu      sync.Mutex
-	conns   []net.Conn
-	count   int
-	blocked bool
-	// silenced connections stay open and pass nothing on.
-	silenced map[net.Conn]bool
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	t.Cleanup(func() {
-		ln.Close()
-		p.cut()
-	})
-	go p.serve()
-	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		blocked := p.blocked
-		p.mu.Unlock()
-		if blocked {
-			client.Close()
-			continue
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, client, server)
-		p.count++
-		p.mu.Unlock()
-		go func() { p.pass(server, client); server.Close() }()
-		go func() { p.pass(client, server); client.Close() }()
-	}
-}
-
-// pass copies from src to dst, dropping what src sends once it is
-// silenced.
-func (p *proxy) pass(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		p.mu.Lock()
-		silenced := p.silenced[src]
-		p.mu.Unlock()
-		if n > 0 && !silenced {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// silence makes every open connection swallow what goes either way without
-// closing, as a network that died without a word does; new connections
-// pass.
-func (p *proxy) silence() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.silenced == nil {
-		p.silenced = map[net.Conn]bool{}
-	}
-	for _, c := range p.conns {
-		p.silenced[c] = true
-	}
-}
-
-// block makes the proxy refuse new connections, like a network that is
-// down, or take them again.
-func (p *proxy) block(on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.blocked = on
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) connections() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.count
 }
 
 // memory is a widget.Memory in a map, as localStorage would keep it.
@@ -459,8 +343,8 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := startProxy(t, srv.URL[len("http://"):])
-	cfg := visitorConfig("http://" + proxy.addr())
+	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	cfg := visitorConfig(proxy.URL())
 	cfg.Memory = newMemory()
 	first := startSession(ctx, t, cfg)
 	agent := subscribe(ctx, t, srv.Chats, first.chatID)
@@ -469,8 +353,8 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	}
 	visitorMessages(ctx, t, agent, first.chatID, 1)
 
-	proxy.block(true)
-	proxy.cut()
+	proxy.Block(true)
+	proxy.Cut()
 	first.waitFor(ctx, "the cut", func() bool { return first.state() != widget.ConnConnected })
 	for _, text := range []string{"sent while down 1", "sent while down 2"} {
 		if _, err := first.session.SendMessage(text); err != nil {
@@ -479,7 +363,7 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	}
 	first.stop()
 
-	proxy.block(false)
+	proxy.Block(false)
 	second := startSession(ctx, t, cfg)
 	if second.chatID != first.chatID {
 		t.Fatalf("the reloaded page got chat %s, want %s", second.chatID, first.chatID)
@@ -611,11 +495,11 @@ func TestWakeReconnectsAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := startProxy(t, srv.URL[len("http://"):])
-	cfg := visitorConfig("http://" + proxy.addr())
+	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	cfg := visitorConfig(proxy.URL())
 	cfg.MinBackoff, cfg.MaxBackoff = time.Hour, time.Hour
 	v := startSession(ctx, t, cfg)
-	proxy.cut()
+	proxy.Cut()
 	v.waitFor(ctx, "the cut", func() bool { return v.state() == widget.ConnReconnecting })
 	v.session.Wake()
 	v.waitFor(ctx, "the reconnection", func() bool { return v.state() == widget.ConnConnected })
