@@ -330,7 +330,7 @@ func (c *Chat) sendReceipt() {
 		return
 	}
 	last := c.transcript.LastUnread()
-	if last != "" && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
+	if !last.IsZero() && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
 		c.transcript.MarkRead(last)
 		c.lastReceipt = time.Now()
 	}

@@ -50,7 +50,7 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 		)
 	}
 	placeholder := tx.Placeholder
-	if c.freeTextRequest() != "" {
+	if !c.freeTextRequest().IsZero() {
 		placeholder = tx.AnswerHere
 	}
 	// A disabled control gets the attribute only when it is disabled:
@@ -165,7 +165,7 @@ func (c *Chat) send(ctx app.Context) {
 	}
 	c.composer.notice = ""
 	c.transcript.AddPending(id, text, time.Now())
-	if req := c.freeTextRequest(); req != "" {
+	if req := c.freeTextRequest(); !req.IsZero() {
 		answer := &protocol.FormData{FormRequestID: req, Data: protocol.FormValues{Fields: map[string]string{"text": text}}}
 		if c.session.Send(answer) == nil {
 			c.transcript.answered(req)
@@ -184,7 +184,7 @@ func (c *Chat) freeTextRequest() protocol.ID {
 			return f.RequestID
 		}
 	}
-	return ""
+	return protocol.ID{}
 }
 
 func (c *Chat) sendTyping(e protocol.Event) {

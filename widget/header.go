@@ -131,7 +131,7 @@ func (c *Chat) transcriptText(tx *Texts) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, tx.TranscriptOf+"\n\n", time.Now().Format("2006-01-02 15:04"))
 	for _, l := range c.transcript.Lines {
-		if l.Form != "" {
+		if !l.Form.IsZero() {
 			continue
 		}
 		stamp := ""

@@ -156,11 +156,11 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.chat.ChatID == "" {
-		return "", ErrNotReady
+		return protocol.ID{}, ErrNotReady
 	}
 	msg := &protocol.Message{MsgID: protocol.MessageID(s.chat.ChatID, s.outbox.next), Msg: text}
 	if err := protocol.ValidateClientEvent(msg); err != nil {
-		return "", err
+		return protocol.ID{}, err
 	}
 	s.outbox.next++
 	s.enqueue(msg)
@@ -173,7 +173,7 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 func (s *Session) Send(e protocol.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id := protocol.MsgIDOf(e); id != nil && *id == "" {
+	if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
 		if s.chat.ChatID == "" {
 			return ErrNotReady
 		}
