@@ -323,7 +323,7 @@ func TestAgentPostsEvents(t *testing.T) {
 		t.Errorf("the visitor's history has messages %q, want only the agent's", got)
 	}
 	for _, e := range history {
-		if m, ok := e.(*protocol.Message); ok && (m.PartyID != grace.PartyID || m.MsgID == "" || m.Timestamp.IsZero()) {
+		if m, ok := e.(*protocol.Message); ok && (m.PartyID != grace.PartyID || m.MsgID.IsZero() || m.Timestamp.IsZero()) {
 			t.Errorf("the agent's message reached the visitor as %+v; want the agent's party, a msg_id and a timestamp", m)
 		}
 	}
