@@ -103,6 +103,9 @@ func (c *Chat) status(tx *Texts, conn ConnState) string {
 	case ConnEnded:
 		return tx.Ended
 	case ConnFailed:
+		if c.closed {
+			return tx.Closed
+		}
 		return tx.Failed
 	}
 	t := c.transcript
