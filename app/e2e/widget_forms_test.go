@@ -95,7 +95,7 @@ func TestPreChatForm(t *testing.T) {
 	sameEvents(t, "what the scenario said", contactCenter, []protocol.Event{
 		&protocol.PartyJoined{DisplayName: "Parley Assistant", Type: protocol.PartyScenario, Meta: protocol.Meta{PartyID: scenario.AssistantID}},
 		&protocol.Message{MsgID: said[0].MsgID, Msg: scenario.Default().Greeting, Meta: protocol.Meta{PartyID: scenario.AssistantID}},
-		&protocol.FormShow{FormRequestID: show[0].FormRequestID, FormName: "pre_chat", FormTimeout: 600},
+		&protocol.FormShow{FormRequestID: show[0].FormRequestID, FormName: "pre_chat", FormTimeout: 600, Channel: protocol.ChannelChat},
 		&protocol.Message{MsgID: said[1].MsgID, Msg: "Thanks, Ada Lovelace. You are in the queue.", Meta: protocol.Meta{PartyID: scenario.AssistantID}},
 	})
 }
@@ -230,7 +230,7 @@ func TestFormTimeout(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	request := protocol.NumberID(11)
-	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2})
+	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2, Channel: protocol.ChannelChat})
 	card := formCard(request)
 	w.waitVisible(card + `[data-form-state=open]`)
 	w.waitVisible(card + `[data-form-state=expired]`)
@@ -244,7 +244,7 @@ func TestFormTimeout(t *testing.T) {
 	got := storedAtLeast(t, srv, w.chatID, 3)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2},
+		&protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2, Channel: protocol.ChannelChat},
 		visitorMsg(w.chatID, 2, "Sorry, I was away."),
 	})
 }
@@ -287,7 +287,7 @@ func TestUnknownFormsAreAnswered(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	serverPublish(t, srv, w.chatID,
-		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup"},
+		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Channel: protocol.ChannelChat},
 		&protocol.SecureFormShow{FormRequestID: protocol.TextID("sec-x"), FormID: "no-such-id", FormName: "payment"},
 	)
 	w.waitVisible(formCard(protocol.NumberID(21)) + `[data-form-state=missing]`)
@@ -295,7 +295,7 @@ func TestUnknownFormsAreAnswered(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "both answers", func(e []protocol.Event) bool { return len(e) == 5 })
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup"},
+		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Channel: protocol.ChannelChat},
 		&protocol.SecureFormShow{FormRequestID: protocol.TextID("sec-x"), FormID: "no-such-id", FormName: "payment"},
 		&protocol.FormData{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Data: protocol.FormValues{Note: protocol.FormNotFound}, Meta: protocol.Meta{PartyID: w.chatID}},
 		&protocol.SecureFormCancel{FormRequestID: protocol.TextID("sec-x"), FormName: "payment", Meta: protocol.Meta{PartyID: w.chatID}},

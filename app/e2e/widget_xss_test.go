@@ -200,7 +200,7 @@ func TestHostileConfiguration(t *testing.T) {
 	}}
 	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Contact(cfg))
 	w := openChat(t, srv)
-	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: protocol.NumberID(31), FormName: "details"})
+	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: protocol.NumberID(31), FormName: "details", Channel: protocol.ChannelChat})
 	card := formCard(protocol.NumberID(31))
 	w.waitVisible(card + `[data-form-state=open]`)
 	waitText(t, w.frame, `[data-testid=title]`, title)
