@@ -299,14 +299,15 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor, from.Seq = before, before
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
-	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, c.ID, from, c.ID)
+	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
 
 	answer := protocol.Envelope{Events: []protocol.Event{}}
 	next := cursor

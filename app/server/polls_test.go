@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -33,6 +34,9 @@ func cursorPoll(ctx context.Context, client *http.Client, url string, creds prot
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, data)
+	}
 	var env struct {
 		Events []struct {
 			Msg string `json:"msg"`
@@ -56,7 +60,7 @@ func cursorPoll(ctx context.Context, client *http.Client, url string, creds prot
 func TestALostPollAnswerComesAgain(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(200*time.Millisecond))
+	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
 	network := parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
 	c := newAPIClient(t, srv.URL)
 	chatID := c.open().ChatID
@@ -93,7 +97,7 @@ func TestALostPollAnswerComesAgain(t *testing.T) {
 func TestAPollThatAskedToCloseCountsAsDelivered(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(200*time.Millisecond))
+	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
 	c := newAPIClient(t, srv.URL)
 	chatID := c.open().ChatID
 	url := srv.URL + protocol.Path(protocol.PathChatEvents, chatID)
@@ -115,7 +119,7 @@ func TestAPollThatAskedToCloseCountsAsDelivered(t *testing.T) {
 func TestPollCursorIsStored(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(200*time.Millisecond))
+	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
 	c := newAPIClient(t, srv.URL)
 	chatID := c.open().ChatID
 	url := srv.URL + protocol.Path(protocol.PathChatEvents, chatID)

@@ -18,8 +18,8 @@ import (
 // from every browser and leaves it to the server's cookies.
 const visitorCookie = "parley_visitor"
 
-// visitorCookieAge is how long a browser keeps the visitor cookie; each
-// Request Chat renews it.
+// visitorCookieAge is how long a browser keeps the visitor cookie; every
+// WebChat call renews it.
 const visitorCookieAge = 30 * 24 * time.Hour
 
 // webChatIdentity is the clientId a WebChat visitor's chats are stored
