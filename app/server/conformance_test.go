@@ -353,6 +353,11 @@ func scriptedChat(t *testing.T, srv *parleytest.Server, c *sdkClient) {
 	h := c.get("chats/" + first.ChatID + "/history")
 	wantOK(t, "history", h)
 	note(checkBatch(t, c.name+" history", h.body))
+	// The agent API writes the same events.
+	agentAnswer := mustFetch(t, http.MethodGet, srv.URL+"/agent/api/chats/"+first.ChatID+"/events?after=0",
+		http.Header{"Authorization": {"Bearer " + parleytest.AgentToken}}, nil)
+	wantOK(t, "the agent API's events", agentAnswer)
+	note(checkBatch(t, "the agent API", agentAnswer.body))
 
 	// The second chat: linked to the first by a CRM case, closed, timed
 	// out.
