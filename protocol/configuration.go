@@ -31,6 +31,10 @@ type WidgetStyling struct {
 	WidgetMinimizationEnabled bool   `json:"widgetMinimizationEnabled,omitempty"`
 	WebNotificationsEnabled   bool   `json:"webNotificationsEnabled,omitempty"`
 	AgentJoinSoundURL         string `json:"agentJoinSoundUrl,omitempty"`
+	// LeaveMessageURL is a Parley extension: where a visitor may leave a
+	// message while the contact center is closed, an http(s) or mailto
+	// URL such as the site's contact form.
+	LeaveMessageURL string `json:"parleyLeaveMessageUrl,omitempty"`
 	// Theme is a Parley extension: design tokens of the widget (brand,
 	// surface, text, visitorBubble, font, radius, mode...), which the host
 	// page's own theme overrides.

@@ -1,6 +1,10 @@
 package protocol
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Message is a chat message: the visitor's (chat_session_message sent with
 // msg_id and msg) or, from the server, an agent's or the scenario's, with the
@@ -52,12 +56,15 @@ const (
 
 // File shares a file that was uploaded with the Upload File method. The
 // client sends it only after the upload answered with a file_id.
+//
+// The Android SDK requires file_name and file_type in every file event; a
+// server fills them in from the upload when the sender left them out.
 type File struct {
-	MsgID  ID     `json:"msg_id,omitempty"`
+	MsgID  ID     `json:"msg_id,omitzero"`
 	FileID string `json:"file_id"`
 	// FileType is FileImage or FileAttachment; some SDKs send a MIME type.
-	FileType string `json:"file_type,omitempty"`
-	FileName string `json:"file_name,omitempty"`
+	FileType string `json:"file_type"`
+	FileName string `json:"file_name"`
 	Meta
 }
 
@@ -65,21 +72,74 @@ type File struct {
 func (*File) EventType() string { return TypeFile }
 
 // Location is a geographic position shared by the visitor or an agent.
-// Coordinates travel as decimal strings.
+//
+// Coordinates decode from numbers (the Android SDK and the web client send
+// them so) or strings (the iOS SDK), and encode as decimal strings, the one
+// form both SDKs read: the iOS SDK declares them strings, the Android SDK
+// floats that it also reads from strings. Both SDKs require them, and the
+// Android SDK requires the url key too: it encodes as null when there is no
+// URL.
 type Location struct {
-	MsgID     ID     `json:"msg_id,omitempty"`
-	URL       string `json:"url,omitempty"`
-	Latitude  string `json:"latitude,omitempty"`
-	Longitude string `json:"longitude,omitempty"`
+	MsgID     ID     `json:"msg_id,omitzero"`
+	URL       string `json:"url"`
+	Latitude  string `json:"latitude"`
+	Longitude string `json:"longitude"`
 	Meta
 }
 
 // EventType returns "chat_session_location".
 func (*Location) EventType() string { return TypeLocation }
 
+// locationJSON is a Location as it travels.
+type locationJSON struct {
+	MsgID     ID              `json:"msg_id,omitzero"`
+	URL       *string         `json:"url"`
+	Latitude  json.RawMessage `json:"latitude,omitempty"`
+	Longitude json.RawMessage `json:"longitude,omitempty"`
+	Meta
+}
+
+// MarshalJSON writes the coordinates as strings and a missing URL as null.
+func (l Location) MarshalJSON() ([]byte, error) {
+	out := locationJSON{MsgID: l.MsgID, Meta: l.Meta}
+	if l.URL != "" {
+		out.URL = &l.URL
+	}
+	out.Latitude, _ = json.Marshal(l.Latitude)
+	out.Longitude, _ = json.Marshal(l.Longitude)
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads coordinates given as numbers or strings.
+func (l *Location) UnmarshalJSON(data []byte) error {
+	var in locationJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*l = Location{MsgID: in.MsgID, Meta: in.Meta}
+	if in.URL != nil {
+		l.URL = *in.URL
+	}
+	for _, c := range []struct {
+		name string
+		raw  json.RawMessage
+		to   *string
+	}{{"latitude", in.Latitude, &l.Latitude}, {"longitude", in.Longitude, &l.Longitude}} {
+		if len(c.raw) == 0 {
+			continue
+		}
+		text, ok := idText(c.raw)
+		if !ok {
+			return fmt.Errorf("%s must be a number or a string, not %.20s", c.name, c.raw)
+		}
+		*c.to = strings.TrimSpace(text)
+	}
+	return nil
+}
+
 // Navigation tells the contact center which page the visitor is on.
 type Navigation struct {
-	MsgID ID     `json:"msg_id,omitempty"`
+	MsgID ID     `json:"msg_id,omitzero"`
 	Title string `json:"title,omitempty"`
 	Page  string `json:"page"`
 	Meta
@@ -109,7 +169,7 @@ func (*MessageRead) EventType() string { return TypeMessageRead }
 // Signaling carries a WebRTC signaling message for a call. The visitor names
 // the agent in DestinationPartyID; the server names the sender in PartyID.
 type Signaling struct {
-	MsgID              ID     `json:"msg_id,omitempty"`
+	MsgID              ID     `json:"msg_id,omitzero"`
 	DestinationPartyID string `json:"destination_party_id,omitempty"`
 	// Data is relayed untouched: an object whose "type" is one of the
 	// Signal constants, or that object encoded as a JSON string.
@@ -131,6 +191,19 @@ const (
 	SignalRequestPhoneCall = "REQUEST_PHONE_CALL"
 	SignalRequestSMS       = "REQUEST_SMS"
 )
+
+// DataObject returns Data as a JSON object: as it is, or decoded from the
+// string that holds it, a form the SDKs and Bright Pattern's web client do
+// not read (they read data.type).
+func (s *Signaling) DataObject() json.RawMessage {
+	var encoded string
+	if json.Unmarshal(s.Data, &encoded) == nil {
+		if object := strings.TrimSpace(encoded); strings.HasPrefix(object, "{") && json.Valid([]byte(object)) {
+			return json.RawMessage(object)
+		}
+	}
+	return s.Data
+}
 
 // SignalType returns the "type" of the signaling data, whether Data is an
 // object or a string holding one; "" when it has none.

@@ -42,6 +42,8 @@ const (
 	CodeRateLimited Code = "7002" // too many events or uploads in too short a time
 	CodeForbidden   Code = "7003" // the request's origin or token is not allowed
 	CodeTaken       Code = "7004" // another agent has the chat
+	CodeNoMethod    Code = "7005" // no API method at this path
+	CodeWrongMethod Code = "7006" // the path takes other HTTP methods
 )
 
 // statusOf is the one table from error code to HTTP status. The documents
@@ -75,6 +77,8 @@ var statusOf = map[Code]int{
 	CodeRateLimited:       http.StatusTooManyRequests,
 	CodeForbidden:         http.StatusForbidden,
 	CodeTaken:             http.StatusConflict,
+	CodeNoMethod:          http.StatusNotFound,
+	CodeWrongMethod:       http.StatusMethodNotAllowed,
 }
 
 // HTTPStatus is the HTTP status that goes with the code; 500 for a code the

@@ -59,6 +59,8 @@ var statusCases = []struct {
 	{"rate limited", protocol.CodeRateLimited, http.StatusTooManyRequests},
 	{"forbidden", protocol.CodeForbidden, http.StatusForbidden},
 	{"taken", protocol.CodeTaken, http.StatusConflict},
+	{"no method", protocol.CodeNoMethod, http.StatusNotFound},
+	{"wrong method", protocol.CodeWrongMethod, http.StatusMethodNotAllowed},
 	{"unknown code", protocol.Code("9999"), http.StatusInternalServerError},
 	{"empty code", protocol.Code(""), http.StatusInternalServerError},
 }

@@ -10,15 +10,23 @@ import (
 // widget configuration, see [WidgetForm]) and answer with a [FormData] that
 // carries the same FormRequestID and FormName. An empty FormName asks for
 // the visitor's next free-text message as the answer.
+//
+// The Android SDK requires every field of it: form_request_id and
+// form_timeout as integers, channel and timestamp as strings. A server
+// numbers its form requests ([NumberID]) for it.
 type FormShow struct {
 	FormRequestID ID     `json:"form_request_id"`
 	FormName      string `json:"form_name"`
 	// FormTimeout is how long the form stays open, in seconds; zero means
 	// no limit.
-	FormTimeout Seconds `json:"form_timeout,omitzero"`
-	Channel     string  `json:"channel,omitempty"`
+	FormTimeout Timeout `json:"form_timeout"`
+	// Channel is the chat's channel; [ChannelChat] for Parley's chats.
+	Channel string `json:"channel"`
 	Meta
 }
+
+// ChannelChat is the channel of a chat that came through this API.
+const ChannelChat = "chat"
 
 // EventType returns "chat_session_form_show".
 func (*FormShow) EventType() string { return TypeFormShow }
@@ -74,9 +82,16 @@ const FormNotFound = "Form not found"
 // FormValues is the data of a form answer: a flat map from field name to
 // value. Instead of values a client may send a note, a bare string such as
 // [FormNotFound].
+//
+// Values that arrived as numbers, booleans or null read as their text in
+// Fields, and a FormValues remembers their JSON, so it encodes each back as
+// it came unless Fields changed it: a client gets its answer back in the
+// types it sent.
 type FormValues struct {
 	Fields map[string]string
 	Note   string
+	// literals holds the JSON of the values that were not strings.
+	literals map[string]json.RawMessage
 }
 
 // MarshalJSON writes the note as a string when there is one, else the fields
@@ -85,16 +100,23 @@ func (v FormValues) MarshalJSON() ([]byte, error) {
 	if v.Note != "" {
 		return json.Marshal(v.Note)
 	}
-	if v.Fields == nil {
-		return []byte("{}"), nil
+	out := make(map[string]json.RawMessage, len(v.Fields))
+	for name, value := range v.Fields {
+		if raw, ok := v.literals[name]; ok {
+			if text, _ := scalarText(raw); text == value {
+				out[name] = raw
+				continue
+			}
+		}
+		out[name], _ = json.Marshal(value)
 	}
-	return json.Marshal(v.Fields)
+	return json.Marshal(out)
 }
 
-var errFormValues = errors.New("form data must be an object of strings or a string")
+var errFormValues = errors.New("form data must be an object of strings, numbers or booleans, or a string")
 
-// UnmarshalJSON reads an object of values (numbers and booleans kept as
-// their text) or a note string.
+// UnmarshalJSON reads an object of values (numbers, booleans and null kept
+// as their text) or a note string.
 func (v *FormValues) UnmarshalJSON(data []byte) error {
 	*v = FormValues{}
 	data = bytes.TrimSpace(data)
@@ -115,6 +137,12 @@ func (v *FormValues) UnmarshalJSON(data []byte) error {
 			return errFormValues
 		}
 		v.Fields[name] = text
+		if value = bytes.TrimSpace(value); value[0] != '"' {
+			if v.literals == nil {
+				v.literals = map[string]json.RawMessage{}
+			}
+			v.literals[name] = append(json.RawMessage(nil), value...)
+		}
 	}
 	return nil
 }

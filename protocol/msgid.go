@@ -8,23 +8,24 @@ import (
 // MessageID returns the documented msg_id of a visitor's n-th message in a
 // chat: "chatId:n".
 func MessageID(chatID string, n int) ID {
-	return ID(chatID + ":" + strconv.Itoa(n))
+	return TextID(chatID + ":" + strconv.Itoa(n))
 }
 
 // ParseMessageID splits a "chatId:n" msg_id. ok is false for the other forms
 // clients send (a bare number, a UUID), which servers must accept all the
 // same.
 func ParseMessageID(id ID) (chatID string, n int, ok bool) {
-	i := strings.LastIndexByte(string(id), ':')
+	text := id.String()
+	i := strings.LastIndexByte(text, ':')
 	if i <= 0 {
 		return "", 0, false
 	}
-	digits := string(id[i+1:])
+	digits := text[i+1:]
 	n, err := strconv.Atoi(digits)
 	if err != nil || n < 0 || strconv.Itoa(n) != digits {
 		return "", 0, false // "+3" or "03" is not what MessageID writes
 	}
-	return string(id[:i]), n, true
+	return text[:i], n, true
 }
 
 // MsgIDOf points at the msg_id of an event that carries one (a message, a

@@ -14,9 +14,9 @@ func TestMessageID(t *testing.T) {
 		n      int
 		want   protocol.ID
 	}{
-		{"first message", "c1", 1, "c1:1"},
-		{"iOS starts at zero", "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10", 0, "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10:0"},
-		{"chat id with a colon", "tenant:c1", 12, "tenant:c1:12"},
+		{"first message", "c1", 1, protocol.TextID("c1:1")},
+		{"iOS starts at zero", "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10", 0, protocol.TextID("6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10:0")},
+		{"chat id with a colon", "tenant:c1", 12, protocol.TextID("tenant:c1:12")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,18 +37,18 @@ func TestParseMessageID(t *testing.T) {
 		n      int
 		ok     bool
 	}{
-		{"documented form", "c1:3", "c1", 3, true},
-		{"zero", "c1:0", "c1", 0, true},
-		{"colons in the chat id", "tenant:c1:7", "tenant:c1", 7, true},
-		{"iOS uuid:n", "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10:0", "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10", 0, true},
-		{"web client's bare number", "5", "", 0, false},
-		{"Android's UUID", "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10", "", 0, false},
-		{"negative number", "c:-1", "", 0, false},
-		{"not a number", "c:x", "", 0, false},
-		{"no chat id", ":3", "", 0, false},
-		{"no number", "c:", "", 0, false},
-		{"empty", "", "", 0, false},
-		{"number too large for an int", "c:99999999999999999999", "", 0, false},
+		{"documented form", protocol.TextID("c1:3"), "c1", 3, true},
+		{"zero", protocol.TextID("c1:0"), "c1", 0, true},
+		{"colons in the chat id", protocol.TextID("tenant:c1:7"), "tenant:c1", 7, true},
+		{"iOS uuid:n", protocol.TextID("6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10:0"), "6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10", 0, true},
+		{"web client's bare number", protocol.TextID("5"), "", 0, false},
+		{"Android's UUID", protocol.TextID("6f1c2a4e-8d3b-4b1a-9f0e-2c7d5e8a9b10"), "", 0, false},
+		{"negative number", protocol.TextID("c:-1"), "", 0, false},
+		{"not a number", protocol.TextID("c:x"), "", 0, false},
+		{"no chat id", protocol.TextID(":3"), "", 0, false},
+		{"no number", protocol.TextID("c:"), "", 0, false},
+		{"empty", protocol.ID{}, "", 0, false},
+		{"number too large for an int", protocol.TextID("c:99999999999999999999"), "", 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,13 +78,13 @@ func TestMsgIDOf(t *testing.T) {
 		want  protocol.ID
 		has   bool
 	}{
-		{&protocol.Message{MsgID: "c:1"}, "c:1", true},
-		{&protocol.File{MsgID: "c:2"}, "c:2", true},
-		{&protocol.Location{MsgID: "c:3"}, "c:3", true},
-		{&protocol.Navigation{MsgID: "c:4"}, "c:4", true},
-		{&protocol.Typing{}, "", false},
-		{&protocol.FormData{}, "", false},
-		{&protocol.MessageRead{RefMsgID: "c:1"}, "", false},
+		{&protocol.Message{MsgID: protocol.TextID("c:1")}, protocol.TextID("c:1"), true},
+		{&protocol.File{MsgID: protocol.TextID("c:2")}, protocol.TextID("c:2"), true},
+		{&protocol.Location{MsgID: protocol.TextID("c:3")}, protocol.TextID("c:3"), true},
+		{&protocol.Navigation{MsgID: protocol.TextID("c:4")}, protocol.TextID("c:4"), true},
+		{&protocol.Typing{}, protocol.ID{}, false},
+		{&protocol.FormData{}, protocol.ID{}, false},
+		{&protocol.MessageRead{RefMsgID: protocol.TextID("c:1")}, protocol.ID{}, false},
 	} {
 		id := protocol.MsgIDOf(tc.event)
 		if (id != nil) != tc.has || id != nil && *id != tc.want {

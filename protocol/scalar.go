@@ -50,17 +50,48 @@ func idText(data []byte) (string, bool) {
 }
 
 // ID is an identifier such as a msg_id or a form_request_id. The API sends
-// them as strings, some servers and SDKs as numbers; both decode, and an ID
-// always encodes as a string.
-type ID string
+// them as strings; some clients send numbers. Both decode, and an ID encodes
+// back as it came: a client gets its own ids back in the JSON type it sent
+// them. The zero ID is no id, and encodes as "".
+type ID struct {
+	text string
+	// number says the id is a JSON number, whose literal text is text.
+	number bool
+}
 
-// UnmarshalJSON accepts a string, a number or null.
+// TextID returns the id that travels as the JSON string s.
+func TextID(s string) ID { return ID{text: s} }
+
+// NumberID returns the id that travels as the JSON number n, as the Android
+// SDK declares form_request_id.
+func NumberID(n uint64) ID { return ID{text: strconv.FormatUint(n, 10), number: true} }
+
+// String returns the id's text: the string, or the number's digits.
+func (id ID) String() string { return id.text }
+
+// IsZero reports whether id is no id.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// IsNumber reports whether the id travels as a JSON number.
+func (id ID) IsNumber() bool { return id.number }
+
+// MarshalJSON writes a number id as the number it came as, any other as a
+// string.
+func (id ID) MarshalJSON() ([]byte, error) {
+	if id.number {
+		return []byte(id.text), nil
+	}
+	return json.Marshal(id.text)
+}
+
+// UnmarshalJSON accepts a string, a number or null (no id).
 func (id *ID) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
 	text, ok := idText(data)
 	if !ok {
 		return fmt.Errorf("an id must be a string or a number, not %.20s", data)
 	}
-	*id = ID(text)
+	*id = ID{text: text, number: len(data) > 0 && data[0] != '"' && data[0] != 'n'}
 	return nil
 }
 
@@ -92,6 +123,24 @@ func (s *Seconds) UnmarshalJSON(data []byte) error {
 
 // Duration converts s to a time.Duration.
 func (s Seconds) Duration() time.Duration { return time.Duration(s) * time.Second }
+
+// Timeout is how long something stays open, in whole seconds, as
+// form_timeout carries it. It decodes as [Seconds] does and encodes as a
+// JSON number: the integer the Android SDK declares.
+type Timeout int
+
+// MarshalJSON writes the seconds as a number.
+func (t Timeout) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Itoa(int(t))), nil
+}
+
+// UnmarshalJSON accepts a number, a string or null.
+func (t *Timeout) UnmarshalJSON(data []byte) error {
+	return (*Seconds)(t).UnmarshalJSON(data)
+}
+
+// Duration converts t to a time.Duration.
+func (t Timeout) Duration() time.Duration { return time.Duration(t) * time.Second }
 
 // Timestamp is the moment an event happened. The documents say milliseconds;
 // every implementation sends a string of Unix seconds. Both decode, as a

@@ -231,10 +231,10 @@ func TestIDDecodes(t *testing.T) {
 		json string
 		want protocol.ID
 	}{
-		{"string", `"17"`, "17"},
-		{"number, as the Android SDK sends form_request_id", `17`, "17"},
-		{"msg_id form", `"c1:3"`, "c1:3"},
-		{"null", `null`, ""},
+		{"string", `"17"`, protocol.TextID("17")},
+		{"number, as the Android SDK sends form_request_id", `17`, protocol.NumberID(17)},
+		{"msg_id form", `"c1:3"`, protocol.TextID("c1:3")},
+		{"null", `null`, protocol.ID{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,9 +279,9 @@ func TestIDEncodesAsAString(t *testing.T) {
 		id   protocol.ID
 		want string
 	}{
-		{"numeric", "17", `"17"`},
+		{"numeric", protocol.TextID("17"), `"17"`},
 		{"msg_id", protocol.MessageID("c1", 2), `"c1:2"`},
-		{"empty", "", `""`},
+		{"empty", protocol.ID{}, `""`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,6 +296,10 @@ func TestIDEncodesAsAString(t *testing.T) {
 		})
 	}
 }
+
+// null is a value a test wants present in JSON as null; nil wants it left
+// out.
+type null struct{}
 
 // TestQuirksThroughEvents checks the same scalars where they really arrive:
 // inside events, where a wrong shape would turn the event into a Malformed.
@@ -321,15 +325,35 @@ func TestQuirksThroughEvents(t *testing.T) {
 		{"ewt in words",
 			`{"event":"chat_session_status","state":"queued","ewt":"a few minutes"}`,
 			&protocol.Status{State: protocol.StateQueued},
-			"ewt", nil},
-		{"form_request_id as a number",
+			"ewt", "0"},
+		{"form_request_id as a number stays one",
 			`{"event":"chat_session_form_show","form_request_id":17,"form_name":"MobileChatCustomerData"}`,
-			&protocol.FormShow{FormRequestID: "17", FormName: "MobileChatCustomerData"},
+			&protocol.FormShow{FormRequestID: protocol.NumberID(17), FormName: "MobileChatCustomerData"},
+			"form_request_id", float64(17)},
+		{"form_request_id as a string stays one",
+			`{"event":"chat_session_form_show","form_request_id":"17","form_name":"MobileChatCustomerData"}`,
+			&protocol.FormShow{FormRequestID: protocol.TextID("17"), FormName: "MobileChatCustomerData"},
 			"form_request_id", "17"},
 		{"form_timeout as a number, as the old Java library reads it",
 			`{"event":"chat_session_form_show","form_request_id":"17","form_name":"F","form_timeout":120}`,
-			&protocol.FormShow{FormRequestID: "17", FormName: "F", FormTimeout: 120},
-			"form_timeout", "120"},
+			&protocol.FormShow{FormRequestID: protocol.TextID("17"), FormName: "F", FormTimeout: 120},
+			"form_timeout", float64(120)},
+		{"form_timeout as a string encodes as the Android SDK's integer",
+			`{"event":"chat_session_form_show","form_request_id":"17","form_name":"F","form_timeout":"120"}`,
+			&protocol.FormShow{FormRequestID: protocol.TextID("17"), FormName: "F", FormTimeout: 120},
+			"form_timeout", float64(120)},
+		{"coordinates as numbers, as the Android SDK and the web client send them",
+			`{"event":"chat_session_location","latitude":48.8584,"longitude":2.2945}`,
+			&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"},
+			"latitude", "48.8584"},
+		{"coordinates as strings, as the iOS SDK sends them",
+			`{"event":"chat_session_location","latitude":"48.8584","longitude":"2.2945"}`,
+			&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"},
+			"longitude", "2.2945"},
+		{"location without a url writes it as null, for the Android SDK",
+			`{"event":"chat_session_location","latitude":"1","longitude":"2"}`,
+			&protocol.Location{Latitude: "1", Longitude: "2"},
+			"url", null{}},
 		{"timestamp in milliseconds, as the documents say",
 			`{"event":"chat_session_party_left","party_id":"agent-7","timestamp":"1613472342000"}`,
 			&protocol.PartyLeft{Meta: protocol.Meta{PartyID: "agent-7", Timestamp: ts}},
@@ -340,16 +364,12 @@ func TestQuirksThroughEvents(t *testing.T) {
 			"timestamp", "1613472342"},
 		{"null timestamp, as SDK receipts send",
 			`{"event":"chat_session_message_read","ref_msg_id":"a-3","timestamp":null}`,
-			&protocol.MessageRead{RefMsgID: "a-3"},
+			&protocol.MessageRead{RefMsgID: protocol.TextID("a-3")},
 			"timestamp", nil},
-		{"ref_msg_id as a number",
+		{"ref_msg_id as a number stays one",
 			`{"event":"chat_session_message_delivered","ref_msg_id":42}`,
-			&protocol.MessageDelivered{RefMsgID: "42"},
-			"ref_msg_id", "42"},
-		{"form data values as numbers and booleans",
-			`{"event":"chat_session_form_data","form_request_id":"17","form_name":"F","data":{"age":42,"agree":true,"none":null}}`,
-			&protocol.FormData{FormRequestID: "17", FormName: "F", Data: protocol.FormValues{Fields: map[string]string{"age": "42", "agree": "true", "none": ""}}},
-			"data", map[string]any{"age": "42", "agree": "true", "none": ""}},
+			&protocol.MessageDelivered{RefMsgID: protocol.NumberID(42)},
+			"ref_msg_id", float64(42)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -366,6 +386,12 @@ func TestQuirksThroughEvents(t *testing.T) {
 				t.Fatalf("MarshalEvent: %v", err)
 			}
 			value, present := asMap(t, data)[tc.field]
+			if tc.encoded == (null{}) {
+				if !present || value != nil {
+					t.Errorf("%s encodes %s = %v, want it present as null", data, tc.field, value)
+				}
+				return
+			}
 			if tc.encoded == nil {
 				if present {
 					t.Errorf("%s encodes %s = %v, want it left out", data, tc.field, value)
@@ -408,5 +434,67 @@ func TestWrongShapedScalarMakesTheEventMalformed(t *testing.T) {
 				t.Errorf("Malformed.Err is nil, want the reason")
 			}
 		})
+	}
+}
+
+// TestIDKeepsItsJSONType: an id comes back in the JSON type it came in, so a
+// client that sent numbers gets numbers (issue 10).
+func TestIDKeepsItsJSONType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		json string
+		want string // what it encodes as
+	}{
+		{"string", `"17"`, `"17"`},
+		{"number", `17`, `17`},
+		{"number in exponent notation keeps its literal", `1e3`, `1e3`},
+		{"negative number", `-4`, `-4`},
+		{"msg_id form", `"c1:3"`, `"c1:3"`},
+		{"null is no id", `null`, `""`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var id protocol.ID
+			if err := json.Unmarshal([]byte(tc.json), &id); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
+			}
+			got, err := json.Marshal(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Errorf("%s encodes back as %s, want %s", tc.json, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestFormValuesKeepTheirTypes: a form answer's values come back in the JSON
+// types the client sent them in, and read as text meanwhile.
+func TestFormValuesKeepTheirTypes(t *testing.T) {
+	t.Parallel()
+	const in = `{"event":"chat_session_form_data","form_request_id":17,"form_name":"F","data":{"age":42,"agree":true,"none":null,"name":"Ada"}}`
+	e, err := protocol.UnmarshalEvent([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := e.(*protocol.FormData)
+	if want := map[string]string{"age": "42", "agree": "true", "none": "", "name": "Ada"}; !reflect.DeepEqual(fd.Data.Fields, want) {
+		t.Errorf("Fields = %v, want %v", fd.Data.Fields, want)
+	}
+	out, err := protocol.MarshalEvent(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := asMap(t, out), asMap(t, []byte(in)); !reflect.DeepEqual(got, want) {
+		t.Errorf("encodes back as %s, want %s", out, in)
+	}
+	// A value changed in Fields is written as the new text.
+	fd.Data.Fields["age"] = "43"
+	out, _ = protocol.MarshalEvent(fd)
+	if got := asMap(t, out)["data"].(map[string]any)["age"]; got != "43" {
+		t.Errorf("a changed value encodes as %#v, want \"43\"", got)
 	}
 }

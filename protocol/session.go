@@ -27,9 +27,11 @@ func (s ChatState) Known() bool {
 }
 
 // Status reports the chat's state and, while queued, the estimated wait.
+// Both SDKs require ewt in every status, connected included: "0" when there
+// is no wait.
 type Status struct {
 	State ChatState `json:"state"`
-	EWT   Seconds   `json:"ewt,omitzero"`
+	EWT   Seconds   `json:"ewt"`
 	Meta
 }
 
@@ -111,8 +113,10 @@ func (*PartyLeft) EventType() string { return TypePartyLeft }
 
 // TimeoutWarning asks the client to show Msg, typically because the visitor
 // has been idle; the client has its own words when Msg is empty.
+//
+// Both SDKs require msg: it is written even when empty.
 type TimeoutWarning struct {
-	Msg string `json:"msg,omitempty"`
+	Msg string `json:"msg"`
 	Meta
 }
 
@@ -120,8 +124,9 @@ type TimeoutWarning struct {
 func (*TimeoutWarning) EventType() string { return TypeTimeoutWarning }
 
 // InactivityTimeout says the session ended because the visitor was idle.
+// Both SDKs require msg: it is written even when empty.
 type InactivityTimeout struct {
-	Msg string `json:"msg,omitempty"`
+	Msg string `json:"msg"`
 	Meta
 }
 

@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -32,14 +33,14 @@ func ValidateClientEvent(e Event) error {
 	switch e := e.(type) {
 	case *Message:
 		return firstError(
-			required("msg_id", string(e.MsgID)),
-			limit("msg_id", string(e.MsgID), MaxIDBytes),
+			required("msg_id", e.MsgID.String()),
+			limit("msg_id", e.MsgID.String(), MaxIDBytes),
 			text("msg", e.Msg),
 			limit("msg_text", e.MsgText, MaxTextBytes),
 		)
 	case *File:
 		return firstError(
-			limit("msg_id", string(e.MsgID), MaxIDBytes),
+			limit("msg_id", e.MsgID.String(), MaxIDBytes),
 			required("file_id", e.FileID),
 			limit("file_id", e.FileID, MaxIDBytes),
 			limit("file_type", e.FileType, MaxNameBytes),
@@ -51,15 +52,15 @@ func ValidateClientEvent(e Event) error {
 		return formAnswer(e.FormRequestID, e.FormName, e.Data)
 	case *SecureFormCancel:
 		return firstError(
-			required("form_request_id", string(e.FormRequestID)),
-			limit("form_request_id", string(e.FormRequestID), MaxIDBytes),
+			required("form_request_id", e.FormRequestID.String()),
+			limit("form_request_id", e.FormRequestID.String(), MaxIDBytes),
 			limit("form_name", e.FormName, MaxNameBytes),
 		)
 	case *Signaling:
 		return signaling(e)
 	case *Navigation:
 		return firstError(
-			limit("msg_id", string(e.MsgID), MaxIDBytes),
+			limit("msg_id", e.MsgID.String(), MaxIDBytes),
 			required("page", e.Page),
 			limit("page", e.Page, MaxURLBytes),
 			limit("title", e.Title, MaxNameBytes),
@@ -90,8 +91,10 @@ func ValidateServerEvent(e Event) error {
 		}
 	case *PartyJoined:
 		switch e.Type {
-		case PartyScenario, PartyExternal, PartyInternal, PartyMSTeams:
+		case PartyScenario, PartyExternal, PartyInternal:
 		default:
+			// Both SDKs fail on any other type; an MS Teams user joins as
+			// an agent, internal.
 			return Errorf(CodeBadRequest, "party type %q is not scenario, external or internal", e.Type)
 		}
 		return firstError(
@@ -111,13 +114,13 @@ func ValidateServerEvent(e Event) error {
 		return required("party_id", e.PartyID)
 	case *FormShow:
 		return firstError(
-			required("form_request_id", string(e.FormRequestID)),
-			limit("form_request_id", string(e.FormRequestID), MaxIDBytes),
+			required("form_request_id", e.FormRequestID.String()),
+			limit("form_request_id", e.FormRequestID.String(), MaxIDBytes),
 			limit("form_name", e.FormName, MaxNameBytes),
 		)
 	case *SecureFormShow:
 		return firstError(
-			required("form_request_id", string(e.FormRequestID)),
+			required("form_request_id", e.FormRequestID.String()),
 			required("form_id", e.FormID),
 		)
 	case *File:
@@ -125,6 +128,13 @@ func ValidateServerEvent(e Event) error {
 	case *Location:
 		return location(e)
 	case *Signaling:
+		switch e.SignalType() {
+		case SignalRequestCall, SignalOfferCall, SignalAnswerCall, SignalICECandidate, SignalEndCall, SignalCallRejected:
+		default:
+			// The Android SDK fails on any other type; the rest are
+			// requests only a visitor makes.
+			return Errorf(CodeBadRequest, "signal type %q is not one a contact center sends", e.SignalType())
+		}
 		return signaling(e)
 	case *MessageDelivered:
 		return receipt(e.RefMsgID)
@@ -180,13 +190,13 @@ func text(field, value string) error {
 }
 
 func receipt(ref ID) error {
-	return firstError(required("ref_msg_id", string(ref)), limit("ref_msg_id", string(ref), MaxIDBytes))
+	return firstError(required("ref_msg_id", ref.String()), limit("ref_msg_id", ref.String(), MaxIDBytes))
 }
 
 func formAnswer(requestID ID, name string, data FormValues) error {
 	if err := firstError(
-		required("form_request_id", string(requestID)),
-		limit("form_request_id", string(requestID), MaxIDBytes),
+		required("form_request_id", requestID.String()),
+		limit("form_request_id", requestID.String(), MaxIDBytes),
 		limit("form_name", name, MaxNameBytes),
 		limit("data", data.Note, MaxTextBytes),
 	); err != nil {
@@ -214,25 +224,26 @@ func signaling(s *Signaling) error {
 	if s.SignalType() == "" {
 		return Errorf(CodeBadRequest, "data has no signaling type")
 	}
-	return limit("msg_id", string(s.MsgID), MaxIDBytes)
+	return limit("msg_id", s.MsgID.String(), MaxIDBytes)
 }
 
+// decimal is a coordinate as every client parses it: no hex, no NaN.
+var decimal = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
 func location(l *Location) error {
-	if l.URL == "" && l.Latitude == "" && l.Longitude == "" {
-		return Errorf(CodeBadRequest, "a location needs a url or coordinates")
-	}
-	if err := firstError(limit("url", l.URL, MaxURLBytes), limit("msg_id", string(l.MsgID), MaxIDBytes)); err != nil {
+	if err := firstError(
+		limit("url", l.URL, MaxURLBytes),
+		limit("msg_id", l.MsgID.String(), MaxIDBytes),
+		// Both SDKs require the coordinates, and every client sends them.
+		required("latitude", l.Latitude),
+		required("longitude", l.Longitude),
+	); err != nil {
 		return err
-	}
-	if (l.Latitude == "") != (l.Longitude == "") {
-		return Errorf(CodeBadRequest, "latitude and longitude go together")
-	}
-	if l.Latitude == "" {
-		return nil
 	}
 	lat, errLat := strconv.ParseFloat(l.Latitude, 64)
 	lon, errLon := strconv.ParseFloat(l.Longitude, 64)
-	if errLat != nil || errLon != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+	if errLat != nil || errLon != nil || !decimal.MatchString(l.Latitude) || !decimal.MatchString(l.Longitude) ||
+		lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 		return Errorf(CodeBadRequest, "coordinates %q, %q are not a position on Earth", l.Latitude, l.Longitude)
 	}
 	return nil

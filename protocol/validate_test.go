@@ -28,27 +28,27 @@ func TestValidateClientEventRefuses(t *testing.T) {
 		want  protocol.Code
 	}{
 		{"message without msg_id", &protocol.Message{Msg: "Hello"}, protocol.CodeBadRequest},
-		{"message with a blank msg_id", &protocol.Message{MsgID: "  ", Msg: "Hello"}, protocol.CodeBadRequest},
-		{"message with an empty msg", &protocol.Message{MsgID: "c1:1"}, protocol.CodeBadRequest},
-		{"message with a blank msg", &protocol.Message{MsgID: "c1:1", Msg: " \n\t "}, protocol.CodeBadRequest},
-		{"msg over MaxTextBytes", &protocol.Message{MsgID: "c1:1", Msg: strings.Repeat("a", protocol.MaxTextBytes+1)}, protocol.CodeTooLarge},
-		{"msg_text over MaxTextBytes", &protocol.Message{MsgID: "c1:1", Msg: "a", MsgText: strings.Repeat("a", protocol.MaxTextBytes+1)}, protocol.CodeTooLarge},
-		{"msg_id over MaxIDBytes", &protocol.Message{MsgID: protocol.ID(strings.Repeat("1", protocol.MaxIDBytes+1)), Msg: "Hello"}, protocol.CodeTooLarge},
-		{"file with an empty file_id", &protocol.File{MsgID: "c1:2", FileType: protocol.FileImage, FileName: "cat.png"}, protocol.CodeBadRequest},
+		{"message with a blank msg_id", &protocol.Message{MsgID: protocol.TextID("  "), Msg: "Hello"}, protocol.CodeBadRequest},
+		{"message with an empty msg", &protocol.Message{MsgID: protocol.TextID("c1:1")}, protocol.CodeBadRequest},
+		{"message with a blank msg", &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: " \n\t "}, protocol.CodeBadRequest},
+		{"msg over MaxTextBytes", &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: strings.Repeat("a", protocol.MaxTextBytes+1)}, protocol.CodeTooLarge},
+		{"msg_text over MaxTextBytes", &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "a", MsgText: strings.Repeat("a", protocol.MaxTextBytes+1)}, protocol.CodeTooLarge},
+		{"msg_id over MaxIDBytes", &protocol.Message{MsgID: protocol.TextID(strings.Repeat("1", protocol.MaxIDBytes+1)), Msg: "Hello"}, protocol.CodeTooLarge},
+		{"file with an empty file_id", &protocol.File{MsgID: protocol.TextID("c1:2"), FileType: protocol.FileImage, FileName: "cat.png"}, protocol.CodeBadRequest},
 		{"file name over MaxNameBytes", &protocol.File{FileID: "f-1", FileName: strings.Repeat("n", protocol.MaxNameBytes+1)}, protocol.CodeTooLarge},
 		{"form data without form_request_id", &protocol.FormData{FormName: "F", Data: protocol.FormValues{Fields: map[string]string{"a": "b"}}}, protocol.CodeBadRequest},
-		{"form data with too many fields", &protocol.FormData{FormRequestID: "17", FormName: "F", Data: protocol.FormValues{Fields: manyFields()}}, protocol.CodeTooLarge},
-		{"form data value over MaxTextBytes", &protocol.FormData{FormRequestID: "17", Data: protocol.FormValues{Fields: map[string]string{"a": strings.Repeat("a", protocol.MaxTextBytes+1)}}}, protocol.CodeTooLarge},
+		{"form data with too many fields", &protocol.FormData{FormRequestID: protocol.TextID("17"), FormName: "F", Data: protocol.FormValues{Fields: manyFields()}}, protocol.CodeTooLarge},
+		{"form data value over MaxTextBytes", &protocol.FormData{FormRequestID: protocol.TextID("17"), Data: protocol.FormValues{Fields: map[string]string{"a": strings.Repeat("a", protocol.MaxTextBytes+1)}}}, protocol.CodeTooLarge},
 		{"secure form data without form_request_id", &protocol.SecureFormData{FormName: "Payment"}, protocol.CodeBadRequest},
 		{"secure form cancel without form_request_id", &protocol.SecureFormCancel{FormName: "Payment"}, protocol.CodeBadRequest},
-		{"signaling without data", &protocol.Signaling{MsgID: "c1:4"}, protocol.CodeBadRequest},
-		{"signaling with null data", &protocol.Signaling{MsgID: "c1:4", Data: json.RawMessage(`null`)}, protocol.CodeBadRequest},
-		{"signaling data without a type", &protocol.Signaling{MsgID: "c1:4", Data: json.RawMessage(`{"sdp":"v=0"}`)}, protocol.CodeBadRequest},
+		{"signaling without data", &protocol.Signaling{MsgID: protocol.TextID("c1:4")}, protocol.CodeBadRequest},
+		{"signaling with null data", &protocol.Signaling{MsgID: protocol.TextID("c1:4"), Data: json.RawMessage(`null`)}, protocol.CodeBadRequest},
+		{"signaling data without a type", &protocol.Signaling{MsgID: protocol.TextID("c1:4"), Data: json.RawMessage(`{"sdp":"v=0"}`)}, protocol.CodeBadRequest},
 		{"signaling data that is a number", &protocol.Signaling{Data: json.RawMessage(`5`)}, protocol.CodeBadRequest},
 		{"signaling data over MaxSignalingBytes", &protocol.Signaling{Data: json.RawMessage(`{"type":"OFFER_CALL","sdp":"` + strings.Repeat("a", protocol.MaxSignalingBytes) + `"}`)}, protocol.CodeTooLarge},
-		{"navigation without page", &protocol.Navigation{MsgID: "c1:6", Title: "Pricing"}, protocol.CodeBadRequest},
+		{"navigation without page", &protocol.Navigation{MsgID: protocol.TextID("c1:6"), Title: "Pricing"}, protocol.CodeBadRequest},
 		{"navigation page over MaxURLBytes", &protocol.Navigation{Page: "https://x/" + strings.Repeat("p", protocol.MaxURLBytes)}, protocol.CodeTooLarge},
-		{"empty location", &protocol.Location{MsgID: "c1:7"}, protocol.CodeBadRequest},
+		{"empty location", &protocol.Location{MsgID: protocol.TextID("c1:7")}, protocol.CodeBadRequest},
 		{"location with only latitude", &protocol.Location{Latitude: "48.8584"}, protocol.CodeBadRequest},
 		{"location with only longitude", &protocol.Location{Longitude: "2.2945"}, protocol.CodeBadRequest},
 		{"latitude out of range", &protocol.Location{Latitude: "91", Longitude: "2.2945"}, protocol.CodeBadRequest},
@@ -81,20 +81,21 @@ func TestValidateClientEventAccepts(t *testing.T) {
 		name  string
 		event protocol.Event
 	}{
-		{"web client's bare number msg_id", &protocol.Message{MsgID: "5", Msg: "Hi"}},
-		{"msg exactly at the limit", &protocol.Message{MsgID: "c1:1", Msg: strings.Repeat("a", protocol.MaxTextBytes)}},
-		{"msg_id exactly at the limit", &protocol.Message{MsgID: protocol.ID(strings.Repeat("1", protocol.MaxIDBytes)), Msg: "Hi"}},
+		{"web client's bare number msg_id", &protocol.Message{MsgID: protocol.TextID("5"), Msg: "Hi"}},
+		{"msg exactly at the limit", &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: strings.Repeat("a", protocol.MaxTextBytes)}},
+		{"msg_id exactly at the limit", &protocol.Message{MsgID: protocol.TextID(strings.Repeat("1", protocol.MaxIDBytes)), Msg: "Hi"}},
 		{"file without msg_id, as a connector sends it", &protocol.File{FileID: "f-1"}},
-		{"form data with exactly MaxFormFields fields", &protocol.FormData{FormRequestID: "17", Data: protocol.FormValues{Fields: func() map[string]string {
+		{"form data with exactly MaxFormFields fields", &protocol.FormData{FormRequestID: protocol.TextID("17"), Data: protocol.FormValues{Fields: func() map[string]string {
 			m := manyFields()
 			delete(m, "f0")
 			return m
 		}()}}},
-		{"form data answering with a note", &protocol.FormData{FormRequestID: "17", FormName: "X", Data: protocol.FormValues{Note: protocol.FormNotFound}}},
+		{"form data answering with a note", &protocol.FormData{FormRequestID: protocol.TextID("17"), FormName: "X", Data: protocol.FormValues{Note: protocol.FormNotFound}}},
 		{"signaling data as an encoded string", &protocol.Signaling{Data: json.RawMessage(`"{\"type\":\"END_CALL\"}"`)}},
-		{"location with only a url", &protocol.Location{URL: "https://maps.example/?q=1"}},
+		{"location with a url too", &protocol.Location{URL: "https://maps.example/?q=1", Latitude: "48.8584", Longitude: "2.2945"}},
+		{"location in exponent notation", &protocol.Location{Latitude: "4.88584e1", Longitude: "2.2945"}},
 		{"location on the edge of the map", &protocol.Location{Latitude: "-90", Longitude: "180"}},
-		{"receipt with party_id and timestamp from an SDK", &protocol.MessageRead{RefMsgID: "a-3", Meta: protocol.Meta{PartyID: "c1", Timestamp: ts}}},
+		{"receipt with party_id and timestamp from an SDK", &protocol.MessageRead{RefMsgID: protocol.TextID("a-3"), Meta: protocol.Meta{PartyID: "c1", Timestamp: ts}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,15 +119,17 @@ func TestValidateServerEventRefuses(t *testing.T) {
 		{"party joined without party_id", &protocol.PartyJoined{Type: protocol.PartyInternal, FirstName: "Grace"}, protocol.CodeBadRequest},
 		{"party joined with a bad type", &protocol.PartyJoined{Type: "robot", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"party joined without a type", &protocol.PartyJoined{Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"MS Teams party, a type neither SDK reads", &protocol.PartyJoined{Type: protocol.PartyMSTeams, Meta: protocol.Meta{PartyID: "t-1"}}, protocol.CodeBadRequest},
+		{"agent location without coordinates, which both SDKs require", &protocol.Location{URL: "https://maps.example/?q=1", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"party joined with a display name over MaxNameBytes", &protocol.PartyJoined{Type: protocol.PartyInternal, DisplayName: strings.Repeat("n", protocol.MaxNameBytes+1), Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeTooLarge},
 		{"party left without party_id", &protocol.PartyLeft{}, protocol.CodeBadRequest},
-		{"agent message without party_id", &protocol.Message{MsgID: "a-1", Msg: "Hi"}, protocol.CodeBadRequest},
-		{"agent message without msg", &protocol.Message{MsgID: "a-1", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"agent message without party_id", &protocol.Message{MsgID: protocol.TextID("a-1"), Msg: "Hi"}, protocol.CodeBadRequest},
+		{"agent message without msg", &protocol.Message{MsgID: protocol.TextID("a-1"), Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"agent message over MaxTextBytes", &protocol.Message{Msg: strings.Repeat("a", protocol.MaxTextBytes+1), Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeTooLarge},
 		{"typing without party_id", &protocol.Typing{}, protocol.CodeBadRequest},
 		{"not typing without party_id", &protocol.NotTyping{}, protocol.CodeBadRequest},
 		{"form show without form_request_id", &protocol.FormShow{FormName: "MobileChatCustomerData"}, protocol.CodeBadRequest},
-		{"secure form show without form_id", &protocol.SecureFormShow{FormRequestID: "20"}, protocol.CodeBadRequest},
+		{"secure form show without form_id", &protocol.SecureFormShow{FormRequestID: protocol.TextID("20")}, protocol.CodeBadRequest},
 		{"agent file without file_id", &protocol.File{Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"agent file without party_id", &protocol.File{FileID: "f-1"}, protocol.CodeBadRequest},
 		{"location out of range", &protocol.Location{Latitude: "0", Longitude: "181", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
@@ -156,10 +159,9 @@ func TestValidateServerEventAccepts(t *testing.T) {
 		event protocol.Event
 	}{
 		{"ivr state the SDKs know", &protocol.Status{State: protocol.StateIVR}},
-		{"MS Teams party", &protocol.PartyJoined{Type: protocol.PartyMSTeams, Meta: protocol.Meta{PartyID: "t-1"}}},
-		{"form show asking for the next message", &protocol.FormShow{FormRequestID: "18"}},
+		{"form show asking for the next message", &protocol.FormShow{FormRequestID: protocol.TextID("18")}},
 		{"timeout warning without text", &protocol.TimeoutWarning{}},
-		{"echo of the visitor's message", &protocol.Message{MsgID: "c1:1", Msg: "Hello", Meta: protocol.Meta{PartyID: "c1", Timestamp: ts, Seq: 3}}},
+		{"echo of the visitor's message", &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "Hello", Meta: protocol.Meta{PartyID: "c1", Timestamp: ts, Seq: 3}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,7 +182,7 @@ func TestOversizedTextIs413(t *testing.T) {
 		validate func(protocol.Event) error
 		event    protocol.Event
 	}{
-		{"client message", protocol.ValidateClientEvent, &protocol.Message{MsgID: "c1:1", Msg: strings.Repeat("é", protocol.MaxTextBytes/2+1)}},
+		{"client message", protocol.ValidateClientEvent, &protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: strings.Repeat("é", protocol.MaxTextBytes/2+1)}},
 		{"agent message", protocol.ValidateServerEvent, &protocol.Message{Msg: strings.Repeat("a", protocol.MaxTextBytes+1), Meta: protocol.Meta{PartyID: "agent-7"}}},
 	}
 	for _, tc := range tests {

@@ -50,6 +50,10 @@ type Chat struct {
 	session *Session
 	stop    context.CancelFunc
 	conn    ConnState
+	// closed says the session failed because the contact center is closed:
+	// the window offers to leave a message or try again, and does not
+	// retry by itself.
+	closed  bool
 	polling bool
 	retry   time.Time
 	chat    protocol.ChatSession
@@ -196,7 +200,7 @@ func (c *Chat) restart() {
 	if c.stop != nil {
 		c.stop()
 	}
-	c.conn, c.polling, c.chat, c.position = ConnConnecting, false, protocol.ChatSession{}, protocol.Position{}
+	c.conn, c.closed, c.polling, c.chat, c.position = ConnConnecting, false, false, protocol.ChatSession{}, protocol.Position{}
 	c.transcript, c.forms, c.composer, c.confirmEnd, c.endTold = Transcript{}, nil, composerState{}, false, false
 	c.pageSent = place{} // the new chat hears where the visitor is
 	c.start(c.ctx)
@@ -231,6 +235,7 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	c.now = time.Now()
 	if u.Conn != "" {
 		c.conn, c.polling, c.retry = u.Conn, u.Polling, u.Retry
+		c.closed = u.Conn == ConnFailed && Closed(u.Err)
 		if u.Conn == ConnConnected {
 			c.navigated(c.page)
 			c.sendReceipts()
@@ -330,7 +335,7 @@ func (c *Chat) sendReceipt() {
 		return
 	}
 	last := c.transcript.LastUnread()
-	if last != "" && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
+	if !last.IsZero() && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
 		c.transcript.MarkRead(last)
 		c.lastReceipt = time.Now()
 	}

@@ -36,7 +36,7 @@ func TestChatRendersEachState(t *testing.T) {
 		{
 			name: "an agent's message, as text",
 			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {
-				Events:   []protocol.Event{grace, &protocol.Message{MsgID: "m1", Msg: hostile, Meta: stamped("a7", 2)}},
+				Events:   []protocol.Event{grace, &protocol.Message{MsgID: protocol.TextID("m1"), Msg: hostile, Meta: stamped("a7", 2)}},
 				Position: protocol.Position{Epoch: "e", Seq: 2},
 			}},
 			want: []string{
@@ -83,7 +83,7 @@ func TestChatRendersEachState(t *testing.T) {
 				c.apply(u)
 			}
 			if tc.pending != "" {
-				c.transcript.AddPending("c1:1", tc.pending, at.Time)
+				c.transcript.AddPending(protocol.TextID("c1:1"), tc.pending, at.Time)
 			}
 			html := app.HTMLString(c.Render())
 			for _, want := range tc.want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -31,8 +32,30 @@ type upload struct {
 }
 
 // renderComposer draws the message box; once the chat is over, the
-// transcript download and a new chat instead.
+// transcript download and a new chat instead; while the contact center is
+// closed, a way to leave a message and to try again.
 func (c *Chat) renderComposer(tx *Texts) app.UI {
+	if c.closed {
+		leave := leaveMessageURL(c.config.Definition.ChatWidgetStyling.LeaveMessageURL)
+		return app.Div().Class("parley-after").DataSet("testid", "unavailable").Body(
+			app.P().Class("parley-closed").Text(tx.ClosedNotice),
+			app.If(leave != "", func() app.UI {
+				return app.A().
+					Class("parley-button").
+					DataSet("testid", "leave-message").
+					Href(leave).
+					Target("_blank").
+					Rel("noopener").
+					Text(tx.LeaveMessage)
+			}),
+			app.Button().
+				Class("parley-button parley-primary").
+				Type("button").
+				DataSet("testid", "try-again").
+				OnClick(func(app.Context, app.Event) { c.restart() }).
+				Text(tx.TryAgain),
+		)
+	}
 	if c.transcript.State.Over() || c.conn == ConnEnded {
 		return app.Div().Class("parley-after").DataSet("testid", "after-chat").Body(
 			app.A().
@@ -50,7 +73,7 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 		)
 	}
 	placeholder := tx.Placeholder
-	if c.freeTextRequest() != "" {
+	if !c.freeTextRequest().IsZero() {
 		placeholder = tx.AnswerHere
 	}
 	// A disabled control gets the attribute only when it is disabled:
@@ -165,7 +188,7 @@ func (c *Chat) send(ctx app.Context) {
 	}
 	c.composer.notice = ""
 	c.transcript.AddPending(id, text, time.Now())
-	if req := c.freeTextRequest(); req != "" {
+	if req := c.freeTextRequest(); !req.IsZero() {
 		answer := &protocol.FormData{FormRequestID: req, Data: protocol.FormValues{Fields: map[string]string{"text": text}}}
 		if c.session.Send(answer) == nil {
 			c.transcript.answered(req)
@@ -184,7 +207,7 @@ func (c *Chat) freeTextRequest() protocol.ID {
 			return f.RequestID
 		}
 	}
-	return ""
+	return protocol.ID{}
 }
 
 func (c *Chat) sendTyping(e protocol.Event) {
@@ -331,4 +354,14 @@ func (c *Chat) renderUpload(tx *Texts, u *upload) app.UI {
 				}).
 				Text(tx.CancelUpload),
 		)
+}
+
+// leaveMessageURL returns the configuration's page for leaving a message if
+// it is an http(s) or mailto URL, else "".
+func leaveMessageURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") {
+		return ""
+	}
+	return u.String()
 }

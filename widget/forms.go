@@ -82,7 +82,7 @@ func (c *Chat) renderForm(tx *Texts, l Line) app.UI {
 		return app.Li().Class("parley-line parley-system").DataSet("testid", "form-question").Text(tx.AnswerHere)
 	}
 	form, known := c.schema(f)
-	card := app.Li().Class("parley-line parley-form").DataSet("testid", "form").DataSet("form-name", f.Name).DataSet("request-id", string(f.RequestID))
+	card := app.Li().Class("parley-line parley-form").DataSet("testid", "form").DataSet("form-name", f.Name).DataSet("request-id", f.RequestID.String())
 	state := c.formState(f.RequestID, form)
 	title := firstNonEmpty(form.Title, f.Name)
 	switch {
@@ -135,7 +135,7 @@ func fieldID(request protocol.ID, name string) string {
 			return '_'
 		}, s)
 	}
-	return "parley-form-" + clean(string(request)) + "-" + clean(name)
+	return "parley-form-" + clean(request.String()) + "-" + clean(name)
 }
 
 // renderField draws one field with its label and, once the visitor tried

@@ -103,6 +103,9 @@ func (c *Chat) status(tx *Texts, conn ConnState) string {
 	case ConnEnded:
 		return tx.Ended
 	case ConnFailed:
+		if c.closed {
+			return tx.Closed
+		}
 		return tx.Failed
 	}
 	t := c.transcript
@@ -131,7 +134,7 @@ func (c *Chat) transcriptText(tx *Texts) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, tx.TranscriptOf+"\n\n", time.Now().Format("2006-01-02 15:04"))
 	for _, l := range c.transcript.Lines {
-		if l.Form != "" {
+		if !l.Form.IsZero() {
 			continue
 		}
 		stamp := ""

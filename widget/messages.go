@@ -93,7 +93,7 @@ func (c *Chat) renderMessages(tx *Texts) app.UI {
 }
 
 func (c *Chat) renderLine(tx *Texts, l Line) app.UI {
-	if l.Form != "" {
+	if !l.Form.IsZero() {
 		return c.renderForm(tx, l)
 	}
 	v := &lineView{Line: l}
@@ -139,7 +139,7 @@ func (v *lineView) Render() app.UI {
 		DataSet("testid", testid).
 		DataSet("from", string(l.From)).
 		DataSet("status", string(l.Status)).
-		DataSet("msg-id", string(l.MsgID)).
+		DataSet("msg-id", l.MsgID.String()).
 		Body(
 			app.Span().Class("parley-author").Text(v.Author),
 			body,

@@ -156,11 +156,11 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.chat.ChatID == "" {
-		return "", ErrNotReady
+		return protocol.ID{}, ErrNotReady
 	}
 	msg := &protocol.Message{MsgID: protocol.MessageID(s.chat.ChatID, s.outbox.next), Msg: text}
 	if err := protocol.ValidateClientEvent(msg); err != nil {
-		return "", err
+		return protocol.ID{}, err
 	}
 	s.outbox.next++
 	s.enqueue(msg)
@@ -173,7 +173,7 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 func (s *Session) Send(e protocol.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id := protocol.MsgIDOf(e); id != nil && *id == "" {
+	if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
 		if s.chat.ChatID == "" {
 			return ErrNotReady
 		}
@@ -278,14 +278,23 @@ func (s *Session) knowsChat() bool {
 }
 
 // permanent reports whether an error means retrying cannot help: the server
-// refused the request itself, rather than failing or being busy.
+// refused the request itself, rather than failing or being busy, or said
+// the contact center is closed (see Closed).
 func permanent(err error) bool {
 	var perr *protocol.Error
 	if !errors.As(err, &perr) {
 		return false
 	}
 	status := perr.HTTPStatus()
-	return status >= 400 && status < 500 && status != http.StatusTooManyRequests
+	return status >= 400 && status < 500 && status != http.StatusTooManyRequests || Closed(err)
+}
+
+// Closed reports whether err is the server saying that no one can take a
+// chat now (5001: the contact center is closed). A session stops on it
+// rather than retry until the contact center opens.
+func Closed(err error) bool {
+	var perr *protocol.Error
+	return errors.As(err, &perr) && perr.Code == protocol.CodeNoServer
 }
 
 func (s *Session) emit(ctx context.Context, u Update) {

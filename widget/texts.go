@@ -26,6 +26,10 @@ type Texts struct {
 	ChattingWith string // with the agent's name
 	Ended        string
 	Failed       string
+	Closed       string
+	ClosedNotice string
+	LeaveMessage string
+	TryAgain     string
 	Menu         string
 	EndChat      string
 	ConfirmEnd   string
@@ -87,6 +91,10 @@ var english = Texts{
 	ChattingWith: "Chatting with %s",
 	Ended:        "Chat ended",
 	Failed:       "Chat is not available right now",
+	Closed:       "We are closed right now",
+	ClosedNotice: "Nobody can chat with you at the moment. Leave us a message, or try again later.",
+	LeaveMessage: "Leave a message",
+	TryAgain:     "Try again",
 	Menu:         "Chat options",
 	EndChat:      "End chat",
 	ConfirmEnd:   "End this chat?",

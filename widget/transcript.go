@@ -184,7 +184,7 @@ func (t *Transcript) moveToSettled(i int) {
 // index notes where the visitor's line at i is.
 func (t *Transcript) index(i int) {
 	l := t.Lines[i]
-	if l.From != FromVisitor || l.MsgID == "" {
+	if l.From != FromVisitor || l.MsgID.IsZero() {
 		return
 	}
 	if t.own == nil {
@@ -256,7 +256,7 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 		t.State = protocol.StateCompleted
 		t.settle(Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.FormShow:
-		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout)}, meta)
+		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout.Duration())}, meta)
 	case *protocol.SecureFormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, ID: e.FormID, Secure: true}, meta)
 	case *protocol.FormData:
@@ -276,11 +276,11 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	return t.Lines[t.settled-1], true
 }
 
-func expiry(shown time.Time, timeout protocol.Seconds) time.Time {
+func expiry(shown time.Time, timeout time.Duration) time.Time {
 	if timeout <= 0 || shown.IsZero() {
 		return time.Time{}
 	}
-	return shown.Add(timeout.Duration())
+	return shown.Add(timeout)
 }
 
 func (t *Transcript) message(m *protocol.Message) (added bool) {
@@ -361,15 +361,15 @@ func (t *Transcript) receipt(ref protocol.ID, d Delivery, fromVisitor bool) {
 func (t *Transcript) LastUnread() protocol.ID {
 	for i := len(t.Lines) - 1; i >= 0; i-- {
 		l := t.Lines[i]
-		if l.From == FromVisitor || l.From == FromSystem || l.MsgID == "" || l.Form != "" {
+		if l.From == FromVisitor || l.From == FromSystem || l.MsgID.IsZero() || !l.Form.IsZero() {
 			continue
 		}
 		if t.readByVisitor[l.MsgID] {
-			return ""
+			return protocol.ID{}
 		}
 		return l.MsgID
 	}
-	return ""
+	return protocol.ID{}
 }
 
 // MarkRead notes that the visitor sent a read receipt for a message.

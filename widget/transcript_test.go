@@ -50,22 +50,22 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 		{
 			name:    "a visitor message and its echo are one line",
 			pending: []string{"hi"},
-			events:  []protocol.Event{&protocol.Message{MsgID: "c1:1", Msg: "hi", Meta: stamped(chatID, 1)}},
+			events:  []protocol.Event{&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "hi", Meta: stamped(chatID, 1)}},
 			want:    []summary{{From: FromVisitor, Text: "hi", Status: Sent}},
 		},
 		{
 			name:    "a refused message fails and settles; one not yet echoed stays pending below it",
 			pending: []string{"one", "two"},
-			refused: []protocol.ID{"c1:2"},
+			refused: []protocol.ID{protocol.TextID("c1:2")},
 			want:    []summary{{From: FromVisitor, Text: "two", Status: Failed}, {From: FromVisitor, Text: "one", Status: Pending}},
 		},
 		{
 			name:    "a message written before the history replays moves after it",
 			pending: []string{"three"},
 			events: []protocol.Event{
-				&protocol.Message{MsgID: "c1:2", Msg: "one", Meta: stamped(chatID, 1)},
-				&protocol.Message{MsgID: "a", Msg: "two", Meta: stamped("a7", 2)},
-				&protocol.Message{MsgID: "c1:1", Msg: "three", Meta: stamped(chatID, 3)},
+				&protocol.Message{MsgID: protocol.TextID("c1:2"), Msg: "one", Meta: stamped(chatID, 1)},
+				&protocol.Message{MsgID: protocol.TextID("a"), Msg: "two", Meta: stamped("a7", 2)},
+				&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "three", Meta: stamped(chatID, 3)},
 			},
 			want: []summary{
 				{From: FromVisitor, Text: "one", Status: Sent},
@@ -77,9 +77,9 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 			name:    "an agent's message stored first goes first; the next pending line stays last",
 			pending: []string{"mine", "later"},
 			events: []protocol.Event{
-				&protocol.Message{MsgID: "a", Msg: "theirs", Meta: stamped("a7", 1)},
-				&protocol.Message{MsgID: "c1:1", Msg: "mine", Meta: stamped(chatID, 2)},
-				&protocol.MessageRead{RefMsgID: "c1:1", Meta: stamped("a7", 3)},
+				&protocol.Message{MsgID: protocol.TextID("a"), Msg: "theirs", Meta: stamped("a7", 1)},
+				&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "mine", Meta: stamped(chatID, 2)},
+				&protocol.MessageRead{RefMsgID: protocol.TextID("c1:1"), Meta: stamped("a7", 3)},
 			},
 			want: []summary{
 				{From: FromAgent, Text: "theirs"},
@@ -89,15 +89,15 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 		},
 		{
 			name:   "replayed visitor messages show as sent",
-			events: []protocol.Event{&protocol.Message{MsgID: "c1:1", Msg: "from before", Meta: stamped(chatID, 1)}},
+			events: []protocol.Event{&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "from before", Meta: stamped(chatID, 1)}},
 			want:   []summary{{From: FromVisitor, Text: "from before", Status: Sent}},
 		},
 		{
 			name: "agents and bots by name, with joins and leaves",
 			events: []protocol.Event{
 				bot, grace,
-				&protocol.Message{MsgID: "a", Msg: "Hello", Meta: stamped("s1", 3)},
-				&protocol.Message{MsgID: "b", Msg: "I'm Grace", Meta: stamped("a7", 4)},
+				&protocol.Message{MsgID: protocol.TextID("a"), Msg: "Hello", Meta: stamped("s1", 3)},
+				&protocol.Message{MsgID: protocol.TextID("b"), Msg: "I'm Grace", Meta: stamped("a7", 4)},
 				&protocol.PartyLeft{Meta: stamped("s1", 5)},
 			},
 			want: []summary{
@@ -111,12 +111,12 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 		},
 		{
 			name:   "markup stays text, line breaks become new lines",
-			events: []protocol.Event{&protocol.Message{MsgID: "a", Msg: "<b>one</b><br/>two<BR>three", Meta: stamped("a7", 1)}},
+			events: []protocol.Event{&protocol.Message{MsgID: protocol.TextID("a"), Msg: "<b>one</b><br/>two<BR>three", Meta: stamped("a7", 1)}},
 			want:   []summary{{From: FromAgent, Text: "<b>one</b>\ntwo\nthree"}},
 		},
 		{
 			name:   "msg_text wins over msg",
-			events: []protocol.Event{&protocol.Message{MsgID: "a", Msg: "a<br>b", MsgText: "a\nb", Meta: stamped("a7", 1)}},
+			events: []protocol.Event{&protocol.Message{MsgID: protocol.TextID("a"), Msg: "a<br>b", MsgText: "a\nb", Meta: stamped("a7", 1)}},
 			want:   []summary{{From: FromAgent, Text: "a\nb"}},
 		},
 		{
@@ -128,7 +128,7 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 		},
 		{
 			name:   "a message ends typing",
-			events: []protocol.Event{grace, &protocol.Typing{Meta: stamped("a7", 0)}, &protocol.Message{MsgID: "m", Msg: "done", Meta: stamped("a7", 3)}},
+			events: []protocol.Event{grace, &protocol.Typing{Meta: stamped("a7", 0)}, &protocol.Message{MsgID: protocol.TextID("m"), Msg: "done", Meta: stamped("a7", 3)}},
 			want:   []summary{{From: FromSystem, Author: "Grace Hopper", Notice: NoticeJoined}, {From: FromAgent, Author: "Grace Hopper", Text: "done"}},
 			agent:  "Grace Hopper",
 		},
@@ -189,13 +189,13 @@ func TestTranscriptShowsEachEventOnce(t *testing.T) {
 func TestTranscriptResetForgetsEverything(t *testing.T) {
 	t.Parallel()
 	tr := Transcript{ChatID: chatID}
-	tr.AddPending("c1:1", "hi", at.Time)
+	tr.AddPending(protocol.TextID("c1:1"), "hi", at.Time)
 	tr.Apply(&protocol.PartyJoined{FirstName: "Grace", Type: protocol.PartyInternal, Meta: stamped("a7", 1)})
 	tr.Reset()
 	if len(tr.Lines) != 0 || tr.Agent != "" || tr.ChatID != chatID {
 		t.Errorf("after Reset: %+v", tr)
 	}
-	tr.Apply(&protocol.Message{MsgID: "c1:1", Msg: "hi", Meta: stamped(chatID, 1)})
+	tr.Apply(&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "hi", Meta: stamped(chatID, 1)})
 	if got := summarize(tr.Lines); len(got) != 1 || got[0].Status != Sent {
 		t.Errorf("after Reset and a replay: %+v", got)
 	}
@@ -204,7 +204,7 @@ func TestTranscriptResetForgetsEverything(t *testing.T) {
 func TestLastUnreadStandsForEveryMessageBefore(t *testing.T) {
 	t.Parallel()
 	agent := func(id protocol.ID, seq uint64) protocol.Event {
-		return &protocol.Message{MsgID: id, Msg: string(id), Meta: stamped("a7", seq)}
+		return &protocol.Message{MsgID: id, Msg: id.String(), Meta: stamped("a7", seq)}
 	}
 	read := func(id protocol.ID, seq uint64) protocol.Event {
 		return &protocol.MessageRead{RefMsgID: id, Meta: stamped(chatID, seq)}
@@ -215,20 +215,20 @@ func TestLastUnreadStandsForEveryMessageBefore(t *testing.T) {
 		marked []protocol.ID
 		want   protocol.ID
 	}{
-		{name: "nothing yet", want: ""},
-		{name: "the latest of the agent's messages", events: []protocol.Event{agent("a", 1), agent("b", 2)}, want: "b"},
-		{name: "a receipt for the latest, replayed", events: []protocol.Event{agent("a", 1), agent("b", 2), read("b", 3)}, want: ""},
-		{name: "a receipt for an earlier one", events: []protocol.Event{agent("a", 1), agent("b", 2), read("a", 3)}, want: "b"},
-		{name: "a message after the receipt", events: []protocol.Event{agent("a", 1), read("a", 2), agent("c", 3)}, want: "c"},
-		{name: "marked read by this page", events: []protocol.Event{agent("a", 1), agent("b", 2)}, marked: []protocol.ID{"b"}, want: ""},
+		{name: "nothing yet", want: protocol.ID{}},
+		{name: "the latest of the agent's messages", events: []protocol.Event{agent(protocol.TextID("a"), 1), agent(protocol.TextID("b"), 2)}, want: protocol.TextID("b")},
+		{name: "a receipt for the latest, replayed", events: []protocol.Event{agent(protocol.TextID("a"), 1), agent(protocol.TextID("b"), 2), read(protocol.TextID("b"), 3)}, want: protocol.ID{}},
+		{name: "a receipt for an earlier one", events: []protocol.Event{agent(protocol.TextID("a"), 1), agent(protocol.TextID("b"), 2), read(protocol.TextID("a"), 3)}, want: protocol.TextID("b")},
+		{name: "a message after the receipt", events: []protocol.Event{agent(protocol.TextID("a"), 1), read(protocol.TextID("a"), 2), agent(protocol.TextID("c"), 3)}, want: protocol.TextID("c")},
+		{name: "marked read by this page", events: []protocol.Event{agent(protocol.TextID("a"), 1), agent(protocol.TextID("b"), 2)}, marked: []protocol.ID{protocol.TextID("b")}, want: protocol.ID{}},
 		{
 			name: "the visitor's own lines and notices do not count",
 			events: []protocol.Event{
-				agent("a", 1),
-				&protocol.Message{MsgID: "c1:1", Msg: "mine", Meta: stamped(chatID, 2)},
+				agent(protocol.TextID("a"), 1),
+				&protocol.Message{MsgID: protocol.TextID("c1:1"), Msg: "mine", Meta: stamped(chatID, 2)},
 				&protocol.PartyLeft{Meta: stamped("a7", 3)},
 			},
-			want: "a",
+			want: protocol.TextID("a"),
 		},
 	}
 	for _, tc := range cases {

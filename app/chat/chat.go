@@ -38,13 +38,33 @@ type Chat struct {
 	// LastVisitorEvent is when the visitor last did something that was
 	// stored; it starts at Created.
 	LastVisitorEvent time.Time
+	// EWT is the estimated wait the last chat_session_status gave, at
+	// EWTAt.
+	EWT   protocol.Seconds
+	EWTAt time.Time
+	// CaseID is the CRM case the last chat_session_case_set linked the
+	// chat to; "" for none.
+	CaseID string
+
+	// PollCursor is the last sequence number a Get New Chat Events
+	// without a position answered with: the API's long poll carries no
+	// position, so the server keeps it (see SetPollCursor).
+	PollCursor uint64
+	// Notifications is the visitor's Mobile Notification Subscription.
+	Notifications protocol.NotificationSubscription
 }
 
-// Session is the chat as Request Chat answers it.
-func (c Chat) Session(isNew bool) protocol.ChatSession {
+// Session is the chat as Request Chat answers it at now: with the estimated
+// wait left while it is queued.
+func (c Chat) Session(isNew bool, now time.Time) protocol.ChatSession {
+	var ewt protocol.Seconds
+	if c.State == protocol.StateQueued {
+		ewt = max(0, c.EWT-protocol.Seconds(now.Sub(c.EWTAt)/time.Second))
+	}
 	return protocol.ChatSession{
 		ChatID:      c.ID,
 		State:       c.State,
+		EWT:         ewt,
 		IsNewChat:   isNew,
 		PhoneNumber: c.Request.PhoneNumber,
 		Token:       c.Token,
@@ -62,6 +82,9 @@ func (c *Chat) Apply(e protocol.Event) {
 	switch e := e.(type) {
 	case *protocol.Status:
 		c.State = e.State
+		c.EWT, c.EWTAt = e.EWT, meta.Timestamp.Time
+	case *protocol.CaseSet:
+		c.CaseID = e.CaseID
 	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
 		c.State = protocol.StateCompleted
 	}

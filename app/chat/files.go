@@ -73,6 +73,20 @@ func (s *Service) OpenFile(ctx context.Context, chatID, fileID string) (File, io
 	return f, body, nil
 }
 
+// OpenFileByID returns the file with the id, of whichever chat, with its
+// bytes, or a protocol error with CodeFileNotFound. The id is the right to
+// the file here: 128 random bits that only the chat's parties have seen.
+func (s *Service) OpenFileByID(ctx context.Context, fileID string) (File, io.ReadSeekCloser, error) {
+	f, body, err := s.store.OpenFileByID(ctx, fileID)
+	if errors.Is(err, ErrNotFound) {
+		return File{}, nil, protocol.Errorf(protocol.CodeFileNotFound, "file %s not found", fileID)
+	}
+	if err != nil {
+		return File{}, nil, protocol.Errorf(protocol.CodeFileIO, "reading file %s: %v", fileID, err)
+	}
+	return f, body, nil
+}
+
 func (s *Service) fileMeta(ctx context.Context, chatID, fileID string) (File, error) {
 	f, body, err := s.OpenFile(ctx, chatID, fileID)
 	if err != nil {

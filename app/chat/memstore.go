@@ -104,6 +104,44 @@ func (s *MemoryStore) Assign(_ context.Context, id, agent string) error {
 	return nil
 }
 
+// SetPollCursor implements Store.
+func (s *MemoryStore) SetPollCursor(_ context.Context, id string, seq uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[id]
+	if !ok {
+		return ErrNotFound
+	}
+	mc.chat.PollCursor = seq
+	return nil
+}
+
+// SetNotifications implements Store.
+func (s *MemoryStore) SetNotifications(_ context.Context, id string, sub protocol.NotificationSubscription) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[id]
+	if !ok {
+		return ErrNotFound
+	}
+	mc.chat.Notifications = sub
+	return nil
+}
+
+// CaseChats implements Store.
+func (s *MemoryStore) CaseChats(_ context.Context, caseID string) ([]Chat, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var linked []Chat
+	for _, mc := range s.chats {
+		if caseID != "" && mc.chat.CaseID == caseID {
+			linked = append(linked, mc.chat)
+		}
+	}
+	sortByCreation(linked)
+	return linked, nil
+}
+
 // Append implements Store.
 func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) ([]protocol.Event, error) {
 	s.mu.Lock()
@@ -198,6 +236,22 @@ func (s *MemoryStore) OpenFile(_ context.Context, chatID, id string) (File, io.R
 		return File{}, nil, ErrNotFound
 	}
 	return f.meta, nopCloser{bytes.NewReader(f.body)}, nil
+}
+
+// OpenFileByID implements Store.
+func (s *MemoryStore) OpenFileByID(ctx context.Context, id string) (File, io.ReadSeekCloser, error) {
+	s.mu.Lock()
+	var chatID string
+	for cid, mc := range s.chats {
+		if _, ok := mc.files[id]; ok {
+			chatID = cid
+		}
+	}
+	s.mu.Unlock()
+	if chatID == "" {
+		return File{}, nil, ErrNotFound
+	}
+	return s.OpenFile(ctx, chatID, id)
 }
 
 // CountFiles implements Store.

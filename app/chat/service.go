@@ -2,8 +2,13 @@ package chat
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
+	mathrand "math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,10 +27,16 @@ type Service struct {
 	// HistoryPage is how many stored events one delivery carries when a
 	// subscriber catches up.
 	HistoryPage int
-	// VisitorRate and VisitorBurst limit the events a chat's visitor may
-	// send: VisitorRate per second on average, VisitorBurst at once.
+	// VisitorRate and VisitorBurst limit the messages a chat's visitor may
+	// send (every event that is stored, receipts aside): VisitorRate per
+	// second on average, VisitorBurst at once.
 	VisitorRate  float64
 	VisitorBurst int
+	// Receipts, Typing and Signaling limit the visitor's other events,
+	// each on its own, so that none of them uses the messages' budget.
+	// Receipts are sized for a client that sends a delivered and a read
+	// receipt for each message of a burst of 200 agent messages.
+	Receipts, Typing, Signaling Limit
 	// MaxFiles is how many files one party may share in a chat.
 	MaxFiles int
 	// Observer hears of every chat opened and every event posted.
@@ -68,6 +79,9 @@ func NewService(store Store) *Service {
 		HistoryPage:  200,
 		VisitorRate:  5,
 		VisitorBurst: 20,
+		Receipts:     Limit{Rate: 50, Burst: 400},
+		Typing:       Limit{Rate: 4, Burst: 10},
+		Signaling:    Limit{Rate: 20, Burst: 100},
 		MaxFiles:     50,
 		store:        store,
 		streams:      map[string]*stream{},
@@ -121,6 +135,34 @@ func (s *Service) OpenChats(ctx context.Context) ([]Chat, error) {
 	return s.store.OpenChats(ctx)
 }
 
+// SetPollCursor records where the API's long poll of the chat stands: the
+// last sequence number it answered with.
+func (s *Service) SetPollCursor(ctx context.Context, chatID string, seq uint64) error {
+	if err := s.store.SetPollCursor(ctx, chatID, seq); err != nil {
+		return fmt.Errorf("moving the poll cursor of chat %s: %w", chatID, err)
+	}
+	return nil
+}
+
+// SetNotifications stores the visitor's Mobile Notification Subscription;
+// one without a token cancels it. Parley keeps the token only: delivering
+// notifications through APNs or FCM is not its job.
+func (s *Service) SetNotifications(ctx context.Context, chatID string, sub protocol.NotificationSubscription) error {
+	if err := s.store.SetNotifications(ctx, chatID, sub); err != nil {
+		return fmt.Errorf("subscribing chat %s to notifications: %w", chatID, err)
+	}
+	return nil
+}
+
+// CaseChats returns the chats linked to the CRM case, oldest first.
+func (s *Service) CaseChats(ctx context.Context, caseID string) ([]Chat, error) {
+	chats, err := s.store.CaseChats(ctx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("listing the chats of case %s: %w", caseID, err)
+	}
+	return chats, nil
+}
+
 // History returns up to limit stored events of the chat after the sequence
 // number after.
 func (s *Service) History(ctx context.Context, chatID string, after uint64, limit int) ([]protocol.Event, error) {
@@ -130,21 +172,29 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // Send takes events from the chat's visitor. They are all validated first:
 // if one is refused, none is taken. Each is then stamped with the chat id as
 // its party and the time, stored unless it is ephemeral (typing, call
-// signals), and delivered. A message whose msg_id the chat already has is
-// dropped, so a visitor may resend anything it is unsure about. A visitor
-// who sends faster than VisitorRate is refused with CodeRateLimited.
+// signals), and delivered. A true resend (the same msg_id with the same
+// content) is stored once, so a visitor may resend anything it is unsure
+// about; a different event that reuses a msg_id is stored too. A visitor who
+// sends messages, receipts, typing or call signals faster than their limit
+// is refused with CodeRateLimited, each kind on its own budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
+	var need [budgets]int
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
 			return err
 		}
+		need[budgetOf(e)]++
 	}
 	now := s.Now()
-	if !s.limits.allow(chatID, len(events), s.VisitorRate, s.VisitorBurst, now) {
-		return protocol.Errorf(protocol.CodeRateLimited, "more than %g events a second; slow down", s.VisitorRate)
+	limits := [budgets]Limit{{s.VisitorRate, s.VisitorBurst}, s.Receipts, s.Typing, s.Signaling}
+	if short, ok := s.limits.allow(chatID, need, limits, now); !ok {
+		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
 	}
 	for _, e := range events {
 		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
+		if sig, ok := e.(*protocol.Signaling); ok {
+			sig.Data = sig.DataObject()
+		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
@@ -155,9 +205,17 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 // Publish takes events from the contact center's side of the chat: agents,
 // the scenario, the server itself. Events keep their PartyID; a missing
 // timestamp is set, and so is a missing msg_id on messages, files and
-// locations, so visitors have something to send receipts for.
+// locations, so visitors have something to send receipts for. A form request
+// gets the form_request_id and channel the Android SDK requires: an id that
+// is not a number it reads (an integer from 1 to 2^31-1) is replaced by one.
 func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
 	for _, e := range events {
+		if fs, ok := e.(*protocol.FormShow); ok && fs != nil {
+			fs.FormRequestID = formRequestID(fs.FormRequestID)
+			if fs.Channel == "" {
+				fs.Channel = protocol.ChannelChat
+			}
+		}
 		if err := protocol.ValidateServerEvent(e); err != nil {
 			return err
 		}
@@ -169,8 +227,11 @@ func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol
 		if meta.Timestamp.IsZero() {
 			meta.Timestamp = now
 		}
-		if id := protocol.MsgIDOf(e); id != nil && *id == "" {
-			*id = protocol.ID(randomString(9))
+		if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
+			*id = protocol.TextID(randomString(9))
+		}
+		if sig, ok := e.(*protocol.Signaling); ok {
+			sig.Data = sig.DataObject()
 		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
@@ -348,24 +409,57 @@ func ephemeral(e protocol.Event) bool {
 	return false
 }
 
-// dedupeKey names what makes an event the same as one already stored: a
-// sender's msg_id, the one answer to a form request, a party's receipt.
+// noMsgID is the msg_id the Android SDK sends for every message when the app
+// gives none (Kotlin's text for a null UUID): it names no message, so two
+// such messages are never taken for one.
+const noMsgID = "null"
+
+// dedupeKey names what makes an event the same as one already stored: its
+// sender sending the same msg_id with the same content again, the same
+// answer to a form request again, a party's receipt for the same message
+// again. A different event that reuses a msg_id has another key, and is
+// stored too.
 func dedupeKey(e protocol.Event) string {
 	party := e.EventMeta().PartyID
-	if id := protocol.MsgIDOf(e); id != nil && *id != "" {
-		return "msg\x00" + party + "\x00" + string(*id)
-	}
 	switch e := e.(type) {
-	case *protocol.FormData:
-		return "form\x00" + string(e.FormRequestID)
-	case *protocol.SecureFormData:
-		return "form\x00" + string(e.FormRequestID)
-	case *protocol.SecureFormCancel:
-		return "form\x00" + string(e.FormRequestID)
 	case *protocol.MessageDelivered:
-		return "delivered\x00" + party + "\x00" + string(e.RefMsgID)
+		return "delivered\x00" + party + "\x00" + e.RefMsgID.String()
 	case *protocol.MessageRead:
-		return "read\x00" + party + "\x00" + string(e.RefMsgID)
+		return "read\x00" + party + "\x00" + e.RefMsgID.String()
+	case *protocol.FormData:
+		return "form\x00" + e.FormRequestID.String() + "\x00" + contentHash(e)
+	case *protocol.SecureFormData:
+		return "form\x00" + e.FormRequestID.String() + "\x00" + contentHash(e)
+	case *protocol.SecureFormCancel:
+		return "form\x00" + e.FormRequestID.String() + "\x00" + contentHash(e)
+	}
+	if id := protocol.MsgIDOf(e); id != nil && !id.IsZero() && id.String() != noMsgID {
+		return "msg\x00" + party + "\x00" + id.String() + "\x00" + contentHash(e)
 	}
 	return ""
+}
+
+// contentHash digests what an event says, without who sent it and when.
+func contentHash(e protocol.Event) string {
+	meta := e.EventMeta()
+	saved := *meta
+	*meta = protocol.Meta{}
+	data, err := protocol.MarshalEvent(e)
+	*meta = saved
+	if err != nil {
+		// Validated events always encode; an event that does not is
+		// taken for new.
+		data = []byte(randomString(16))
+	}
+	sum := sha256.Sum256(data)
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// formRequestID returns id if the Android SDK reads it as its form_request_id,
+// a 32-bit integer, written as a JSON number; else a random one it reads.
+func formRequestID(id protocol.ID) protocol.ID {
+	if n, err := strconv.ParseUint(id.String(), 10, 31); err == nil && n > 0 {
+		return protocol.NumberID(n)
+	}
+	return protocol.NumberID(1 + mathrand.Uint64N(math.MaxInt32))
 }

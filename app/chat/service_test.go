@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +34,7 @@ func testContext(t *testing.T) context.Context {
 }
 
 func message(n int) *protocol.Message {
-	return &protocol.Message{MsgID: protocol.ID(fmt.Sprint("m", n)), Msg: fmt.Sprint("text ", n)}
+	return &protocol.Message{MsgID: protocol.TextID(fmt.Sprint("m", n)), Msg: fmt.Sprint("text ", n)}
 }
 
 // texts lists the msg of each message in envs, and the seq of every event.
@@ -133,16 +135,16 @@ func TestSendStampsStoresAndDropsDuplicates(t *testing.T) {
 	drain(ctx, t, sub, 1)
 
 	for range 2 {
-		if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: "c:1", Msg: "hello", Meta: protocol.Meta{PartyID: "forged", Seq: 99}}); err != nil {
+		if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: protocol.TextID("c:1"), Msg: "hello", Meta: protocol.Meta{PartyID: "forged", Seq: 99}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: "c:2", Msg: "again"}); err != nil {
+	if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: protocol.TextID("c:2"), Msg: "again"}); err != nil {
 		t.Fatal(err)
 	}
 	envs := drain(ctx, t, sub, 2)
 	got := envs[0].Events[0].(*protocol.Message)
-	want := &protocol.Message{MsgID: "c:1", Msg: "hello", Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(time.Unix(1700000000, 0)), Seq: 1}}
+	want := &protocol.Message{MsgID: protocol.TextID("c:1"), Msg: "hello", Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(time.Unix(1700000000, 0)), Seq: 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("stored\n got %#v\nwant %#v", got, want)
 	}
@@ -289,10 +291,179 @@ func TestPublishGivesAgentMessagesAnID(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := drain(ctx, t, sub, 1)[0].Events[0].(*protocol.Message)
-	if got.MsgID == "" || got.PartyID != "agent-7" || got.Timestamp.IsZero() || got.Seq != 1 {
+	if got.MsgID.IsZero() || got.PartyID != "agent-7" || got.Timestamp.IsZero() || got.Seq != 1 {
 		t.Errorf("published %#v; want a msg_id, the agent's party, a timestamp and seq 1", got)
 	}
 	if err := svc.Publish(ctx, c.ID, &protocol.End{}); err == nil {
 		t.Error("Publish took chat_session_end, a client event")
+	}
+}
+
+// storedTexts reads back the msg of every message the chat stored.
+func storedTexts(t *testing.T, svc *chat.Service, chatID string) []string {
+	t.Helper()
+	events, err := svc.History(t.Context(), chatID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range events {
+		if m, ok := e.(*protocol.Message); ok {
+			msgs = append(msgs, m.Msg)
+		}
+	}
+	return msgs
+}
+
+// TestOnlyATrueResendIsDropped is the duplicate rule (DESIGN.md): the same
+// party sending the same msg_id with the same content again is stored once;
+// anything else that reuses a msg_id is stored, as real clients reuse them
+// (the Android SDK sends "null" for every message an app gives no id, Bright
+// Pattern's web client starts again at "1" after a reload).
+func TestOnlyATrueResendIsDropped(t *testing.T) {
+	t.Parallel()
+	msg := func(id, text string) protocol.Event {
+		return &protocol.Message{MsgID: protocol.TextID(id), Msg: text}
+	}
+	tests := []struct {
+		name string
+		sent []protocol.Event
+		want []string
+	}{
+		{"a true resend is stored once", []protocol.Event{msg("1", "hello"), msg("1", "hello")}, []string{"hello"}},
+		{"a repeated msg_id with another text is stored", []protocol.Event{msg("1", "hello"), msg("1", "how are you?")}, []string{"hello", "how are you?"}},
+		{"a web client that restarted its counter", []protocol.Event{msg("1", "hi"), msg("3", "order 42"), msg("1", "back again")}, []string{"hi", "order 42", "back again"}},
+		{"the Android SDK's msg_id of an app that gave none", []protocol.Event{msg("null", "ok"), msg("null", "ok"), msg("null", "thanks")}, []string{"ok", "ok", "thanks"}},
+		{"the same text under another msg_id", []protocol.Event{msg("1", "ok"), msg("3", "ok")}, []string{"ok", "ok"}},
+		{"a resend with the id as a number is another event", []protocol.Event{
+			&protocol.Message{MsgID: protocol.NumberID(5), Msg: "five"}, &protocol.Message{MsgID: protocol.NumberID(5), Msg: "five"},
+		}, []string{"five"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, c := newService(t)
+			for _, e := range tc.sent {
+				if err := svc.Send(t.Context(), c.ID, e); err != nil {
+					t.Fatalf("Send: %v", err)
+				}
+			}
+			if got := storedTexts(t, svc, c.ID); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("stored %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReceiptsTypingAndSignalsHaveTheirOwnBudget: a client that sends a
+// delivered and a read receipt for each of 200 agent messages, types and
+// places a call, can still send its message at once.
+func TestReceiptsTypingAndSignalsHaveTheirOwnBudget(t *testing.T) {
+	t.Parallel()
+	svc, c := newService(t)
+	ctx := t.Context()
+	for i := range 200 {
+		ref := protocol.TextID(fmt.Sprint("a-", i))
+		if err := svc.Send(ctx, c.ID, &protocol.MessageDelivered{RefMsgID: ref}, &protocol.MessageRead{RefMsgID: ref}); err != nil {
+			t.Fatalf("receipts for message %d: %v", i, err)
+		}
+	}
+	for range 5 {
+		if err := svc.Send(ctx, c.ID, &protocol.Typing{}, &protocol.NotTyping{}); err != nil {
+			t.Fatalf("typing: %v", err)
+		}
+	}
+	for i := range 30 {
+		candidate := &protocol.Signaling{DestinationPartyID: "agent-7", Data: []byte(fmt.Sprintf(`{"type":"ICE_CANDIDATE","candidate":"c%d"}`, i))}
+		if err := svc.Send(ctx, c.ID, candidate); err != nil {
+			t.Fatalf("ICE candidate %d: %v", i, err)
+		}
+	}
+	if err := svc.Send(ctx, c.ID, &protocol.Message{MsgID: protocol.TextID("1"), Msg: "still here"}); err != nil {
+		t.Fatalf("the message after the receipts: %v", err)
+	}
+	if got := storedTexts(t, svc, c.ID); !reflect.DeepEqual(got, []string{"still here"}) {
+		t.Errorf("stored %q, want the message", got)
+	}
+}
+
+// TestEachBudgetRefusesWithItsName: past its own limit, each kind of event
+// is refused with an error that says which limit it met.
+func TestEachBudgetRefusesWithItsName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		event func(i int) protocol.Event
+		limit int
+		words string
+	}{
+		{"messages", func(i int) protocol.Event { return message(i) }, 20, "messages"},
+		{"receipts", func(i int) protocol.Event { return &protocol.MessageRead{RefMsgID: protocol.TextID(fmt.Sprint(i))} }, 400, "receipts"},
+		{"typing", func(int) protocol.Event { return &protocol.Typing{} }, 10, "typing events"},
+		{"signals", func(int) protocol.Event {
+			return &protocol.Signaling{Data: []byte(`{"type":"END_CALL"}`)}
+		}, 100, "call signals"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, c := newService(t)
+			for i := range tc.limit {
+				if err := svc.Send(t.Context(), c.ID, tc.event(i)); err != nil {
+					t.Fatalf("event %d of %d: %v", i+1, tc.limit, err)
+				}
+			}
+			err := svc.Send(t.Context(), c.ID, tc.event(tc.limit))
+			var perr *protocol.Error
+			if !errors.As(err, &perr) || perr.Code != protocol.CodeRateLimited || !strings.Contains(perr.Message, tc.words) {
+				t.Errorf("event past the burst: %v, want %s refused for %s", err, protocol.CodeRateLimited, tc.words)
+			}
+		})
+	}
+}
+
+// TestPublishNumbersFormRequests: the Android SDK declares form_request_id
+// a 32-bit integer and fails the whole poll on anything else, so a form
+// request leaves with one, and with a channel.
+func TestPublishNumbersFormRequests(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		id   protocol.ID
+		keep bool // whether the id is kept as it is
+	}{
+		{"none", protocol.ID{}, false},
+		{"a number", protocol.NumberID(17), true},
+		{"digits in a string become the number", protocol.TextID("18"), false},
+		{"text", protocol.TextID("agent-1700000000000"), false},
+		{"a number past 32 bits", protocol.NumberID(1 << 40), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, c := newService(t)
+			fs := &protocol.FormShow{FormRequestID: tc.id, FormName: "survey"}
+			if err := svc.Publish(t.Context(), c.ID, fs); err != nil {
+				t.Fatal(err)
+			}
+			events, err := svc.History(t.Context(), c.ID, 0, 10)
+			if err != nil || len(events) != 1 {
+				t.Fatalf("History = %v, %v", events, err)
+			}
+			got := events[0].(*protocol.FormShow)
+			n, err := strconv.ParseUint(got.FormRequestID.String(), 10, 31)
+			if !got.FormRequestID.IsNumber() || err != nil || n == 0 {
+				t.Errorf("form_request_id = %v (number %v), want a 32-bit number", got.FormRequestID, got.FormRequestID.IsNumber())
+			}
+			if tc.keep && got.FormRequestID != tc.id {
+				t.Errorf("form_request_id = %v, want %v kept", got.FormRequestID, tc.id)
+			}
+			if tc.id == protocol.TextID("18") && got.FormRequestID != protocol.NumberID(18) {
+				t.Errorf("form_request_id = %v, want the number 18", got.FormRequestID)
+			}
+			if got.Channel != protocol.ChannelChat {
+				t.Errorf("channel = %q, want %q", got.Channel, protocol.ChannelChat)
+			}
+		})
 	}
 }

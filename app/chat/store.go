@@ -33,6 +33,13 @@ type Store interface {
 	// Assign gives the chat to agent, or returns ErrTaken when another
 	// agent has it.
 	Assign(ctx context.Context, id, agent string) error
+	// SetPollCursor stores the chat's PollCursor, or returns ErrNotFound.
+	SetPollCursor(ctx context.Context, id string, seq uint64) error
+	// SetNotifications stores the chat's Notifications, or returns
+	// ErrNotFound.
+	SetNotifications(ctx context.Context, id string, sub protocol.NotificationSubscription) error
+	// CaseChats returns the chats whose CaseID is caseID, oldest first.
+	CaseChats(ctx context.Context, caseID string) ([]Chat, error)
 	// Append stores entries at the end of the chat's stream, in order,
 	// giving each the next sequence number in its Meta.Seq, and applies
 	// each to the chat (Chat.Apply), all in one transaction. An entry whose
@@ -46,6 +53,9 @@ type Store interface {
 	PutFile(ctx context.Context, f File, body io.Reader) error
 	// OpenFile returns a file of the chat and its bytes, or ErrNotFound.
 	OpenFile(ctx context.Context, chatID, id string) (File, io.ReadSeekCloser, error)
+	// OpenFileByID returns the file with the id, of whichever chat, and its
+	// bytes, or ErrNotFound.
+	OpenFileByID(ctx context.Context, id string) (File, io.ReadSeekCloser, error)
 	// CountFiles returns how many files the party shared in the chat.
 	CountFiles(ctx context.Context, chatID, partyID string) (int, error)
 	// Close releases the store.

@@ -95,7 +95,7 @@ func TestPreChatForm(t *testing.T) {
 	sameEvents(t, "what the scenario said", contactCenter, []protocol.Event{
 		&protocol.PartyJoined{DisplayName: "Parley Assistant", Type: protocol.PartyScenario, Meta: protocol.Meta{PartyID: scenario.AssistantID}},
 		&protocol.Message{MsgID: said[0].MsgID, Msg: scenario.Default().Greeting, Meta: protocol.Meta{PartyID: scenario.AssistantID}},
-		&protocol.FormShow{FormRequestID: show[0].FormRequestID, FormName: "pre_chat", FormTimeout: 600},
+		&protocol.FormShow{FormRequestID: show[0].FormRequestID, FormName: "pre_chat", FormTimeout: 600, Channel: protocol.ChannelChat},
 		&protocol.Message{MsgID: said[1].MsgID, Msg: "Thanks, Ada Lovelace. You are in the queue.", Meta: protocol.Meta{PartyID: scenario.AssistantID}},
 	})
 }
@@ -144,7 +144,7 @@ func TestEveryFieldType(t *testing.T) {
 	if err := agent.Take(w.tab.ctx, w.chatID); err != nil {
 		t.Fatal(err)
 	}
-	const request = protocol.ID("order-7")
+	request := protocol.NumberID(7)
 	if err := agent.Publish(w.tab.ctx, w.chatID, &protocol.FormShow{FormRequestID: request, FormName: "order_details", Meta: protocol.Meta{PartyID: agent.PartyID}}); err != nil {
 		t.Fatal(err)
 	}
@@ -229,8 +229,8 @@ func TestEveryFieldType(t *testing.T) {
 func TestFormTimeout(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
-	const request = protocol.ID("quick-1")
-	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2})
+	request := protocol.NumberID(11)
+	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2, Channel: protocol.ChannelChat})
 	card := formCard(request)
 	w.waitVisible(card + `[data-form-state=open]`)
 	w.waitVisible(card + `[data-form-state=expired]`)
@@ -244,7 +244,7 @@ func TestFormTimeout(t *testing.T) {
 	got := storedAtLeast(t, srv, w.chatID, 3)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2},
+		&protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2, Channel: protocol.ChannelChat},
 		visitorMsg(w.chatID, 2, "Sorry, I was away."),
 	})
 }
@@ -254,7 +254,7 @@ func TestFormTimeout(t *testing.T) {
 func TestFormForTheNextMessage(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
-	const request = protocol.ID("ask-order")
+	request := protocol.NumberID(12)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), &protocol.FormShow{FormRequestID: request, Meta: protocol.Meta{PartyID: graceID}})
 	waitText(t, w.frame, `[data-testid=form-question]`, "Type your answer…")
 	if placeholder := attribute(t, w.frame, composerInput, "placeholder"); placeholder != "Type your answer…" {
@@ -287,18 +287,18 @@ func TestUnknownFormsAreAnswered(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	serverPublish(t, srv, w.chatID,
-		&protocol.FormShow{FormRequestID: "who-1", FormName: "loyalty_signup"},
-		&protocol.SecureFormShow{FormRequestID: "sec-x", FormID: "no-such-id", FormName: "payment"},
+		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Channel: protocol.ChannelChat},
+		&protocol.SecureFormShow{FormRequestID: protocol.TextID("sec-x"), FormID: "no-such-id", FormName: "payment"},
 	)
-	w.waitVisible(formCard("who-1") + `[data-form-state=missing]`)
-	waitText(t, w.frame, formCard("who-1")+` .parley-form-status`, "This form cannot be shown here.")
+	w.waitVisible(formCard(protocol.NumberID(21)) + `[data-form-state=missing]`)
+	waitText(t, w.frame, formCard(protocol.NumberID(21))+` .parley-form-status`, "This form cannot be shown here.")
 	got := waitStored(t, srv, w.chatID, "both answers", func(e []protocol.Event) bool { return len(e) == 5 })
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.FormShow{FormRequestID: "who-1", FormName: "loyalty_signup"},
-		&protocol.SecureFormShow{FormRequestID: "sec-x", FormID: "no-such-id", FormName: "payment"},
-		&protocol.FormData{FormRequestID: "who-1", FormName: "loyalty_signup", Data: protocol.FormValues{Note: protocol.FormNotFound}, Meta: protocol.Meta{PartyID: w.chatID}},
-		&protocol.SecureFormCancel{FormRequestID: "sec-x", FormName: "payment", Meta: protocol.Meta{PartyID: w.chatID}},
+		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Channel: protocol.ChannelChat},
+		&protocol.SecureFormShow{FormRequestID: protocol.TextID("sec-x"), FormID: "no-such-id", FormName: "payment"},
+		&protocol.FormData{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Data: protocol.FormValues{Note: protocol.FormNotFound}, Meta: protocol.Meta{PartyID: w.chatID}},
+		&protocol.SecureFormCancel{FormRequestID: protocol.TextID("sec-x"), FormName: "payment", Meta: protocol.Meta{PartyID: w.chatID}},
 	})
 	w.tab.screenshot("forms-unknown")
 }
@@ -315,8 +315,8 @@ func TestSecureForm(t *testing.T) {
 		}})
 	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Contact(cfg))
 	w := openChat(t, srv)
-	serverPublish(t, srv, w.chatID, &protocol.SecureFormShow{FormRequestID: "pay-1", FormID: "card-7", FormName: "payment"})
-	card := formCard("pay-1")
+	serverPublish(t, srv, w.chatID, &protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-1"), FormID: "card-7", FormName: "payment"})
+	card := formCard(protocol.TextID("pay-1"))
 	w.waitVisible(card + `[data-form-state=open]`)
 	if title := textOf(t, w.frame, card+` .parley-form-title`); title != "Card details" {
 		t.Errorf("the secure form's title reads %q", title)
@@ -327,8 +327,8 @@ func TestSecureForm(t *testing.T) {
 	w.click(card + ` [data-testid=form-submit]`)
 	w.waitVisible(card + `[data-form-state=sent]`)
 
-	serverPublish(t, srv, w.chatID, &protocol.SecureFormShow{FormRequestID: "pay-2", FormID: "card-7", FormName: "payment"})
-	second := formCard("pay-2")
+	serverPublish(t, srv, w.chatID, &protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-2"), FormID: "card-7", FormName: "payment"})
+	second := formCard(protocol.TextID("pay-2"))
 	w.waitVisible(second + `[data-form-state=open]`)
 	w.click(second + ` [data-testid=form-cancel]`)
 	w.waitVisible(second + `[data-form-state=declined]`)
@@ -336,11 +336,11 @@ func TestSecureForm(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "the answer and the cancel", func(e []protocol.Event) bool { return len(e) == 5 })
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.SecureFormShow{FormRequestID: "pay-1", FormID: "card-7", FormName: "payment"},
-		&protocol.SecureFormData{FormRequestID: "pay-1", FormName: "payment", Data: protocol.FormValues{Fields: map[string]string{
+		&protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-1"), FormID: "card-7", FormName: "payment"},
+		&protocol.SecureFormData{FormRequestID: protocol.TextID("pay-1"), FormName: "payment", Data: protocol.FormValues{Fields: map[string]string{
 			"holder": "Ada Lovelace", "card": "4111 1111 1111 1111",
 		}}, Meta: protocol.Meta{PartyID: w.chatID}},
-		&protocol.SecureFormShow{FormRequestID: "pay-2", FormID: "card-7", FormName: "payment"},
-		&protocol.SecureFormCancel{FormRequestID: "pay-2", FormName: "payment", Meta: protocol.Meta{PartyID: w.chatID}},
+		&protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-2"), FormID: "card-7", FormName: "payment"},
+		&protocol.SecureFormCancel{FormRequestID: protocol.TextID("pay-2"), FormName: "payment", Meta: protocol.Meta{PartyID: w.chatID}},
 	})
 }

@@ -412,7 +412,7 @@ func waitReadToLast(t *testing.T, srv *parleytest.Server, chatID, party string) 
 			}
 		}
 		receipts := eventsOf[*protocol.MessageRead](sentBy(e, chatID))
-		return last != "" && len(receipts) > 0 && receipts[len(receipts)-1].RefMsgID == last
+		return !last.IsZero() && len(receipts) > 0 && receipts[len(receipts)-1].RefMsgID == last
 	})
 }
 

@@ -164,7 +164,7 @@ func TestReceipts(t *testing.T) {
 	mine := `[data-testid=message][data-from=visitor]`
 	w.waitVisible(mine + `[data-status=sent]`)
 	id := protocol.MessageID(w.chatID, 2)
-	if got := attribute(t, w.frame, mine, "data-msg-id"); got != string(id) {
+	if got := attribute(t, w.frame, mine, "data-msg-id"); got != id.String() {
 		t.Fatalf("the message shows msg_id %q, want %q", got, id)
 	}
 
@@ -185,7 +185,7 @@ func TestReceipts(t *testing.T) {
 		return len(eventsOf[*protocol.MessageRead](sentBy(e, w.chatID))) > 0
 	})
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
-	if shown := attribute(t, w.frame, `[data-testid=message][data-from=agent]`, "data-msg-id"); shown != string(reply.MsgID) {
+	if shown := attribute(t, w.frame, `[data-testid=message][data-from=agent]`, "data-msg-id"); shown != reply.MsgID.String() {
 		t.Errorf("the agent's message shows msg_id %q, the server gave it %q", shown, reply.MsgID)
 	}
 	sameEvents(t, "the events the server stored", got, []protocol.Event{

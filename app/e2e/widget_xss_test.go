@@ -200,8 +200,8 @@ func TestHostileConfiguration(t *testing.T) {
 	}}
 	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Contact(cfg))
 	w := openChat(t, srv)
-	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: "f-1", FormName: "details"})
-	card := formCard("f-1")
+	serverPublish(t, srv, w.chatID, &protocol.FormShow{FormRequestID: protocol.NumberID(31), FormName: "details", Channel: protocol.ChannelChat})
+	card := formCard(protocol.NumberID(31))
 	w.waitVisible(card + `[data-form-state=open]`)
 	waitText(t, w.frame, `[data-testid=title]`, title)
 
@@ -241,7 +241,7 @@ func TestHostileConfiguration(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "the answer", func(e []protocol.Event) bool { return len(eventsOf[*protocol.FormData](e)) == 1 })
 	sameEvents(t, "what the visitor sent", sentBy(got, w.chatID), []protocol.Event{
 		navEvent(srv, w.chatID, 1),
-		&protocol.FormData{FormRequestID: "f-1", FormName: "details", Data: protocol.FormValues{Fields: map[string]string{
+		&protocol.FormData{FormRequestID: protocol.NumberID(31), FormName: "details", Data: protocol.FormValues{Fields: map[string]string{
 			fieldName: "Ada", "size": optionValue, "delivery": "x",
 		}}, Meta: protocol.Meta{PartyID: w.chatID}},
 	})

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -321,5 +323,163 @@ func TestSIGTERMClosesSocketsWithGoingAway(t *testing.T) {
 	}
 	if err := p.cmd.Wait(); err != nil {
 		t.Errorf("parley exited with %v after SIGTERM, want a clean exit", err)
+	}
+}
+
+// cursorPoller polls a chat as Bright Pattern's SDKs do, without a
+// position, through a network, and counts every agent message it gets.
+type cursorPoller struct {
+	mu     sync.Mutex
+	copies map[string]int
+	got    chan struct{}
+}
+
+func (c *cursorPoller) seen(text string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.copies[text]
+}
+
+// run polls until ctx ends. A failed poll is tried again at once, as the
+// SDKs do; a network that is down is tried every 10 ms.
+func (c *cursorPoller) run(ctx context.Context, t *testing.T, url string, creds protocol.Credentials) {
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	for ctx.Err() == nil {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "MOBILE-API-140-327-PLAIN appId="+creds.AppID+", clientId="+creds.ClientID)
+		resp, err := client.Do(req)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			continue
+		}
+		env, err := protocol.DecodeEnvelope(data)
+		if err != nil {
+			t.Errorf("a poll answered %s: %v", data, err)
+			continue
+		}
+		c.mu.Lock()
+		for _, e := range env.Events {
+			if m, ok := e.(*protocol.Message); ok && strings.HasPrefix(m.Msg, "agent ") {
+				c.copies[m.Msg]++
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case c.got <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitFor waits until the poller has seen every message of texts.
+func (c *cursorPoller) waitFor(ctx context.Context, t *testing.T, texts []string) {
+	t.Helper()
+	for _, text := range texts {
+		for c.seen(text) == 0 {
+			select {
+			case <-c.got:
+			case <-ctx.Done():
+				t.Fatalf("%q never reached the poller: %v", text, ctx.Err())
+			}
+		}
+	}
+}
+
+// TestCursorPollNeitherLosesNorReplays is issue 10's measurement: 1,000
+// agent messages to a client that polls without a position, as the SDKs
+// do, through a network that loses every fifth answer after the server
+// wrote it, with two kill -9 restarts. Every message arrives exactly once.
+func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
+	ctx := testContext(t)
+	dataDir := t.TempDir()
+	p := start(t, dataDir)
+	network := parleytest.StartNetwork(t, strings.TrimPrefix(p.url, "http://"))
+	var polls, lost atomic.Int64
+	network.LoseAnswers(func(request string) bool {
+		if !strings.Contains(request, "/events?") || strings.Contains(request, "after=") {
+			return false
+		}
+		if polls.Add(1)%5 == 0 {
+			lost.Add(1)
+			return true
+		}
+		return false
+	})
+	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, nil)
+	req.Header.Set("Authorization", creds.Authorization())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chat protocol.ChatSession
+	_ = json.NewDecoder(resp.Body).Decode(&chat)
+	resp.Body.Close()
+	agent := (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+	if err := agent.Take(ctx, chat.ChatID); err != nil {
+		t.Fatal(err)
+	}
+
+	poller := &cursorPoller{copies: map[string]int{}, got: make(chan struct{}, 1)}
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	pollDone := make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		poller.run(pollCtx, t, network.URL()+protocol.Path(protocol.PathChatEvents, chat.ChatID)+"?tenantUrl=tenant.example.com", creds)
+	}()
+	defer func() { stopPolling(); <-pollDone }()
+
+	const total, batch = 1000, 100
+	var sent []string
+	for n := 1; n <= total; n++ {
+		text := fmt.Sprint("agent ", n)
+		if err := agent.Say(ctx, chat.ChatID, text); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, text)
+		if n%batch != 0 {
+			continue
+		}
+		poller.waitFor(ctx, t, sent)
+		if n == 300 || n == 700 {
+			// Between polls: everything sent has arrived, a poll waits.
+			if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = p.cmd.Wait()
+			p = start(t, dataDir)
+			network.Retarget(strings.TrimPrefix(p.url, "http://"))
+			agent = (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+		}
+	}
+	// A last message, so that any copy still on its way has come first.
+	if err := agent.Say(ctx, chat.ChatID, "agent last"); err != nil {
+		t.Fatal(err)
+	}
+	poller.waitFor(ctx, t, []string{"agent last"})
+	var missing, replayed int
+	for _, text := range sent {
+		switch n := poller.seen(text); {
+		case n == 0:
+			missing++
+		case n > 1:
+			replayed += n - 1
+		}
+	}
+	t.Logf("%d agent messages, %d polls, %d answers lost on the way, 2 kill -9 restarts: %d never arrived, %d copies replayed", total, polls.Load(), lost.Load(), missing, replayed)
+	if missing != 0 || replayed != 0 {
+		t.Errorf("%d messages never reached the poller and %d copies were replayed; want none of either", missing, replayed)
+	}
+	if lost.Load() == 0 {
+		t.Error("the network lost no answer: the test proved nothing")
 	}
 }

@@ -12,13 +12,15 @@ import (
 // forwards TCP connections, and can cut them, refuse new ones, or make the
 // chat sockets open now lose what travels on them without a word.
 type Network struct {
-	ln     net.Listener
-	target string
+	ln net.Listener
 
 	mu      sync.Mutex
+	target  string
 	links   []*link
 	count   int
 	blocked bool
+	// loseAnswer picks the requests whose answers the network loses.
+	loseAnswer func(request string) bool
 }
 
 // link is one forwarded connection.
@@ -28,6 +30,9 @@ type link struct {
 	socket atomic.Bool
 	// dropUp loses what the client sends, dropDown what the server sends.
 	dropUp, dropDown atomic.Bool
+	// loseAnswer: the answer to the request the client just sent is to be
+	// lost.
+	loseAnswer atomic.Bool
 }
 
 // StartNetwork forwards connections to target, a host:port, from a loopback
@@ -59,6 +64,27 @@ func (n *Network) Lose(up, down bool) {
 			l.dropDown.Store(down)
 		}
 	}
+}
+
+// LoseAnswers makes the network lose the answer to every request whose
+// first line (such as "GET /clientweb/api/v2/chats/x/events HTTP/1.1")
+// lose picks: it takes the whole answer from the server, which sees its
+// connection close afterwards, and closes the client's connection instead
+// of passing the answer on, as a network that failed after the server sent
+// it. Only chunked answers, as the API's JSON answers are, can be lost. nil
+// loses nothing.
+func (n *Network) LoseAnswers(lose func(request string) bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.loseAnswer = lose
+}
+
+// Retarget sends new connections to target instead, as a load balancer
+// does when the server moved, such as after a restart on another port.
+func (n *Network) Retarget(target string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.target = target
 }
 
 // Block makes the network refuse new connections, as one that is down, or
@@ -94,13 +120,13 @@ func (n *Network) serve() {
 			return
 		}
 		n.mu.Lock()
-		blocked := n.blocked
+		blocked, target := n.blocked, n.target
 		n.mu.Unlock()
 		if blocked {
 			client.Close()
 			continue
 		}
-		server, err := net.Dial("tcp", n.target)
+		server, err := net.Dial("tcp", target)
 		if err != nil {
 			client.Close()
 			continue
@@ -110,26 +136,61 @@ func (n *Network) serve() {
 		n.links = append(n.links, l)
 		n.count++
 		n.mu.Unlock()
-		go forward(server, client, &l.dropUp, &l.socket)
-		go forward(client, server, &l.dropDown, nil)
+		go n.up(l)
+		go l.down()
 	}
 }
 
-// forward copies src to dst until either closes; while drop is set, what it
-// reads is lost. With socket, it notes whether the connection's first
-// request opens a chat's WebSocket.
-func forward(dst, src net.Conn, drop, socket *atomic.Bool) {
-	defer dst.Close()
-	defer src.Close()
+// up copies what the client sends to the server, noting whether its first
+// request opens a chat's WebSocket, and whether the answer to each request
+// is to be lost.
+func (n *Network) up(l *link) {
+	defer l.server.Close()
+	defer l.client.Close()
 	buf := make([]byte, 32<<10)
 	for first := true; ; first = false {
-		n, err := src.Read(buf)
-		if first && socket != nil {
-			line, _, _ := bytes.Cut(buf[:n], []byte("\r\n"))
-			socket.Store(bytes.HasPrefix(line, []byte("GET ")) && bytes.Contains(line, []byte("/socket?")))
+		k, err := l.client.Read(buf)
+		line, _, _ := bytes.Cut(buf[:k], []byte("\r\n"))
+		if first {
+			l.socket.Store(bytes.HasPrefix(line, []byte("GET ")) && bytes.Contains(line, []byte("/socket?")))
 		}
-		if n > 0 && !drop.Load() {
-			if _, err := dst.Write(buf[:n]); err != nil {
+		if bytes.HasSuffix(line, []byte(" HTTP/1.1")) {
+			n.mu.Lock()
+			lose := n.loseAnswer != nil && n.loseAnswer(string(line))
+			n.mu.Unlock()
+			l.loseAnswer.Store(lose)
+		}
+		if k > 0 && !l.dropUp.Load() {
+			if _, err := l.server.Write(buf[:k]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// down copies what the server sends to the client. An answer to be lost is
+// read to its end, so the server has written all of it, then the server's
+// side closes, then the client's.
+func (l *link) down() {
+	defer l.client.Close()
+	defer l.server.Close()
+	buf := make([]byte, 32<<10)
+	var lost []byte
+	for {
+		k, err := l.server.Read(buf)
+		if k > 0 && l.loseAnswer.Load() {
+			// The server's JSON answers are chunked: "0\r\n\r\n" ends
+			// one.
+			if lost = append(lost, buf[:k]...); bytes.HasSuffix(lost, []byte("\r\n0\r\n\r\n")) {
+				return
+			}
+			continue
+		}
+		if k > 0 && !l.dropDown.Load() {
+			if _, err := l.client.Write(buf[:k]); err != nil {
 				return
 			}
 		}

@@ -58,6 +58,12 @@ func Quiet() Option { return func(s *settings) { s.cfg.Quiet = true } }
 // Contact replaces the default contact center configuration.
 func Contact(c scenario.Config) Option { return func(s *settings) { s.cfg.Contact = c } }
 
+// AllowOrigins lets pages of the origins that match the patterns call the
+// API and open chat sockets (see server.Config.AllowedOrigins).
+func AllowOrigins(patterns ...string) Option {
+	return func(s *settings) { s.cfg.AllowedOrigins = append(s.cfg.AllowedOrigins, patterns...) }
+}
+
 // Memory keeps the server's data in memory instead of SQLite.
 func Memory() Option { return func(s *settings) { s.cfg.DataDir = "" } }
 

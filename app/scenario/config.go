@@ -29,6 +29,9 @@ type Config struct {
 	Parameters []Parameter `json:"parameters"`
 	// Hours decide availability; empty means always open.
 	Hours Hours `json:"business_hours"`
+	// ICEServers are the STUN and TURN servers Get ICE Servers hands to
+	// clients for calls.
+	ICEServers []protocol.ICEServer `json:"ice_servers"`
 
 	// Assistant is the scenario party's display name.
 	Assistant string `json:"assistant"`

@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
@@ -135,9 +133,9 @@ func (e *Engine) Posted(ctx context.Context, chatID string, events []protocol.Ev
 		case *protocol.FormData:
 			switch {
 			case !visitor:
-			case ev.FormRequestID == p.preChat:
+			case answers(ev.FormRequestID, p.preChat):
 				replies = append(replies, e.say(e.cfg.thanks(ev.Data.Fields["first_name"])))
-			case ev.FormRequestID == p.survey:
+			case answers(ev.FormRequestID, p.survey):
 				replies = append(replies, e.say(e.cfg.Goodbye), &protocol.Ended{})
 			}
 		case *protocol.Disconnect:
@@ -184,11 +182,11 @@ func (e *Engine) note(p *progress, chatID string, ev protocol.Event) {
 			p.survey, p.surveyAsked = ev.FormRequestID, meta.Timestamp.Time
 		}
 	case *protocol.FormData:
-		switch ev.FormRequestID {
-		case p.preChat:
-			p.preChat = ""
-		case p.survey:
-			p.survey = ""
+		switch {
+		case answers(ev.FormRequestID, p.preChat):
+			p.preChat = protocol.ID{}
+		case answers(ev.FormRequestID, p.survey):
+			p.survey = protocol.ID{}
 		}
 	case *protocol.TimeoutWarning:
 		p.warned = true
@@ -206,7 +204,7 @@ func (e *Engine) Tick(ctx context.Context) {
 	e.mu.Lock()
 	for id, p := range e.open {
 		switch {
-		case p.survey != "":
+		case !p.survey.IsZero():
 			if e.cfg.FormTimeout > 0 && now.Sub(p.surveyAsked) >= e.cfg.FormTimeout.Duration() {
 				due[id] = []protocol.Event{&protocol.Ended{}}
 			}
@@ -249,10 +247,15 @@ func (e *Engine) say(text string) protocol.Event {
 	return &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: AssistantID}}
 }
 
+// form asks for the form; the chat service numbers the request.
 func (e *Engine) form(name string) protocol.Event {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return &protocol.FormShow{FormRequestID: protocol.ID(hex.EncodeToString(b)), FormName: name, FormTimeout: e.cfg.FormTimeout}
+	return &protocol.FormShow{FormName: name, FormTimeout: protocol.Timeout(e.cfg.FormTimeout)}
+}
+
+// answers reports whether a form answer's request id is the request's: a
+// client may echo a numeric id as a string.
+func answers(answer, request protocol.ID) bool {
+	return !request.IsZero() && answer.String() == request.String()
 }
 
 func ended(ev protocol.Event) bool {

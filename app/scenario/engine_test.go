@@ -78,7 +78,7 @@ func (h *harness) lastFormRequest() protocol.ID {
 		}
 	}
 	h.t.Fatal("no form was shown")
-	return ""
+	return protocol.ID{}
 }
 
 func TestTheScenarioFollowsAChat(t *testing.T) {
@@ -164,7 +164,7 @@ func TestIdleVisitorsAreWarnedThenTimedOut(t *testing.T) {
 		{"a message resets the wait", []func(h *harness){
 			func(h *harness) { h.clock.advance(9 * time.Minute) },
 			func(h *harness) {
-				if err := h.chats.Send(h.ctx, h.chat.ID, &protocol.Message{MsgID: "1", Msg: "still here"}); err != nil {
+				if err := h.chats.Send(h.ctx, h.chat.ID, &protocol.Message{MsgID: protocol.TextID("1"), Msg: "still here"}); err != nil {
 					h.t.Fatal(err)
 				}
 			},

@@ -61,7 +61,6 @@ func findChat(list server.AgentChats, chatID string) (server.AgentChat, bool) {
 
 func TestAgentAPIRequiresTheToken(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	s := openChat(t, srv.URL)
 	routes := []struct{ method, path, body string }{
@@ -108,6 +107,8 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 	for name, query := range map[string]string{"no token": "", "a wrong token": "?token=wrong", "the chat's token": "?token=" + s.Token} {
 		t.Run("socket/"+name, func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may wait long for its turn.
+			ctx := testContext(t)
 			u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(s.ChatID, "/socket") + query
 			conn := dial(ctx, t, u, nil)
 			_, _, err := conn.Read(ctx)
@@ -119,6 +120,7 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 
 	t.Run("socket/a chat that does not exist", func(t *testing.T) {
 		t.Parallel()
+		ctx := testContext(t)
 		u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(protocol.NewUUID(), "/socket") + "?token=" + parleytest.AgentToken
 		conn := dial(ctx, t, u, nil)
 		_, _, err := conn.Read(ctx)
@@ -323,7 +325,7 @@ func TestAgentPostsEvents(t *testing.T) {
 		t.Errorf("the visitor's history has messages %q, want only the agent's", got)
 	}
 	for _, e := range history {
-		if m, ok := e.(*protocol.Message); ok && (m.PartyID != grace.PartyID || m.MsgID == "" || m.Timestamp.IsZero()) {
+		if m, ok := e.(*protocol.Message); ok && (m.PartyID != grace.PartyID || m.MsgID.IsZero() || m.Timestamp.IsZero()) {
 			t.Errorf("the agent's message reached the visitor as %+v; want the agent's party, a msg_id and a timestamp", m)
 		}
 	}

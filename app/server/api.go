@@ -20,21 +20,70 @@ import (
 // maxRequestBytes bounds the JSON bodies of API methods.
 const maxRequestBytes = protocol.MaxEnvelopeBytes
 
-// apiRoutes adds the Bright Pattern Mobile/Web API v2 methods.
-func (s *Server) apiRoutes(mux *http.ServeMux) {
-	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.tenant(h)) }
-	handle("GET "+protocol.PathAvailability, s.availability)
-	handle("GET "+protocol.PathParameters, s.parameters)
-	handle("GET "+protocol.PathConfiguration, s.configuration)
-	handle("GET "+protocol.PathVersion, s.version)
-	handle("POST "+protocol.PathChats, s.requestChat)
-	handle("GET "+protocol.PathActiveChat, s.activeChat)
-	handle("POST "+protocol.PathChatEvents, s.sendEvents)
-	handle("GET "+protocol.PathChatEvents, s.pollEvents)
-	handle("GET "+protocol.PathChatHistory, s.history)
-	handle("POST "+protocol.PathFiles, s.uploadFile)
-	handle("GET "+protocol.PathChatFile, s.downloadFile)
-	handle("GET "+protocol.PathProfilePhoto, s.profilePhoto)
+// apiRoute is one method of the Bright Pattern Mobile/Web API: its HTTP
+// method and its path under a version prefix.
+type apiRoute struct {
+	method, path string
+	handle       http.HandlerFunc
+}
+
+// apiRoutes is the API's one route table: the server answers each route
+// under both version prefixes, v1 (the documents, Bright Pattern's web
+// client) and v2 (the SDKs).
+func (s *Server) apiRoutes() []apiRoute {
+	return []apiRoute{
+		{"GET", "availability", s.availability},
+		{"GET", "parameters", s.parameters},
+		{"GET", "configuration", s.configuration},
+		{"GET", "version", s.version},
+		{"GET", "iceservers", s.iceServers},
+		{"POST", "chats", s.requestChat},
+		{"GET", "chats/active", s.activeChat},
+		{"POST", "chats/{chatId}/events", s.sendEvents},
+		{"GET", "chats/{chatId}/events", s.pollEvents},
+		{"GET", "chats/{chatId}/history", s.history},
+		{"POST", "chats/{chatId}/notifications", s.notifications},
+		{"GET", "chats/{chatId}/casehistory", s.caseHistory},
+		{"POST", "chats/{chatId}/closecase", s.closeCase},
+		{"POST", "files", s.uploadFile},
+		{"GET", "chats/{chatId}/files/{fileId}", s.downloadFile},
+		{"GET", "chats/{chatId}/profilephotos/{partyId}", s.profilePhoto},
+	}
+}
+
+// addAPI adds the API under both prefixes, Request SMS Chat Session where
+// only v1 has it, Android's file URL, and for every other path under
+// /clientweb/ the API's error envelope instead of a text/plain 404 or 405.
+// All of it is open to the allowed origins' pages (see cors).
+func (s *Server) addAPI(mux *http.ServeMux) {
+	// paths knows every path the API has, whatever its method, to tell a
+	// wrong method from no method at all.
+	paths, known := http.NewServeMux(), map[string]bool{}
+	add := func(method, pattern string, h http.HandlerFunc) {
+		mux.Handle(method+" "+pattern, s.cors(s.tenant(h)))
+		if !known[pattern] {
+			known[pattern] = true
+			paths.Handle(pattern, http.NotFoundHandler())
+		}
+	}
+	for _, prefix := range []string{protocol.APIPrefixV1, protocol.APIPrefix} {
+		for _, route := range s.apiRoutes() {
+			add(route.method, prefix+route.path, route.handle)
+		}
+	}
+	add("POST", protocol.PathRequestSMS, s.requestSMS)
+	add("GET", protocol.PathFileByID, s.fileByID)
+	// The chat socket refuses other origins itself, with a close code a
+	// browser can see.
+	mux.HandleFunc("GET "+protocol.PathChatSocket, s.visitorSocket)
+	paths.Handle(protocol.PathChatSocket, http.NotFoundHandler())
+	mux.Handle("/clientweb/", s.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := paths.Handler(r); pattern != "" {
+			s.writeError(w, r, protocol.Errorf(protocol.CodeWrongMethod, "%s does not take %s", r.URL.Path, r.Method))
+			return
+		}
+		s.writeError(w, r, protocol.Errorf(protocol.CodeNoMethod, "the API has no method at %s", r.URL.Path))
+	})))
 }
 
 // tenant checks the tenantUrl query parameter that clients add to every
@@ -59,7 +108,7 @@ func wellFormedTenant(v string) bool {
 }
 
 func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.credentials(r); err != nil {
+	if _, err := s.credentials(w, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -71,7 +120,7 @@ func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) parameters(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.credentials(r); err != nil {
+	if _, err := s.credentials(w, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -83,7 +132,7 @@ func (s *Server) parameters(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) configuration(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.credentials(r); err != nil {
+	if _, err := s.credentials(w, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -94,10 +143,26 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.Version{ServerVersion: s.cfg.Contact.ServerVersion})
 }
 
+// iceServers is Get ICE Servers: the STUN and TURN servers of the
+// configuration, for calls.
+func (s *Server) iceServers(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.credentials(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	answer := protocol.ICEServers{ICEServers: s.cfg.Contact.ICEServers}
+	if answer.ICEServers == nil {
+		answer.ICEServers = []protocol.ICEServer{}
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
 // requestChat is Request Chat: the client's active chat, or a new one while
-// the contact center is open.
+// the contact center is open. The newer web client's initial_message
+// becomes the new chat's first visitor message. The answer carries the
+// estimated wait left.
 func (s *Server) requestChat(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(r)
+	creds, err := s.credentials(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -107,8 +172,16 @@ func (s *Server) requestChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	first := req.InitialMessage
+	req.InitialMessage = nil
+	if first != nil {
+		if err := protocol.ValidateClientEvent(first); err != nil {
+			s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "initial_message: %v", err))
+			return
+		}
+	}
 	if c, err := s.chats.ActiveChat(r.Context(), creds); err == nil {
-		writeJSON(w, http.StatusOK, c.Session(false))
+		writeJSON(w, http.StatusOK, c.Session(false, time.Now()))
 		return
 	}
 	if !s.cfg.Contact.Hours.Open(time.Now()) {
@@ -116,15 +189,45 @@ func (s *Server) requestChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, isNew, err := s.chats.Open(r.Context(), creds, req)
+	if err == nil && isNew && first != nil {
+		err = s.chats.Send(r.Context(), c.ID, first)
+	}
+	if err == nil {
+		// As the scenario left it: queued, with its wait.
+		c, err = s.chats.Chat(r.Context(), c.ID)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.Session(isNew))
+	writeJSON(w, http.StatusOK, c.Session(isNew, time.Now()))
+}
+
+// requestSMS is Request SMS Chat Session, which only API v1 documents: it
+// would start an SMS scenario for the number. Parley has no SMS gateway, and
+// answers as the documents say a server without one does.
+func (s *Server) requestSMS(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.credentials(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req protocol.ChatRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.PhoneNumber == "" {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "phone_number, the customer's SMS number, is required"))
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.SMSChat{
+		SMSErrorCode: protocol.SMSNoGateway,
+		ErrorMessage: "this server has no SMS gateway; SMS chats cannot start here",
+	})
 }
 
 func (s *Server) activeChat(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(r)
+	creds, err := s.credentials(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -140,7 +243,7 @@ func (s *Server) activeChat(w http.ResponseWriter, r *http.Request) {
 // sendEvents is Send Events: one or many client events in an envelope. The
 // answer is an empty envelope; what the events cause comes by polling.
 func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(r)
+	c, err := s.ownChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -163,11 +266,11 @@ func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request) {
 
 // pollEvents is Get New Chat Events, a long poll. By default it keeps the
 // API's semantics: the events since the last poll, without the visitor's
-// own. With ?after=N (and &epoch=E) it is Parley's: the events after that
-// position, the visitor's own included, so a client that cannot keep a
-// WebSocket loses nothing either.
+// own, after the chat's cursor (see polls). With ?after=N (and &epoch=E) it
+// is Parley's: the events after that position, the visitor's own included,
+// so a client that cannot keep a WebSocket loses nothing either.
 func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(r)
+	c, err := s.ownChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -179,8 +282,9 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.polls.end(c.ID)
 
 	query := r.URL.Query()
-	from := protocol.Position{Epoch: c.Epoch, Seq: s.polls.cursor(c.ID)}
 	_, positioned := query["after"]
+	cursor := c.PollCursor
+	from := protocol.Position{Epoch: c.Epoch, Seq: cursor}
 	if positioned {
 		after, err := strconv.ParseUint(query.Get("after"), 10, 64)
 		if err != nil {
@@ -188,17 +292,25 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		from = protocol.Position{Epoch: query.Get("epoch"), Seq: after}
+	} else if before, lost := s.polls.lost(r, c.ID); lost && before < cursor {
+		if err := s.chats.SetPollCursor(r.Context(), c.ID, before); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		cursor, from.Seq = before, before
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
-	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, c.ID, from, c.ID)
+	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
 
 	answer := protocol.Envelope{Events: []protocol.Event{}}
+	next := cursor
 	for first := true; len(answer.Events) == 0; first = false {
 		if !first && c.State.Over() {
 			// Caught up on a chat that will say nothing more: the API
@@ -208,50 +320,86 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		env, err := sub.Next(ctx)
 		if err != nil {
-			break // the wait is over: answer with nothing
+			break // the wait is over: answer with what there is
 		}
 		answer.Epoch = env.Epoch
 		for _, e := range env.Events {
-			if seq := e.EventMeta().Seq; seq != 0 && !positioned {
-				s.polls.advance(c.ID, seq)
+			if seq := e.EventMeta().Seq; seq > next {
+				next = seq
 			}
 			if positioned || e.EventMeta().PartyID != c.ID {
 				answer.Events = append(answer.Events, e)
 			}
 		}
 	}
-	if !positioned {
-		answer.Epoch = ""
+	if positioned {
+		writeJSON(w, http.StatusOK, answer)
+		return
 	}
-	writeJSON(w, http.StatusOK, answer)
+	answer.Epoch = ""
+	s.answerPoll(w, r, c.ID, cursor, next, answer)
+}
+
+// answerPoll writes a cursor poll's answer, which moves the chat's cursor
+// from before to after: stored first, so no restart replays it, and moved
+// back if the answer cannot be written.
+func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after uint64, answer protocol.Envelope) {
+	if r.Context().Err() != nil {
+		return // the client went away: nobody got this answer
+	}
+	if after != before {
+		if err := s.chats.SetPollCursor(r.Context(), chatID, after); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.polls.answered(r, chatID, before)
+	}
+	if err := writeJSON(w, http.StatusOK, answer); err != nil && after != before {
+		s.polls.forget(chatID)
+		// The request's context may be done with the connection: the
+		// cursor goes back whatever it says.
+		if err := s.chats.SetPollCursor(context.WithoutCancel(r.Context()), chatID, before); err != nil {
+			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
+		}
+	}
 }
 
 // history is Get Chat History: every stored event of the chat, client events
 // in their server form.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(r)
+	c, err := s.ownChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	answer := protocol.Envelope{Events: []protocol.Event{}}
+	events, err := s.allEvents(r.Context(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.Envelope{Events: events})
+}
+
+// allEvents reads every stored event of a chat.
+func (s *Server) allEvents(ctx context.Context, chatID string) ([]protocol.Event, error) {
+	events := []protocol.Event{}
 	for after := uint64(0); ; {
-		page, err := s.chats.History(r.Context(), c.ID, after, 500)
+		page, err := s.chats.History(ctx, chatID, after, 500)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return nil, err
 		}
 		if len(page) == 0 {
-			break
+			return events, nil
 		}
-		answer.Events = append(answer.Events, page...)
+		events = append(events, page...)
 		after = page[len(page)-1].EventMeta().Seq
 	}
-	writeJSON(w, http.StatusOK, answer)
 }
 
 // credentials reads the Authorization header and checks the launch point.
-func (s *Server) credentials(r *http.Request) (protocol.Credentials, error) {
+// The clientId WebChat asks for the server's visitor cookie instead: the
+// credentials then name that visitor (see webChatClient).
+func (s *Server) credentials(w http.ResponseWriter, r *http.Request) (protocol.Credentials, error) {
 	creds, err := protocol.ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return creds, err
@@ -259,14 +407,17 @@ func (s *Server) credentials(r *http.Request) (protocol.Credentials, error) {
 	if !slices.Contains(s.cfg.Contact.AppIDs, creds.AppID) {
 		return creds, protocol.Errorf(protocol.CodeAppID, "appId %q is not a launch point of this server", creds.AppID)
 	}
+	if creds.ClientID == protocol.WebChatClientID {
+		creds.ClientID = webChatClient(w, r)
+	}
 	return creds, nil
 }
 
 // ownChat returns the chat named in the path if it is the caller's. A chat
 // of another client is "not found", the same answer as for no chat, so ids
 // cannot be probed.
-func (s *Server) ownChat(r *http.Request) (chat.Chat, error) {
-	creds, err := s.credentials(r)
+func (s *Server) ownChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
+	creds, err := s.credentials(w, r)
 	if err != nil {
 		return chat.Chat{}, err
 	}
@@ -288,6 +439,31 @@ func (s *Server) tokenChat(r *http.Request) (chat.Chat, error) {
 		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
 	}
 	return c, nil
+}
+
+// cookieChat returns the chat named in the path if it is the WebChat
+// visitor's whose cookie the request carries: Bright Pattern's web client
+// loads files and profile photos by URL, with its cookies and no header.
+func (s *Server) cookieChat(r *http.Request) (chat.Chat, error) {
+	id, ok := visitorID(r)
+	c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
+	if !ok || err != nil || c.ClientID != webChatIdentity(id) {
+		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
+	}
+	return c, nil
+}
+
+// anyChat returns the chat named in the path if the request shows it is the
+// caller's in any of the ways clients do: the Authorization header, the
+// chat's token, the WebChat visitor's cookie.
+func (s *Server) anyChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
+	if r.Header.Get("Authorization") != "" {
+		return s.ownChat(w, r)
+	}
+	if r.URL.Query().Has("token") {
+		return s.tokenChat(r)
+	}
+	return s.cookieChat(r)
 }
 
 func readBody(r *http.Request) ([]byte, error) {
@@ -313,7 +489,9 @@ func readJSON(r *http.Request, v any) error {
 	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers with v as JSON, and reports whether the answer could
+// not be written to the connection.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error_code":"5500","error_message":"encoding the answer failed"}`)
@@ -321,7 +499,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	return http.NewResponseController(w).Flush()
 }
 
 // writeError answers with the API's error envelope. Errors that are not the

@@ -18,7 +18,7 @@ import (
 // uploadFile is Upload File: a multipart body whose first file part, under
 // any field name, is shared in the caller's active chat.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(r)
+	creds, err := s.credentials(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -69,17 +69,41 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, chatID, par
 
 // downloadFile is Get File. The caller shows it owns the chat with its
 // Authorization header, or, for a browser's image or link, with the chat's
-// token in the query.
+// token in the query or the WebChat visitor's cookie.
 func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(r)
-	if err != nil {
-		c, err = s.tokenChat(r)
-	}
+	c, err := s.anyChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	serveFile(w, r, s.chats, c.ID, r.PathValue("fileId"), s.writeError)
+}
+
+// fileByID is the file URL the Android SDK builds, /clientweb/file/{fileId},
+// and hands to the app, which loads it as an image with no header: the
+// file's id, 128 random bits only the chat's parties have seen, is the
+// right to it. With an Authorization header, the file must also be of the
+// caller's chat.
+func (s *Server) fileByID(w http.ResponseWriter, r *http.Request) {
+	f, body, err := s.chats.OpenFileByID(r.Context(), r.PathValue("fileId"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer body.Close()
+	if r.Header.Get("Authorization") != "" {
+		creds, err := s.credentials(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		c, err := s.chats.Chat(r.Context(), f.ChatID)
+		if err != nil || c.AppID != creds.AppID || c.ClientID != creds.ClientID {
+			s.writeError(w, r, protocol.Errorf(protocol.CodeFileNotFound, "file %s not found", f.ID))
+			return
+		}
+	}
+	sendFile(w, r, f, body)
 }
 
 // serveFile answers with a chat's file. Only raster images are shown
@@ -92,6 +116,11 @@ func serveFile(w http.ResponseWriter, r *http.Request, chats *chat.Service, chat
 		return
 	}
 	defer body.Close()
+	sendFile(w, r, f, body)
+}
+
+// sendFile answers with an open file.
+func sendFile(w http.ResponseWriter, r *http.Request, f chat.File, body io.ReadSeeker) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
@@ -110,10 +139,7 @@ func serveFile(w http.ResponseWriter, r *http.Request, chats *chat.Service, chat
 // profilePhoto is Get Agent Profile Photo. Parley draws one: the party's
 // initials on a colour of its own.
 func (s *Server) profilePhoto(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(r)
-	if err != nil {
-		c, err = s.tokenChat(r)
-	}
+	c, err := s.anyChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

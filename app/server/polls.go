@@ -1,16 +1,60 @@
 package server
 
-import "sync"
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // polls allows one Get New Chat Events per chat at a time, as the API does,
-// and keeps each chat's cursor: the last event a poll returned. Cursors live
-// in memory, so after a restart the API's polls start over from the first
-// event; Parley's positioned polls (?after=N) do not depend on them.
+// and keeps what the API's own long poll needs, since it carries no
+// position: the SDKs ask for "what is new" and the server must know what it
+// already gave them.
+//
+// The rule, and its limits:
+//   - Each chat's cursor, the last event a poll answered with, is stored
+//     with the chat before the answer is written. A restart or a deploy
+//     therefore replays nothing: nothing of this is in memory.
+//   - A poll whose client went away before its answer was written moves
+//     nothing.
+//   - The server cannot see whether an answer arrived, but it sees the
+//     connection that carried it. A client reads an answer before it sends
+//     its next request on that connection, and keeps a connection whose
+//     answer it read open for the next. So when the next poll comes on
+//     another connection and the one that carried the last answer has
+//     closed unused, that answer was lost on the way: the cursor goes back
+//     to where it was before it, and this poll answers it again.
+//   - An answer to a request that asked to close its connection (or spoke
+//     HTTP/1.0) counts as delivered: there is no connection left to watch.
+//     So does every answer behind a proxy that pools its own connections
+//     or closes them itself, and one whose connection died without a word:
+//     there, a lost answer stays lost (the history has it all).
+//   - A client that reads an answer and closes its connection without
+//     saying so gets that answer again on its next poll.
 type polls struct {
 	mu      sync.Mutex
 	waiting map[string]bool
-	cursors map[string]uint64
+	last    map[string]lastAnswer
 }
+
+// lastAnswer is the last answer a chat's cursor poll wrote.
+type lastAnswer struct {
+	// before is the cursor before the answer: where a lost answer sends
+	// the chat back to.
+	before uint64
+	// conn carried the answer, and requests is how many requests it had
+	// begun by then.
+	conn     *conn
+	requests int64
+}
+
+// lostGrace is how long a poll that comes on a new connection waits to see
+// the last answer's connection close: the close of a connection and the
+// client's next request race into the server.
+const lostGrace = 50 * time.Millisecond
 
 // start reports whether no other poll waits on the chat, and if so marks
 // this one as waiting until end.
@@ -18,7 +62,7 @@ func (p *polls) start(chatID string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.waiting == nil {
-		p.waiting, p.cursors = map[string]bool{}, map[string]uint64{}
+		p.waiting, p.last = map[string]bool{}, map[string]lastAnswer{}
 	}
 	if p.waiting[chatID] {
 		return false
@@ -33,14 +77,86 @@ func (p *polls) end(chatID string) {
 	delete(p.waiting, chatID)
 }
 
-func (p *polls) cursor(chatID string) uint64 {
+// lost reports whether the chat's last answer was lost on the way, judged
+// when the next poll r comes, and the cursor before that answer. It
+// forgets the answer either way.
+func (p *polls) lost(r *http.Request, chatID string) (before uint64, lost bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cursors[chatID]
+	last, ok := p.last[chatID]
+	delete(p.last, chatID)
+	p.mu.Unlock()
+	if !ok || last.conn == nil || last.conn == connOf(r) || last.conn.requests.Load() > last.requests {
+		return 0, false
+	}
+	timer := time.NewTimer(lostGrace)
+	defer timer.Stop()
+	select {
+	case <-last.conn.closed:
+		return last.before, true
+	case <-timer.C:
+		return 0, false
+	case <-r.Context().Done():
+		return 0, false
+	}
 }
 
-func (p *polls) advance(chatID string, seq uint64) {
+// answered notes the answer the chat's poll r is about to write, whose
+// cursor was before.
+func (p *polls) answered(r *http.Request, chatID string, before uint64) {
+	c := connOf(r)
+	if c == nil || r.Close || !r.ProtoAtLeast(1, 1) {
+		return // nothing to watch: the answer counts as delivered
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cursors[chatID] = max(p.cursors[chatID], seq)
+	p.last[chatID] = lastAnswer{before: before, conn: c, requests: c.requests.Load()}
+}
+
+// forget drops the chat's last answer, as delivered.
+func (p *polls) forget(chatID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.last, chatID)
+}
+
+// conn follows one connection of the HTTP server: how many requests it
+// began, and whether it closed.
+type conn struct {
+	requests atomic.Int64
+	closed   chan struct{}
+}
+
+// conns maps the server's connections to what it follows of them. Serve
+// wires it into its http.Server; a handler served some other way sees no
+// connections, and its cursor polls count every answer as delivered.
+type conns struct{ m sync.Map }
+
+type connKey struct{}
+
+func connOf(r *http.Request) *conn {
+	c, _ := r.Context().Value(connKey{}).(*conn)
+	return c
+}
+
+// context is the http.Server's ConnContext.
+func (cs *conns) context(ctx context.Context, nc net.Conn) context.Context {
+	c := &conn{closed: make(chan struct{})}
+	cs.m.Store(nc, c)
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// state is the http.Server's ConnState.
+func (cs *conns) state(nc net.Conn, state http.ConnState) {
+	v, ok := cs.m.Load(nc)
+	if !ok {
+		return
+	}
+	c := v.(*conn)
+	switch state {
+	case http.StateActive:
+		c.requests.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		cs.m.Delete(nc)
+		close(c.closed)
+	}
 }

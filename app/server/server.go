@@ -12,7 +12,6 @@ import (
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/scenario"
-	"github.com/parleychat/parley/protocol"
 )
 
 // Config is what an operator sets.
@@ -46,6 +45,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	polls   polls
+	conns   conns
 
 	// closing is closed when the server shuts down, so chat sockets close
 	// with a code that tells clients to come back.
@@ -74,8 +74,7 @@ func New(cfg Config, svc *chat.Service) (*Server, error) {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	s.apiRoutes(mux)
-	mux.HandleFunc("GET "+protocol.PathChatSocket, s.visitorSocket)
+	s.addAPI(mux)
 	if s.cfg.AgentToken != "" {
 		s.agentRoutes(mux)
 	}
@@ -106,6 +105,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// The long poll's cursor watches the connections its answers
+		// leave on (see polls).
+		ConnContext: s.conns.context,
+		ConnState:   s.conns.state,
 	}
 	srv.RegisterOnShutdown(func() { s.closeOnce.Do(func() { close(s.closing) }) })
 	done := make(chan error, 1)

@@ -17,6 +17,7 @@ import (
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget"
 )
@@ -503,4 +504,32 @@ func TestWakeReconnectsAtOnce(t *testing.T) {
 	v.waitFor(ctx, "the cut", func() bool { return v.state() == widget.ConnReconnecting })
 	v.session.Wake()
 	v.waitFor(ctx, "the reconnection", func() bool { return v.state() == widget.ConnConnected })
+}
+
+// TestSessionStopsWhileClosed: a session that is refused with 5001 (the
+// contact center is closed) fails with that error at once instead of
+// retrying until the contact center opens.
+func TestSessionStopsWhileClosed(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	cfg := scenario.Default()
+	cfg.AppIDs = []string{parleytest.AppID}
+	day := [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[(time.Now().UTC().Weekday()+3)%7]
+	cfg.Hours = scenario.Hours{TimeZone: "UTC", Days: map[string]string{day: "00:00-23:59"}}
+	srv := parleytest.Start(t, parleytest.Contact(cfg))
+	s := widget.NewSession(visitorConfig(srv.URL))
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	var last widget.Update
+	for u := range s.Updates() {
+		if u.Conn != "" {
+			last = u
+		}
+	}
+	if err := <-done; !widget.Closed(err) {
+		t.Errorf("Run returned %v, want the contact center's 5001", err)
+	}
+	if last.Conn != widget.ConnFailed || !widget.Closed(last.Err) {
+		t.Errorf("the last state is %s (%v), want failed for 5001", last.Conn, last.Err)
+	}
 }

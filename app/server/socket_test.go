@@ -58,7 +58,6 @@ func readEnvelope(ctx context.Context, t *testing.T, conn *websocket.Conn) proto
 
 func TestSocketRefusesOtherChatsAndWrongTokens(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	mine, other := openChat(t, srv.URL), openChat(t, srv.URL)
 	cases := []struct{ name, chatID, token string }{
@@ -69,6 +68,8 @@ func TestSocketRefusesOtherChatsAndWrongTokens(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may wait long for its turn.
+			ctx := testContext(t)
 			conn := dial(ctx, t, socketURL(srv.URL, tc.chatID, tc.token), nil)
 			_, _, err := conn.Read(ctx)
 			if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseChatNotFound {

@@ -514,7 +514,7 @@ func TestSendEvents(t *testing.T) {
 		{"several events in one envelope", envelope(t, visitorMessage(id, 2, "two"), nav, visitorMessage(id, 3, "three")), 200, "", 4},
 		{"an empty body", "", 200, "", 4},
 		{"an empty envelope", emptyEnvelope, 200, "", 4},
-		{"a msg_id the chat already has", envelope(t, visitorMessage(id, 1, "hello again")), 200, "", 4},
+		{"a true resend of a message the chat has", envelope(t, visitorMessage(id, 1, "hello")), 200, "", 4},
 		{"typing, which is not stored", envelope(t, &protocol.Typing{}), 200, "", 4},
 		{"malformed JSON", `{"events":[{"event":"chat_session_message",`, 400, protocol.CodeBadRequest, 4},
 		{"events that are not a list", `{"events":{"event":"chat_session_typing"}}`, 400, protocol.CodeBadRequest, 4},

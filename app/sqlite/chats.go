@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/protocol"
 )
 
 // notOver selects the chats that are not over. It is the WHERE clause of
@@ -15,16 +17,19 @@ import (
 const notOver = `state NOT IN ('completed', 'failed')`
 
 const chatColumns = `id, app_id, client_id, token, epoch, state, request, created,
-	agent, last_seq, visitor_messages, last_visitor_event`
+	agent, last_seq, visitor_messages, last_visitor_event, ewt, ewt_at, case_id, poll_cursor, notifications`
 
 var (
 	selectChat       = declare(`SELECT ` + chatColumns + ` FROM chats WHERE id = ?`)
 	selectActiveChat = declare(`SELECT ` + chatColumns + ` FROM chats WHERE app_id = ? AND client_id = ? AND ` + notOver)
 	selectOpenChats  = declare(`SELECT ` + chatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`)
 	selectChatExists = declare(`SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`)
-	insertChatRow    = declare(`INSERT INTO chats (` + chatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	updateChatRow    = declare(`UPDATE chats SET state = ?, last_seq = ?, visitor_messages = ?, last_visitor_event = ? WHERE id = ?`)
+	selectCaseChats  = declare(`SELECT ` + chatColumns + ` FROM chats WHERE case_id = ? AND case_id != '' ORDER BY created, rowid`)
+	insertChatRow    = declare(`INSERT INTO chats (` + chatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	updateChatRow    = declare(`UPDATE chats SET state = ?, last_seq = ?, visitor_messages = ?, last_visitor_event = ?, ewt = ?, ewt_at = ?, case_id = ? WHERE id = ?`)
 	updateChatAgent  = declare(`UPDATE chats SET agent = ? WHERE id = ?`)
+	updatePollCursor = declare(`UPDATE chats SET poll_cursor = ? WHERE id = ?`)
+	updateNotify     = declare(`UPDATE chats SET notifications = ? WHERE id = ?`)
 )
 
 // OpenChat implements chat.Store.
@@ -134,9 +139,75 @@ func insertChat(ctx context.Context, tx txn, c chat.Chat) error {
 	if err != nil {
 		return err
 	}
+	notifications, err := json.Marshal(c.Notifications)
+	if err != nil {
+		return err
+	}
 	_, err = tx.exec(ctx, insertChatRow, c.ID, c.AppID, c.ClientID, c.Token, c.Epoch, c.State, string(request), toNanos(c.Created),
-		c.Agent, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent))
+		c.Agent, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent),
+		int64(c.EWT), toNanos(c.EWTAt), c.CaseID, int64(c.PollCursor), string(notifications))
 	return err
+}
+
+// SetPollCursor implements chat.Store.
+func (s *Store) SetPollCursor(ctx context.Context, id string, seq uint64) (err error) {
+	defer wrap(&err, "moving the poll cursor of chat %s to %d", id, seq)
+	return s.updateOne(ctx, updatePollCursor, int64(min(seq, math.MaxInt64)), id)
+}
+
+// SetNotifications implements chat.Store.
+func (s *Store) SetNotifications(ctx context.Context, id string, sub protocol.NotificationSubscription) (err error) {
+	defer wrap(&err, "subscribing chat %s to notifications", id)
+	data, err := json.Marshal(sub)
+	if err != nil {
+		return err
+	}
+	return s.updateOne(ctx, updateNotify, string(data), id)
+}
+
+// updateOne runs an UPDATE of one chat, whose id is its last argument;
+// chat.ErrNotFound when there is no such chat.
+func (s *Store) updateOne(ctx context.Context, q query, args ...any) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = chat.ErrNotFound
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// CaseChats implements chat.Store.
+func (s *Store) CaseChats(ctx context.Context, caseID string) (_ []chat.Chat, err error) {
+	defer wrap(&err, "listing the chats of case %q", caseID)
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.query(ctx, selectCaseChats, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var linked []chat.Chat
+	for rows.Next() {
+		c, err := scanChat(rows)
+		if err != nil {
+			return nil, err
+		}
+		linked = append(linked, c)
+	}
+	return linked, rows.Err()
 }
 
 func findChat(ctx context.Context, tx txn, id string) (chat.Chat, error) {
@@ -162,20 +233,21 @@ func chatExists(ctx context.Context, tx txn, id string) error {
 
 // updateChat stores what chat.Chat.Apply keeps: the state and the counters.
 func updateChat(ctx context.Context, tx txn, c chat.Chat) error {
-	_, err := tx.exec(ctx, updateChatRow, c.State, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent), c.ID)
+	_, err := tx.exec(ctx, updateChatRow, c.State, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent),
+		int64(c.EWT), toNanos(c.EWTAt), c.CaseID, c.ID)
 	return err
 }
 
 // scanChat reads a row of chatColumns; sql.ErrNoRows is chat.ErrNotFound.
 func scanChat(row interface{ Scan(...any) error }) (chat.Chat, error) {
 	var (
-		c                      chat.Chat
-		request                string
-		lastSeq                int64
-		created, visitorActive sql.NullInt64
+		c                             chat.Chat
+		request, notifications        string
+		lastSeq, ewt, pollCursor      int64
+		created, visitorActive, ewtAt sql.NullInt64
 	)
 	err := row.Scan(&c.ID, &c.AppID, &c.ClientID, &c.Token, &c.Epoch, &c.State, &request, &created,
-		&c.Agent, &lastSeq, &c.VisitorMessages, &visitorActive)
+		&c.Agent, &lastSeq, &c.VisitorMessages, &visitorActive, &ewt, &ewtAt, &c.CaseID, &pollCursor, &notifications)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Chat{}, chat.ErrNotFound
 	}
@@ -185,8 +257,13 @@ func scanChat(row interface{ Scan(...any) error }) (chat.Chat, error) {
 	if err := json.Unmarshal([]byte(request), &c.Request); err != nil {
 		return chat.Chat{}, err
 	}
+	if err := json.Unmarshal([]byte(notifications), &c.Notifications); err != nil {
+		return chat.Chat{}, err
+	}
 	c.Created = fromNanos(created)
 	c.LastSeq = uint64(lastSeq)
 	c.LastVisitorEvent = fromNanos(visitorActive)
+	c.EWT, c.EWTAt = protocol.Seconds(ewt), fromNanos(ewtAt)
+	c.PollCursor = uint64(pollCursor)
 	return c, nil
 }

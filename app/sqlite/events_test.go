@@ -48,7 +48,7 @@ func message(chatID string, n int) []chat.Entry {
 	id := fmt.Sprint("m", n)
 	return []chat.Entry{{
 		Event: &protocol.Message{
-			MsgID: protocol.ID(id),
+			MsgID: protocol.TextID(id),
 			Msg:   "Hello, I have a question about my last invoice.",
 			Meta:  protocol.Meta{PartyID: chatID, Timestamp: protocol.At(storetest.Clock)},
 		},

@@ -16,6 +16,7 @@ var (
 	selectFileTaken = declare(`SELECT EXISTS (SELECT 1 FROM files WHERE id = ?)`)
 	insertFileRow   = declare(`INSERT INTO files (id, chat_id, party_id, name, content_type, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	selectFile      = declare(`SELECT party_id, name, content_type, size, created FROM files WHERE id = ? AND chat_id = ?`)
+	selectFileByID  = declare(`SELECT chat_id FROM files WHERE id = ?`)
 	countFiles      = declare(`SELECT COUNT(*) FROM files WHERE chat_id = ? AND party_id = ?`)
 )
 
@@ -109,6 +110,25 @@ func (s *Store) OpenFile(ctx context.Context, chatID, id string) (_ chat.File, _
 		return chat.File{}, nil, err
 	}
 	return f, body, nil
+}
+
+// OpenFileByID implements chat.Store.
+func (s *Store) OpenFileByID(ctx context.Context, id string) (_ chat.File, _ io.ReadSeekCloser, err error) {
+	defer wrap(&err, "finding file %q", id)
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return chat.File{}, nil, err
+	}
+	var chatID string
+	err = tx.queryRow(ctx, selectFileByID, id).Scan(&chatID)
+	tx.Rollback()
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.File{}, nil, chat.ErrNotFound
+	}
+	if err != nil {
+		return chat.File{}, nil, err
+	}
+	return s.OpenFile(ctx, chatID, id)
 }
 
 // CountFiles implements chat.Store.

@@ -68,7 +68,7 @@ func fill(t *testing.T, s chat.Store) fixture {
 		for j := range 5 {
 			entries = append(entries, chat.Entry{
 				Event: &protocol.Message{
-					MsgID: protocol.ID(fmt.Sprint(j)),
+					MsgID: protocol.TextID(fmt.Sprint(j)),
 					Msg:   fmt.Sprint("message ", j),
 					Meta:  protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(storetest.Clock.Add(time.Duration(j) * time.Second))},
 				},
@@ -154,8 +154,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 	// The stream goes on where it was, and its keys are still known.
 	stored, err := s.Append(ctx, open.ID, []chat.Entry{
-		{Event: &protocol.Message{MsgID: "0", Msg: "message 0", Meta: protocol.Meta{PartyID: open.ID}}, Key: "msg 0"},
-		{Event: &protocol.Message{MsgID: "5", Msg: "message 5", Meta: protocol.Meta{PartyID: open.ID}}, Key: "msg 5"},
+		{Event: &protocol.Message{MsgID: protocol.TextID("0"), Msg: "message 0", Meta: protocol.Meta{PartyID: open.ID}}, Key: "msg 0"},
+		{Event: &protocol.Message{MsgID: protocol.TextID("5"), Msg: "message 5", Meta: protocol.Meta{PartyID: open.ID}}, Key: "msg 5"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Append", testAppend},
 		{"Events", testEvents},
 		{"Files", testFiles},
+		{"What the SDKs need", testClientState},
 		{"Concurrency", testConcurrency},
 	}
 	for _, g := range groups {
@@ -89,8 +90,12 @@ func CheckChat(t testing.TB, got, want chat.Chat) {
 	if !got.LastVisitorEvent.Equal(want.LastVisitorEvent) {
 		t.Errorf("chat %s: LastVisitorEvent = %v, want %v", want.ID, got.LastVisitorEvent, want.LastVisitorEvent)
 	}
+	if !got.EWTAt.Equal(want.EWTAt) {
+		t.Errorf("chat %s: EWTAt = %v, want %v", want.ID, got.EWTAt, want.EWTAt)
+	}
 	got.Created, want.Created = time.Time{}, time.Time{}
 	got.LastVisitorEvent, want.LastVisitorEvent = time.Time{}, time.Time{}
+	got.EWTAt, want.EWTAt = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("chat:\n got %+v\nwant %+v", got, want)
 	}
@@ -164,7 +169,7 @@ func checkSeqs(t *testing.T, what string, events []protocol.Event, want []uint64
 // chat id, at Clock plus after.
 func visitorSays(c chat.Chat, msgID, text string, after time.Duration) *protocol.Message {
 	return &protocol.Message{
-		MsgID: protocol.ID(msgID),
+		MsgID: protocol.TextID(msgID),
 		Msg:   text,
 		Meta:  protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(Clock.Add(after))},
 	}
@@ -173,7 +178,7 @@ func visitorSays(c chat.Chat, msgID, text string, after time.Duration) *protocol
 // agentSays is a message from an agent at Clock plus after.
 func agentSays(msgID, text string, after time.Duration) *protocol.Message {
 	return &protocol.Message{
-		MsgID: protocol.ID(msgID),
+		MsgID: protocol.TextID(msgID),
 		Msg:   text,
 		Meta:  protocol.Meta{PartyID: "agent-1", Timestamp: protocol.At(Clock.Add(after))},
 	}
@@ -382,7 +387,7 @@ func testSetState(t *testing.T, open func(*testing.T) chat.Store) {
 		want  protocol.ChatState
 	}{
 		{&protocol.Status{State: protocol.StateConnecting}, protocol.StateConnecting},
-		{&protocol.Message{MsgID: "m", Msg: "hi", Meta: protocol.Meta{PartyID: "agent"}}, protocol.StateConnecting},
+		{&protocol.Message{MsgID: protocol.TextID("m"), Msg: "hi", Meta: protocol.Meta{PartyID: "agent"}}, protocol.StateConnecting},
 		{&protocol.Status{State: protocol.StateConnected}, protocol.StateConnected},
 		{&protocol.Ended{}, protocol.StateCompleted},
 	}
@@ -465,7 +470,7 @@ func testAppend(t *testing.T, open func(*testing.T) chat.Store) {
 				entry(visitorSays(c, "1", "hi", 0), "k1"),
 				entry(visitorSays(c, "2", "anyone?", 0), "k2"))
 			checkSeqs(t, "stored", stored, span(1, 2))
-			if got := stored[1].(*protocol.Message).MsgID; got != "2" {
+			if got := stored[1].(*protocol.Message).MsgID; got != protocol.TextID("2") {
 				t.Errorf("second stored message is %q, want 2", got)
 			}
 			if got := mustChat(t, s, c.ID).VisitorMessages; got != 2 {
@@ -508,7 +513,7 @@ func testAppend(t *testing.T, open func(*testing.T) chat.Store) {
 				entry(agentSays("a1", "hello", 2*time.Minute), "a1"),
 				entry(visitorSays(c, "2", "my bill", 3*time.Minute), "m2"))
 			mustAppend(t, s, c.ID,
-				entry(&protocol.MessageRead{RefMsgID: "a1", Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(Clock.Add(4 * time.Minute))}}, "r1"),
+				entry(&protocol.MessageRead{RefMsgID: protocol.TextID("a1"), Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(Clock.Add(4 * time.Minute))}}, "r1"),
 				entry(agentSays("a2", "let me see", 5*time.Minute), "a2"))
 			want := c
 			want.LastSeq = 5
@@ -551,7 +556,7 @@ func testEvents(t *testing.T, open func(*testing.T) chat.Store) {
 		entry(visitorSays(c, "1", "hi <b>there</b> ✓", time.Second), "m1"))
 	appended = append(appended, mustAppend(t, s, c.ID,
 		entry(agentSays("a1", "hello", 2*time.Second), "a1"),
-		entry(&protocol.MessageRead{RefMsgID: "a1", Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(Clock.Add(3 * time.Second))}}, "r1"))...)
+		entry(&protocol.MessageRead{RefMsgID: protocol.TextID("a1"), Meta: protocol.Meta{PartyID: c.ID, Timestamp: protocol.At(Clock.Add(3 * time.Second))}}, "r1"))...)
 	if len(appended) != 5 {
 		t.Fatalf("stored %d events, want 5", len(appended))
 	}
@@ -796,5 +801,101 @@ func testConcurrency(t *testing.T, open func(*testing.T) chat.Store) {
 	got := mustChat(t, s, c.ID)
 	if got.LastSeq != total || got.VisitorMessages != total {
 		t.Errorf("LastSeq, VisitorMessages = %d, %d; want %d, %d", got.LastSeq, got.VisitorMessages, total, total)
+	}
+}
+
+// testClientState checks what a store keeps for the SDKs' methods: the poll
+// cursor, the notification subscription, the wait of the last status, the
+// CRM case, and files found by their id alone.
+func testClientState(t *testing.T, open func(*testing.T) chat.Store) {
+	tests := []struct {
+		name string
+		test func(*testing.T, chat.Store, chat.Chat)
+	}{
+		{"the poll cursor is kept", func(t *testing.T, s chat.Store, c chat.Chat) {
+			for _, seq := range []uint64{7, 3, 0, math.MaxInt64} {
+				if err := s.SetPollCursor(t.Context(), c.ID, seq); err != nil {
+					t.Fatalf("SetPollCursor(%d): %v", seq, err)
+				}
+				if got := mustChat(t, s, c.ID).PollCursor; got != seq {
+					t.Errorf("PollCursor = %d, want %d", got, seq)
+				}
+			}
+		}},
+		{"the notification subscription is kept", func(t *testing.T, s chat.Store, c chat.Chat) {
+			sub := protocol.NotificationSubscription{APNsToken: "ab12", AppBundleID: "com.example.app"}
+			if err := s.SetNotifications(t.Context(), c.ID, sub); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustChat(t, s, c.ID).Notifications; got != sub {
+				t.Errorf("Notifications = %+v, want %+v", got, sub)
+			}
+			if err := s.SetNotifications(t.Context(), c.ID, protocol.NotificationSubscription{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustChat(t, s, c.ID).Notifications; got != (protocol.NotificationSubscription{}) {
+				t.Errorf("after cancelling, Notifications = %+v, want none", got)
+			}
+		}},
+		{"a chat that is not there", func(t *testing.T, s chat.Store, c chat.Chat) {
+			if err := s.SetPollCursor(t.Context(), "no-such-chat", 1); !errors.Is(err, chat.ErrNotFound) {
+				t.Errorf("SetPollCursor = %v, want ErrNotFound", err)
+			}
+			if err := s.SetNotifications(t.Context(), "no-such-chat", protocol.NotificationSubscription{AndroidFirebaseToken: "x"}); !errors.Is(err, chat.ErrNotFound) {
+				t.Errorf("SetNotifications = %v, want ErrNotFound", err)
+			}
+		}},
+		{"the last status gives the wait", func(t *testing.T, s chat.Store, c chat.Chat) {
+			at := Clock.Add(time.Minute)
+			mustAppend(t, s, c.ID, entry(&protocol.Status{State: protocol.StateQueued, EWT: 90, Meta: protocol.Meta{Timestamp: protocol.At(at)}}, ""))
+			got := mustChat(t, s, c.ID)
+			if got.EWT != 90 || !got.EWTAt.Equal(protocol.At(at).Time) {
+				t.Errorf("EWT, EWTAt = %d, %v; want 90, %v", got.EWT, got.EWTAt, protocol.At(at).Time)
+			}
+		}},
+		{"a case links chats, oldest first", func(t *testing.T, s chat.Store, c chat.Chat) {
+			later := mustOpenChat(t, s, NewChat("app", "other client", time.Hour))
+			unlinked := mustOpenChat(t, s, NewChat("app", "third client", 0))
+			for _, id := range []string{later.ID, c.ID} {
+				mustAppend(t, s, id, entry(&protocol.CaseSet{CaseID: "case-7"}, ""))
+			}
+			mustAppend(t, s, unlinked.ID, entry(&protocol.CaseSet{CaseID: "case-8"}, ""))
+			linked, err := s.CaseChats(t.Context(), "case-7")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(linked) != 2 || linked[0].ID != c.ID || linked[1].ID != later.ID {
+				t.Errorf("CaseChats(case-7) = %v, want %s then %s", linked, c.ID, later.ID)
+			}
+			mustAppend(t, s, c.ID, entry(&protocol.CaseSet{}, ""))
+			if got := mustChat(t, s, c.ID).CaseID; got != "" {
+				t.Errorf("after the case was cleared, CaseID = %q", got)
+			}
+			if none, err := s.CaseChats(t.Context(), ""); err != nil || len(none) != 0 {
+				t.Errorf("CaseChats(\"\") = %v, %v; want none", none, err)
+			}
+		}},
+		{"a file is found by its id alone", func(t *testing.T, s chat.Store, c chat.Chat) {
+			f := file(c, "f-by-id", c.ID)
+			mustPutFile(t, s, f, []byte("GIF89a"))
+			got, r, err := s.OpenFileByID(t.Context(), f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			if got.ChatID != c.ID || got.Name != f.Name {
+				t.Errorf("OpenFileByID = %+v, want the file of chat %s", got, c.ID)
+			}
+			if _, _, err := s.OpenFileByID(t.Context(), "no-such-file"); !errors.Is(err, chat.ErrNotFound) {
+				t.Errorf("OpenFileByID(unknown) = %v, want ErrNotFound", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			tt.test(t, s, mustOpenChat(t, s, NewChat("app", "client", 0)))
+		})
 	}
 }

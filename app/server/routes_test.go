@@ -1,0 +1,135 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/scenario"
+	"github.com/parleychat/parley/protocol"
+)
+
+// TestV1AndV2AnswerTheSame ranges over the one route table: every method
+// answers the same under /clientweb/api/v1/ as under /clientweb/api/v2/.
+func TestV1AndV2AnswerTheSame(t *testing.T) {
+	t.Parallel()
+	contact := scenario.Default()
+	contact.ICEServers = []protocol.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}
+	svc := chat.NewService(chat.NewMemoryStore())
+	s, err := New(Config{WebDir: t.TempDir(), Contact: contact}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PollWait = 10 * time.Millisecond
+	creds := protocol.Credentials{AppID: contact.AppIDs[0], ClientID: protocol.NewUUID()}
+	do := func(method, path, contentType string, body []byte) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, bytes.NewReader(body))
+		r.Header.Set("Authorization", creds.Authorization())
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		return w
+	}
+	open := do("POST", protocol.APIPrefix+"chats", "", nil)
+	var session protocol.ChatSession
+	if err := json.Unmarshal(open.Body.Bytes(), &session); err != nil || session.ChatID == "" {
+		t.Fatalf("Request Chat: %d %s", open.Code, open.Body)
+	}
+	c, _ := svc.Chat(t.Context(), session.ChatID)
+	if err := svc.Publish(t.Context(), c.ID, &protocol.PartyJoined{Type: protocol.PartyInternal, DisplayName: "Grace", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := svc.Upload(t.Context(), c.ID, c.ID, "note.txt", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upload bytes.Buffer
+	mw := multipart.NewWriter(&upload)
+	part, _ := mw.CreateFormFile("file", "note.txt")
+	_, _ = part.Write([]byte("hello"))
+	mw.Close()
+
+	// What each route is asked, in a state where asking twice answers the
+	// same: a true resend, the chat that exists, a positioned poll.
+	ask := map[string]struct {
+		query, contentType string
+		body               []byte
+	}{
+		"chats":                         {body: []byte(`{"from":"Ada"}`)},
+		"chats/{chatId}/events":         {body: []byte(`{"events":[{"event":"chat_session_message","msg_id":"1","msg":"hi"}]}`)},
+		"chats/{chatId}/notifications":  {body: []byte(`{"android_firebase_device_token":"t"}`)},
+		"files":                         {contentType: mw.FormDataContentType(), body: upload.Bytes()},
+		"GET chats/{chatId}/events":     {query: "?after=0&epoch=" + c.Epoch},
+		"chats/{chatId}/casehistory":    {},
+		"chats/{chatId}/files/{fileId}": {},
+	}
+	fill := strings.NewReplacer("{chatId}", c.ID, "{fileId}", f.ID, "{partyId}", "agent-1")
+	ids := regexp.MustCompile(`"file_id":"[^"]+"`)
+	for _, route := range s.apiRoutes() {
+		t.Run(route.method+" "+route.path, func(t *testing.T) {
+			a, ok := ask[route.method+" "+route.path]
+			if !ok {
+				a = ask[route.path]
+			}
+			var answers [2]*httptest.ResponseRecorder
+			for i, prefix := range []string{protocol.APIPrefixV1, protocol.APIPrefix} {
+				answers[i] = do(route.method, prefix+fill.Replace(route.path)+a.query, a.contentType, a.body)
+			}
+			v1, v2 := answers[0], answers[1]
+			b1, b2 := ids.ReplaceAll(v1.Body.Bytes(), nil), ids.ReplaceAll(v2.Body.Bytes(), nil)
+			if v1.Code != v2.Code || !bytes.Equal(b1, b2) || v1.Header().Get("Content-Type") != v2.Header().Get("Content-Type") {
+				t.Errorf("v1 answered %d %.200s\nv2 answered %d %.200s", v1.Code, v1.Body, v2.Code, v2.Body)
+			}
+			if v1.Code >= 500 {
+				t.Errorf("both answered %d %s", v1.Code, v1.Body)
+			}
+		})
+	}
+}
+
+// TestUnknownRoutesAnswerTheErrorEnvelope: under /clientweb/ a path the API
+// does not have, or a method a path does not take, answers the API's error
+// envelope, never net/http's text/plain 404 or 405.
+func TestUnknownRoutesAnswerTheErrorEnvelope(t *testing.T) {
+	t.Parallel()
+	s, err := New(Config{WebDir: t.TempDir(), Contact: scenario.Default()}, chat.NewService(chat.NewMemoryStore()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, path string
+		status             int
+		code               protocol.Code
+	}{
+		{"no such method", "GET", protocol.APIPrefix + "nothing-here", http.StatusNotFound, protocol.CodeNoMethod},
+		{"no such method in v1", "GET", protocol.APIPrefixV1 + "chats/x/nothing", http.StatusNotFound, protocol.CodeNoMethod},
+		{"no such version", "GET", "/clientweb/api/v3/availability", http.StatusNotFound, protocol.CodeNoMethod},
+		{"under /clientweb/ but outside the API", "GET", "/clientweb/", http.StatusNotFound, protocol.CodeNoMethod},
+		{"Request SMS, which only v1 documents", "POST", protocol.APIPrefix + "requestsms", http.StatusNotFound, protocol.CodeNoMethod},
+		{"POST to a GET method", "POST", protocol.APIPrefix + "availability", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+		{"GET to a POST method", "GET", protocol.APIPrefixV1 + "chats", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+		{"DELETE a chat's events", "DELETE", protocol.APIPrefix + "chats/x/events", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+		{"POST to Android's file URL", "POST", "/clientweb/file/abc", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+		{"POST to the chat socket", "POST", protocol.APIPrefix + "chats/x/socket", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+			perr := protocol.DecodeError(w.Body.Bytes())
+			if w.Code != tc.status || perr == nil || perr.Code != tc.code || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+				t.Errorf("%s %s = %d %s %q, want %d with error_code %s", tc.method, tc.path, w.Code, w.Header().Get("Content-Type"), w.Body, tc.status, tc.code)
+			}
+		})
+	}
+}
