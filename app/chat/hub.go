@@ -67,7 +67,7 @@ func (h *hub) stored(chatID string, upto uint64, events []protocol.Event) {
 func (h *hub) relayed(chatID, sender string, events []protocol.Event) {
 	for _, sub := range h.subscribers(chatID) {
 		if sub.party != sender {
-			sub.push(item{events: events})
+			sub.push(item{events: events, ephemeral: true})
 		}
 	}
 }

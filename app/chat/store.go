@@ -16,6 +16,9 @@ var (
 	ErrTaken = errors.New("chat taken by another agent")
 	// ErrOver: the chat is over and takes no more events.
 	ErrOver = errors.New("chat over")
+	// ErrUnavailable: the store cannot be reached for now (its database
+	// server is down or unreachable); the same call may work later.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Store keeps chats, their event streams and their files. Every method is

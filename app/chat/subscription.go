@@ -56,9 +56,10 @@ type Subscription struct {
 // (their values when the announcer had them), ephemeral events, or the
 // answer to one of the subscriber's frames.
 type item struct {
-	upto   uint64
-	events []protocol.Event
-	reply  *protocol.Envelope
+	upto      uint64
+	events    []protocol.Event
+	ephemeral bool
+	reply     *protocol.Envelope
 }
 
 func newSubscription(chatID, epoch, party string, after uint64, store Store, page, limit int) *Subscription {
@@ -119,7 +120,7 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 		switch {
 		case next.reply != nil:
 			return *next.reply, nil
-		case next.upto == 0:
+		case next.ephemeral:
 			return protocol.Envelope{Events: next.events, Epoch: sub.epoch}, nil
 		case next.upto <= sub.cursor:
 			continue // delivered already

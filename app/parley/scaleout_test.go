@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -282,4 +283,44 @@ func (v *visitorSide) waitFor(ctx context.Context, t *testing.T, want []string) 
 			t.Fatalf("the visitor was shown %q, want %q", heard, want)
 		}
 	}
+}
+
+// TestTheDatabaseGoesAway cuts the server off from its database: requests
+// are refused in the API's error envelope with 7005 and status 503, and
+// when the database is back the server serves again without a restart.
+func TestTheDatabaseGoesAway(t *testing.T) {
+	ctx := testContext(t)
+	database, err := url.Parse(pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := parleytest.StartNetwork(t, database.Host)
+	database.Host = address(t, network.URL())
+	p := startWith(t, "-database", database.String())
+
+	requestChat := func() (int, *protocol.Error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, nil)
+		req.Header.Set("Authorization", protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}.Authorization())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, protocol.DecodeError(data)
+	}
+	if status, perr := requestChat(); status != http.StatusOK {
+		t.Fatalf("Request Chat = %d %v before the outage", status, perr)
+	}
+	network.Block(true)
+	network.Cut()
+	status, perr := requestChat()
+	if status != http.StatusServiceUnavailable || perr == nil || perr.Code != protocol.CodeUnavailable {
+		t.Errorf("Request Chat during the outage = %d %v, want 503 and error %s", status, perr, protocol.CodeUnavailable)
+	}
+	network.Block(false)
+	until(ctx, t, "the server serves again", func() bool {
+		status, _ := requestChat()
+		return status == http.StatusOK
+	})
 }

@@ -144,7 +144,20 @@ func (f follower) HandleNotification(ctx context.Context, n *pgconn.Notification
 }
 
 // HandleBacklog runs after each (re)connection: what was announced while
-// the listener was away is read from the store.
+// the listener was away is read from the store. It tries until that
+// works, since what it would miss is never announced again: the pool's
+// connections may have dropped with the listener's, and fail once each.
 func (f follower) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) error {
-	return f.svc.Resync(ctx)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := f.svc.Resync(ctx)
+		if err == nil {
+			return nil
+		}
+		f.log.Warn("reading what the other processes did meanwhile", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }

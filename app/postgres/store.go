@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/parleychat/parley/app/chat"
 )
@@ -122,11 +127,36 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// wrap gives an exported method's error its context, once.
+// wrap gives an exported method's error its context, once, and marks
+// the errors of a database that cannot be reached as chat.ErrUnavailable.
 func wrap(err *error, format string, args ...any) {
-	if *err != nil {
-		*err = fmt.Errorf("postgres: "+format+": %w", append(args, *err)...)
+	if *err == nil {
+		return
 	}
+	if unreachable(*err) {
+		*err = fmt.Errorf("postgres: "+format+": %w: %w", append(args, chat.ErrUnavailable, *err)...)
+		return
+	}
+	*err = fmt.Errorf("postgres: "+format+": %w", append(args, *err)...)
+}
+
+// unreachable reports whether err says the database could not be reached
+// or went away, rather than refusing what was asked: no connection, a
+// connection that broke, a server shutting down or starting up (SQLSTATE
+// class 08, and 57P01 to 57P03).
+func unreachable(err error) bool {
+	var (
+		connect *pgconn.ConnectError
+		netErr  net.Error
+		pgErr   *pgconn.PgError
+	)
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pgErr):
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return false
 }
 
 // Times are stored as Unix nanoseconds, and the zero time, which has none,
