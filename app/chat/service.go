@@ -330,6 +330,13 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 	}
 	sub := newSubscription(chatID, c.Epoch, party, after, s.store, s.HistoryPage, s.QueueSize)
 	s.hub.join(sub)
+	// Read once joined: what is stored from now on is announced to it.
+	head, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		sub.Close()
+		return nil, fmt.Errorf("reading chat %s: %w", chatID, err)
+	}
+	sub.catchUp(head.LastSeq)
 	return sub, nil
 }
 

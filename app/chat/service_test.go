@@ -401,3 +401,31 @@ func TestPublishGivesAgentMessagesAnID(t *testing.T) {
 		t.Error("Publish took chat_session_end, a client event")
 	}
 }
+
+func TestWhatHappensAfterSubscribingKeepsItsOrder(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	if err := svc.Send(ctx, c.ID, message(1)); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	// All of it happens before the subscriber reads anything.
+	if err := svc.Send(ctx, c.ID, &protocol.Typing{}, message(2), &protocol.NotTyping{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, env := range drain(ctx, t, sub, 4) {
+		for _, e := range env.Events {
+			got = append(got, fmt.Sprint(e.EventType(), " ", e.EventMeta().Seq))
+		}
+	}
+	want := []string{protocol.TypeMessage + " 1", protocol.TypeTyping + " 0", protocol.TypeMessage + " 2", protocol.TypeNotTyping + " 0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+}

@@ -42,7 +42,9 @@ type Subscription struct {
 
 	mu sync.Mutex
 	// queue holds what arrived since Next last looked, in order; behind is
-	// the highest seq announced when the queue had no room for it.
+	// the seq up to which the store is read before the queue is: the
+	// chat's head when the subscriber joined, a gap, or what was
+	// announced when the queue had no room.
 	queue  []item
 	behind uint64
 	wake   chan struct{}
@@ -69,13 +71,23 @@ func newSubscription(chatID, epoch, party string, after uint64, store Store, pag
 	}
 }
 
+// catchUp sets how far the subscriber reads the store before it takes
+// what was announced since it joined: the chat's last seq once it had
+// joined.
+func (sub *Subscription) catchUp(head uint64) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	sub.behind = max(sub.behind, head)
+}
+
 // Next returns the next delivery, waiting for one if need be: the events
-// stored after the subscription's position, a page at a time, then what
-// happens in the chat. The first delivery is sent even when there is
-// nothing to catch up on, so the subscriber learns the stream's epoch. It
-// fails with ErrTooSlow or ErrClosed when the subscription ended, and with
-// the context's error when ctx ends first. The events are shared with other
-// subscribers of the chat: read them, never change them.
+// stored after the subscription's position when it subscribed, a page at a
+// time, then what happens in the chat, in the order it happens. The first
+// delivery is sent even when there is nothing to catch up on, so the
+// subscriber learns the stream's epoch. It fails with ErrTooSlow or
+// ErrClosed when the subscription ended, and with the context's error when
+// ctx ends first. The events are shared with other subscribers of the chat:
+// read them, never change them.
 func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 	if !sub.started {
 		sub.started = true
@@ -89,18 +101,11 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 		}
 		sub.mu.Lock()
 		if sub.behind > sub.cursor {
-			behind := sub.behind
 			sub.mu.Unlock()
 			env, err := sub.read(ctx)
 			if err != nil || len(env.Events) > 0 {
 				return env, err
 			}
-			// Nothing after all: the guess that a full page had more.
-			sub.mu.Lock()
-			if sub.behind == behind {
-				sub.behind = sub.cursor
-			}
-			sub.mu.Unlock()
 			continue
 		}
 		if len(sub.queue) == 0 {
@@ -140,20 +145,35 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 	}
 }
 
-// read delivers a page of the stored events after the cursor. A full page
-// may not be the last: the next Next reads again.
+// read delivers a page of the stored events after the cursor, up to behind:
+// what comes after it is in the queue, in its place among the ephemeral
+// events. When the store has nothing up to behind after all, the
+// subscriber stops waiting for it.
 func (sub *Subscription) read(ctx context.Context) (protocol.Envelope, error) {
-	page, err := sub.store.Events(ctx, sub.chat, sub.cursor, sub.page)
-	if err != nil {
-		return protocol.Envelope{}, err
+	sub.mu.Lock()
+	upto := sub.behind
+	sub.mu.Unlock()
+	var page []protocol.Event
+	if upto > sub.cursor {
+		var err error
+		if page, err = sub.store.Events(ctx, sub.chat, sub.cursor, int(min(upto-sub.cursor, uint64(sub.page)))); err != nil {
+			return protocol.Envelope{}, err
+		}
+	}
+	for len(page) > 0 && page[len(page)-1].EventMeta().Seq > upto {
+		page = page[:len(page)-1]
 	}
 	if len(page) > 0 {
 		sub.cursor = page[len(page)-1].EventMeta().Seq
-	}
-	if len(page) == sub.page {
+	} else {
 		sub.mu.Lock()
-		sub.behind = max(sub.behind, sub.cursor+1)
+		if sub.behind == upto {
+			sub.behind = sub.cursor
+		}
 		sub.mu.Unlock()
+	}
+	if page == nil {
+		page = []protocol.Event{}
 	}
 	return protocol.Envelope{Events: page, Epoch: sub.epoch}, nil
 }
