@@ -4,8 +4,9 @@
 #   ./build.sh run    build everything and start the demo: a website on
 #                     http://localhost:$PORT (8080) that embeds the widget,
 #                     served by the chat server on $PORT+1
-#   ./build.sh test   install what is missing (Chromium) and run every test,
-#                     browser tests included, with vet for both targets
+#   ./build.sh test   install what is missing (Chromium, PostgreSQL) and run
+#                     every test, browser and PostgreSQL tests included, with
+#                     vet for both targets
 #   ./build.sh bench  build the widget and the server and measure them next
 #                     to their references: one table, and bench/results.json;
 #                     flags go to the benchmark (go run ./bench -h)
@@ -37,17 +38,38 @@ build_widget() {
 		"$(wc -c <web/app.wasm)" "$(wc -c <web/app.wasm.br)" "$(wc -c <web/app.wasm.gz)"
 }
 
+# apt_install installs Debian packages, as root or through sudo; apt-get
+# update runs once per build.sh run.
+apt_updated=""
+apt_install() {
+	local sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo="sudo"
+	fi
+	if [ -z "$apt_updated" ]; then
+		$sudo apt-get update
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@"
+}
+
 install_chromium() {
 	if [ -x /usr/bin/chromium ]; then
 		return
 	fi
 	say "Installing Debian's Chromium for the browser tests (apt-get)"
-	local sudo=""
-	if [ "$(id -u)" -ne 0 ]; then
-		sudo="sudo"
+	apt_install chromium
+}
+
+# The PostgreSQL tests start throwaway clusters of their own (app/postgres/pgtest):
+# a temporary data directory, a free loopback port, stopped when the tests end,
+# run as the postgres user when build.sh runs as root.
+install_postgresql() {
+	if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+		return
 	fi
-	$sudo apt-get update
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium
+	say "Installing Debian's PostgreSQL server for the scale-out tests (apt-get)"
+	apt_install postgresql
 }
 
 cmd_run() {
@@ -66,6 +88,7 @@ cmd_run() {
 cmd_test() {
 	require_go
 	install_chromium
+	install_postgresql
 	modules
 	say "Checking formatting (gofmt)"
 	local unformatted
@@ -80,7 +103,7 @@ cmd_test() {
 	say "go vet, js/wasm"
 	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
 	build_widget
-	say "Running every test with the race detector, browser tests included"
+	say "Running every test with the race detector, browser tests included; the PostgreSQL tests start throwaway clusters on loopback"
 	go test -race -count=1 ./...
 	# A count, not a duration: Go 1.26's fuzz coordinator can fail a target
 	# with "context deadline exceeded" when a duration runs out (go.dev/issue/75804).
@@ -113,7 +136,7 @@ bench)
 	cmd_bench "$@"
 	;;
 *)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

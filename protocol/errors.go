@@ -44,6 +44,7 @@ const (
 	CodeTaken       Code = "7004" // another agent has the chat
 	CodeNoMethod    Code = "7005" // no API method at this path
 	CodeWrongMethod Code = "7006" // the path takes other HTTP methods
+	CodeUnavailable Code = "7007" // the server cannot reach its database for now; try again
 )
 
 // statusOf is the one table from error code to HTTP status. The documents
@@ -79,6 +80,7 @@ var statusOf = map[Code]int{
 	CodeTaken:             http.StatusConflict,
 	CodeNoMethod:          http.StatusNotFound,
 	CodeWrongMethod:       http.StatusMethodNotAllowed,
+	CodeUnavailable:       http.StatusServiceUnavailable,
 }
 
 // HTTPStatus is the HTTP status that goes with the code; 500 for a code the

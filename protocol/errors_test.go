@@ -61,6 +61,7 @@ var statusCases = []struct {
 	{"taken", protocol.CodeTaken, http.StatusConflict},
 	{"no method", protocol.CodeNoMethod, http.StatusNotFound},
 	{"wrong method", protocol.CodeWrongMethod, http.StatusMethodNotAllowed},
+	{"unavailable", protocol.CodeUnavailable, http.StatusServiceUnavailable},
 	{"unknown code", protocol.Code("9999"), http.StatusInternalServerError},
 	{"empty code", protocol.Code(""), http.StatusInternalServerError},
 }

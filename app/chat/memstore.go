@@ -154,7 +154,12 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 	var stored []protocol.Event
 	var encoded [][]byte
 	keys := map[string]bool{}
+	var err error
 	for _, e := range entries {
+		if chat.State.Over() {
+			err = ErrOver
+			break
+		}
 		if e.Key != "" && (mc.keys[e.Key] || keys[e.Key]) {
 			continue
 		}
@@ -175,7 +180,7 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 	for k := range keys {
 		mc.keys[k] = true
 	}
-	return stored, nil
+	return stored, err
 }
 
 // Events implements Store.

@@ -9,7 +9,6 @@ import (
 	"math"
 	mathrand "math/rand/v2"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
@@ -21,8 +20,10 @@ import (
 type Service struct {
 	// Now is the clock that stamps events.
 	Now func() time.Time
-	// QueueSize is how many deliveries a subscription may fall behind
-	// before it is dropped with ErrTooSlow.
+	// QueueSize is how many deliveries a subscription may have waiting:
+	// past it, stored events are read from the store when the subscriber
+	// gets to them, and a subscriber that lets ephemeral events pile up is
+	// dropped with ErrTooSlow.
 	QueueSize int
 	// HistoryPage is how many stored events one delivery carries when a
 	// subscriber catches up.
@@ -39,36 +40,34 @@ type Service struct {
 	Receipts, Typing, Signaling Limit
 	// MaxFiles is how many files one party may share in a chat.
 	MaxFiles int
-	// Observer hears of every chat opened and every event posted.
+	// Observer hears of every chat opened and every event stored, by this
+	// process or, through the Fanout, by others.
 	Observer Observer
+	// Fanout carries ephemeral events to the other processes that share
+	// the store; nil when this process is the only one.
+	Fanout Fanout
 
 	store   Store
-	mu      sync.Mutex
-	streams map[string]*stream
+	hub     *hub
 	limits  limiter
 	changes changes
 }
 
-// Observer follows every chat. It is called after the events were
-// delivered, outside any lock, in the goroutine that posted them, so it may
-// post events itself; it must not block for long. The scenario is one.
+// Observer follows every chat. It is called outside any lock, in the
+// goroutine that stored or announced the events, one call at a time per
+// chat, so it may post events itself; it must not block for long. The
+// scenario is one.
 type Observer interface {
-	// Opened is called for a chat just started.
+	// Opened is called for a chat this process just started.
 	Opened(ctx context.Context, c Chat)
-	// Posted is called with the events just stored or relayed in a chat,
-	// stamped as the subscribers got them.
+	// Resumed is called once for a chat the observer meets when the chat
+	// already has a past (after a restart, or a chat another process
+	// started): its stored events so far, which it should take note of
+	// without reacting.
+	Resumed(ctx context.Context, chatID string, past []protocol.Event)
+	// Posted is called with a chat's events just stored, each once and in
+	// sequence order, whichever process stored them.
 	Posted(ctx context.Context, chatID string, events []protocol.Event)
-}
-
-// stream serialises everything that writes to one chat or joins it, so that
-// sequence numbers are handed out in the order events are delivered, and a
-// subscriber that joins sees each event exactly once: from history or live.
-type stream struct {
-	mu   sync.Mutex
-	subs map[*Subscription]bool
-	// users counts the goroutines that hold the stream; with no users and
-	// no subscribers it is forgotten.
-	users int
 }
 
 // NewService returns a Service that keeps its chats in store.
@@ -84,7 +83,7 @@ func NewService(store Store) *Service {
 		Signaling:    Limit{Rate: 20, Burst: 100},
 		MaxFiles:     50,
 		store:        store,
-		streams:      map[string]*stream{},
+		hub:          newHub(store),
 	}
 }
 
@@ -199,7 +198,7 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 			return err
 		}
 	}
-	return s.post(ctx, chatID, chatID, events)
+	return s.post(ctx, chatID, chatID, events, nil)
 }
 
 // Publish takes events from the contact center's side of the chat: agents,
@@ -209,6 +208,10 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 // gets the form_request_id and channel the Android SDK requires: an id that
 // is not a number it reads (an integer from 1 to 2^31-1) is replaced by one.
 func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
+	return s.publish(ctx, chatID, events, nil)
+}
+
+func (s *Service) publish(ctx context.Context, chatID string, events []protocol.Event, keys map[protocol.Event]string) error {
 	for _, e := range events {
 		if fs, ok := e.(*protocol.FormShow); ok && fs != nil {
 			fs.FormRequestID = formRequestID(fs.FormRequestID)
@@ -237,7 +240,23 @@ func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol
 			return err
 		}
 	}
-	return s.post(ctx, chatID, "", events)
+	return s.post(ctx, chatID, "", events, keys)
+}
+
+// PublishOnce is Publish for events that must be stored at most once
+// however often, and by however many processes, they are published: the
+// scenario's timers and replies, an agent's request sent again after its
+// answer was lost. key names the occasion; the i-th event is stored only if
+// no event with the same key and index is.
+func (s *Service) PublishOnce(ctx context.Context, chatID, key string, events ...protocol.Event) error {
+	if key == "" {
+		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
+	}
+	keys := make(map[protocol.Event]string, len(events))
+	for i, e := range events {
+		keys[e] = "once\x00" + key + "\x00" + strconv.Itoa(i)
+	}
+	return s.publish(ctx, chatID, events, keys)
 }
 
 // Take gives the chat to the agent who joins it, and tells the visitor:
@@ -261,66 +280,106 @@ func (s *Service) Take(ctx context.Context, chatID string, agent *protocol.Party
 	return s.Publish(ctx, chatID, agent, &protocol.Status{State: protocol.StateConnected})
 }
 
-// post stores and delivers events of one chat, then tells the observer.
-func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event) error {
-	posted, err := s.deliver(ctx, chatID, sender, events)
-	if len(posted) > 0 {
-		s.changes.bump()
-		if s.Observer != nil {
-			s.Observer.Posted(ctx, chatID, posted)
+// post stores events of one chat and delivers them: runs of events that
+// are stored go to the store in one transaction each, ephemeral events are
+// relayed between them, in order.
+// keys, when not nil, replace the events' own dedupe keys.
+func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event, keys map[protocol.Event]string) error {
+	for len(events) > 0 {
+		n := 1
+		ephemeral := protocol.Ephemeral(events[0])
+		for n < len(events) && protocol.Ephemeral(events[n]) == ephemeral {
+			n++
+		}
+		run := events[:n]
+		events = events[n:]
+		if ephemeral {
+			if err := s.relay(ctx, chatID, sender, run); err != nil {
+				return err
+			}
+			continue
+		}
+		entries := make([]Entry, len(run))
+		for i, e := range run {
+			key, ok := keys[e]
+			if !ok {
+				key = dedupeKey(e)
+			}
+			entries[i] = Entry{Event: e, Key: key}
+		}
+		stored, err := s.store.Append(ctx, chatID, entries)
+		if len(stored) > 0 {
+			s.Stored(ctx, chatID, stored[0].EventMeta().Seq-1, stored[len(stored)-1].EventMeta().Seq, stored)
+		}
+		switch {
+		case errors.Is(err, ErrOver):
+			return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+		case errors.Is(err, ErrNotFound):
+			return protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", chatID)
+		case err != nil:
+			return fmt.Errorf("storing events in chat %s: %w", chatID, err)
 		}
 	}
-	return err
+	return nil
 }
 
-func (s *Service) deliver(ctx context.Context, chatID, sender string, events []protocol.Event) (posted []protocol.Event, err error) {
-	st := s.acquire(chatID)
-	defer s.release(chatID)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-
+// relay delivers ephemeral events of a chat that is not over, here and in
+// the other processes.
+func (s *Service) relay(ctx context.Context, chatID, sender string, events []protocol.Event) error {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if c.State.Over() {
+		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 	}
 	for _, e := range events {
-		if c.State.Over() {
-			return posted, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
-		}
-		if ephemeral(e) {
-			st.deliver(protocol.Envelope{Events: []protocol.Event{e}, Epoch: c.Epoch}, sender)
-			posted = append(posted, e)
-			continue
-		}
-		stored, err := s.store.Append(ctx, chatID, []Entry{{Event: e, Key: dedupeKey(e)}})
-		if err != nil {
-			return posted, fmt.Errorf("storing %s in chat %s: %w", e.EventType(), chatID, err)
-		}
-		if len(stored) == 0 {
-			continue
-		}
-		st.deliver(protocol.Envelope{Events: stored, Epoch: c.Epoch}, sender)
-		posted = append(posted, stored...)
-		for _, ev := range stored {
-			c.Apply(ev) // as the store did, to know whether the chat is over
+		s.hub.relayed(chatID, sender, []protocol.Event{e})
+	}
+	if s.Fanout != nil {
+		if err := s.Fanout.Relay(ctx, chatID, sender, events); err != nil {
+			return fmt.Errorf("relaying to the other processes: %w", err)
 		}
 	}
-	return posted, nil
+	return nil
 }
+
+// Stored hands events of a chat that were just stored, after the sequence
+// number after and up to upto, to this process's subscribers and Observer.
+// events are the stored events when the caller has them, nil when it only
+// knows they exist: those who need them then read them from the store. The
+// Service calls it for what it stores; a Fanout, for what other processes
+// stored.
+func (s *Service) Stored(ctx context.Context, chatID string, after, upto uint64, events []protocol.Event) {
+	s.changes.bump()
+	s.hub.stored(chatID, upto, events)
+	if s.Observer != nil {
+		s.hub.observe(ctx, s.Observer, chatID, after, upto, events)
+	}
+}
+
+// Relayed hands ephemeral events that another process relayed to this
+// process's subscribers of the chat, but the sender.
+func (s *Service) Relayed(chatID, sender string, events []protocol.Event) {
+	for _, e := range events {
+		s.hub.relayed(chatID, sender, []protocol.Event{e})
+	}
+}
+
+// OpenedElsewhere tells the service that another process started a chat,
+// for whoever waits for a change in the list of chats.
+func (s *Service) OpenedElsewhere() { s.changes.bump() }
 
 // Subscribe follows the chat's stream from a position: the subscription
 // first delivers every stored event after from (all of them when from names
 // another epoch; a position without an epoch is taken to be in the chat's
-// stream), then live events as they are published. Every delivery
-// carries the stream's epoch; the first is sent even when there is nothing
-// to catch up on. party is the subscriber's own party id, whose ephemeral
-// events are not echoed back to it. The caller must Close the subscription.
+// stream), then what happens in the chat. Every delivery carries the
+// stream's epoch; the first is sent even when there is nothing to catch up
+// on. party is the subscriber's own party id, whose ephemeral events are not
+// echoed back to it. Subscribing reads nothing but the chat: the
+// subscription reads its catch-up when the subscriber asks for it, so
+// writers never wait for it. The caller must Close the subscription.
 func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*Subscription, error) {
-	st := s.acquire(chatID)
-	defer s.release(chatID)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
 		return nil, err
@@ -329,31 +388,15 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 	if from.Epoch != "" && from.Epoch != c.Epoch {
 		after = 0
 	}
-	sub := newSubscription(party, s.QueueSize)
-	for {
-		page, err := s.store.Events(ctx, chatID, after, s.HistoryPage)
-		if err != nil {
-			return nil, fmt.Errorf("reading chat %s after %d: %w", chatID, after, err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		sub.backlog = append(sub.backlog, protocol.Envelope{Events: page, Epoch: c.Epoch})
-		after = page[len(page)-1].EventMeta().Seq
+	sub := newSubscription(chatID, c.Epoch, party, after, s.store, s.HistoryPage, s.QueueSize)
+	s.hub.join(sub)
+	// Read once joined: what is stored from now on is announced to it.
+	head, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		sub.Close()
+		return nil, fmt.Errorf("reading chat %s: %w", chatID, err)
 	}
-	if len(sub.backlog) == 0 {
-		sub.backlog = append(sub.backlog, protocol.Envelope{Events: []protocol.Event{}, Epoch: c.Epoch})
-	}
-	st.subs[sub] = true
-	sub.leave = func() {
-		st.mu.Lock()
-		delete(st.subs, sub)
-		st.mu.Unlock()
-		s.release(chatID)
-	}
-	s.mu.Lock()
-	st.users++ // the subscription holds the stream until it leaves
-	s.mu.Unlock()
+	sub.catchUp(head.LastSeq)
 	return sub, nil
 }
 
@@ -362,51 +405,6 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 // once. An agent's chat list polls it.
 func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
 	return s.changes.wait(ctx, since)
-}
-
-func (s *Service) acquire(chatID string) *stream {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.streams[chatID]
-	if !ok {
-		st = &stream{subs: map[*Subscription]bool{}}
-		s.streams[chatID] = st
-	}
-	st.users++
-	return st
-}
-
-func (s *Service) release(chatID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.streams[chatID]
-	if st.users--; st.users == 0 {
-		delete(s.streams, chatID)
-	}
-}
-
-// deliver queues env for every subscriber, except that ephemeral events do
-// not go back to their sender. The caller holds st.mu.
-func (st *stream) deliver(env protocol.Envelope, sender string) {
-	echo := !ephemeral(env.Events[0])
-	for sub := range st.subs {
-		if !echo && sub.party == sender {
-			continue
-		}
-		if !sub.push(env) {
-			delete(st.subs, sub)
-		}
-	}
-}
-
-// ephemeral events are delivered to whoever is following the chat and never
-// stored: a typing indicator or a call signal means nothing later.
-func ephemeral(e protocol.Event) bool {
-	switch e.(type) {
-	case *protocol.Typing, *protocol.NotTyping, *protocol.Signaling:
-		return true
-	}
-	return false
 }
 
 // noMsgID is the msg_id the Android SDK sends for every message when the app
@@ -462,4 +460,32 @@ func formRequestID(id protocol.ID) protocol.ID {
 		return protocol.NumberID(n)
 	}
 	return protocol.NumberID(1 + mathrand.Uint64N(math.MaxInt32))
+}
+
+// Resync announces again every open chat, and every chat this process
+// follows (it has subscribers, or the Observer knows it), up to its last
+// stored event: at the start, so the Observer learns where every open chat
+// stands, and for a Fanout that may have missed announcements.
+func (s *Service) Resync(ctx context.Context) error {
+	s.changes.bump()
+	open, err := s.store.OpenChats(ctx)
+	if err != nil {
+		return fmt.Errorf("listing open chats: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, c := range open {
+		seen[c.ID] = true
+		s.Stored(ctx, c.ID, c.LastSeq, c.LastSeq, nil)
+	}
+	for _, id := range s.hub.followed() {
+		if seen[id] {
+			continue
+		}
+		c, err := s.store.Chat(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reading chat %s: %w", id, err)
+		}
+		s.Stored(ctx, c.ID, c.LastSeq, c.LastSeq, nil)
+	}
+	return nil
 }

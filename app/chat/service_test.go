@@ -229,19 +229,124 @@ func TestASlowSubscriberDoesNotHoldUpOthers(t *testing.T) {
 	}
 	defer fast.Close()
 	drain(ctx, t, fast, 1)
-	for n := 1; n <= 4; n++ {
+	for n := 1; n <= 6; n++ {
 		if err := svc.Send(ctx, c.ID, message(n)); err != nil {
 			t.Fatal(err)
 		}
 		drain(ctx, t, fast, 1)
 	}
-	drain(ctx, t, slow, 1) // its catch-up delivery
+	// The slow one fell four deliveries past its queue: it reads them from
+	// the store, each once and in order.
+	var envs []protocol.Envelope
+	for {
+		_, seqs := texts(envs)
+		if len(seqs) == 6 {
+			break
+		}
+		envs = append(envs, drain(ctx, t, slow, 1)...)
+	}
+	if _, seqs := texts(envs); !reflect.DeepEqual(seqs, []uint64{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("the slow subscriber got %v, want 1 to 6", seqs)
+	}
+}
+
+func TestASubscriberWhoLetsTypingPileUpIsDropped(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	svc.QueueSize = 2
+	slow, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	for range 3 {
+		if err := svc.Send(ctx, c.ID, &protocol.Typing{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var err2 error
 	for err2 == nil {
 		_, err2 = slow.Next(ctx)
 	}
 	if !errors.Is(err2, chat.ErrTooSlow) {
 		t.Errorf("slow subscriber ended with %v, want ErrTooSlow", err2)
+	}
+}
+
+func TestAnnouncementsFromAnotherProcessAreReadFromTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	store := chat.NewMemoryStore()
+	here, there := chat.NewService(store), chat.NewService(store)
+	c, _, err := here.Open(ctx, visitor, protocol.ChatRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := here.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	drain(ctx, t, sub, 1)
+
+	// Another process stores 1 and 2; this one stores 3 and hears of it
+	// before the announcement of 1 and 2 arrives, then hears that again.
+	for n := 1; n <= 2; n++ {
+		if err := there.Send(ctx, c.ID, message(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := here.Send(ctx, c.ID, message(3)); err != nil {
+		t.Fatal(err)
+	}
+	here.Stored(ctx, c.ID, 0, 2, nil)
+	here.Stored(ctx, c.ID, 1, 2, nil)
+	if err := here.Send(ctx, c.ID, message(4)); err != nil {
+		t.Fatal(err)
+	}
+	var envs []protocol.Envelope
+	for {
+		_, seqs := texts(envs)
+		if len(seqs) >= 4 {
+			break
+		}
+		envs = append(envs, drain(ctx, t, sub, 1)...)
+	}
+	if msgs, seqs := texts(envs); !reflect.DeepEqual(seqs, []uint64{1, 2, 3, 4}) ||
+		!reflect.DeepEqual(msgs, []string{"text 1", "text 2", "text 3", "text 4"}) {
+		t.Errorf("delivered %q %v, want each message once, in order", msgs, seqs)
+	}
+}
+
+func TestPublishOnceStoresEachKeyOnce(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	store := chat.NewMemoryStore()
+	svc, other := chat.NewService(store), chat.NewService(store)
+	c, _, err := svc.Open(ctx, visitor, protocol.ChatRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*chat.Service{svc, other, svc} {
+		err := s.PublishOnce(ctx, c.ID, "warning", &protocol.TimeoutWarning{Msg: "still there?"}, &protocol.Message{Msg: "hello?", Meta: protocol.Meta{PartyID: "scenario"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.PublishOnce(ctx, c.ID, "another", &protocol.TimeoutWarning{Msg: "still there?"}); err != nil {
+		t.Fatal(err)
+	}
+	history, err := svc.History(ctx, c.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range history {
+		types = append(types, e.EventType())
+	}
+	if want := []string{protocol.TypeTimeoutWarning, protocol.TypeMessage, protocol.TypeTimeoutWarning}; !reflect.DeepEqual(types, want) {
+		t.Errorf("stored %v, want %v", types, want)
 	}
 }
 
@@ -465,5 +570,33 @@ func TestPublishNumbersFormRequests(t *testing.T) {
 				t.Errorf("channel = %q, want %q", got.Channel, protocol.ChannelChat)
 			}
 		})
+	}
+}
+
+func TestWhatHappensAfterSubscribingKeepsItsOrder(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	if err := svc.Send(ctx, c.ID, message(1)); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	// All of it happens before the subscriber reads anything.
+	if err := svc.Send(ctx, c.ID, &protocol.Typing{}, message(2), &protocol.NotTyping{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, env := range drain(ctx, t, sub, 4) {
+		for _, e := range env.Events {
+			got = append(got, fmt.Sprint(e.EventType(), " ", e.EventMeta().Seq))
+		}
+	}
+	want := []string{protocol.TypeMessage + " 1", protocol.TypeTyping + " 0", protocol.TypeMessage + " 2", protocol.TypeNotTyping + " 0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
 	}
 }

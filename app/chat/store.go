@@ -14,6 +14,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrTaken: another agent has the chat.
 	ErrTaken = errors.New("chat taken by another agent")
+	// ErrOver: the chat is over and takes no more events.
+	ErrOver = errors.New("chat over")
+	// ErrUnavailable: the store cannot be reached for now (its database
+	// server is down or unreachable); the same call may work later.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Store keeps chats, their event streams and their files. Every method is
@@ -44,7 +49,9 @@ type Store interface {
 	// giving each the next sequence number in its Meta.Seq, and applies
 	// each to the chat (Chat.Apply), all in one transaction. An entry whose
 	// Key the chat already has is skipped. It returns the stored entries'
-	// events.
+	// events. A chat that is over takes nothing more: Append stores the
+	// entries up to the one that ends the chat, and returns ErrOver with
+	// them if entries are left, or if the chat was over already.
 	Append(ctx context.Context, chatID string, entries []Entry) ([]protocol.Event, error)
 	// Events returns up to limit stored events with a sequence number
 	// greater than after, in order.

@@ -10,55 +10,178 @@ import (
 
 // Errors that end a subscription.
 var (
-	// ErrTooSlow means the subscriber fell QueueSize deliveries behind. It
-	// lost nothing: it resubscribes from its last position.
+	// ErrTooSlow means the subscriber let QueueSize events that are not
+	// stored (typing, call signals) pile up. It lost nothing stored: it
+	// resubscribes from its last position.
 	ErrTooSlow = errors.New("subscriber too slow")
 	// ErrClosed means the subscription was closed.
 	ErrClosed = errors.New("subscription closed")
 )
 
-// Subscription follows one chat's stream. One goroutine reads it with Next;
-// any goroutine may Reply or Close.
+// Subscription follows one chat's stream from a position. One goroutine
+// reads it with Next; any goroutine may Reply or Close.
+//
+// It keeps its own cursor, the last sequence number it delivered, and reads
+// the store for whatever it has not been handed: its catch-up, and any gap
+// between what it delivered and an announcement of later events, such as
+// events another process stored. So a subscriber never sees an event twice
+// or out of order, a writer never waits for a subscriber, and a subscriber
+// that falls behind is not dropped: it reads what it missed from the store.
 type Subscription struct {
 	party string
-	// backlog is what the subscriber had to catch up on when it joined;
-	// only Next touches it after Subscribe returns.
-	backlog []protocol.Envelope
-	live    chan protocol.Envelope
-	done    chan struct{}
-	once    sync.Once
-	err     error
-	leave   func()
+	chat  string
+	epoch string
+	store Store
+	page  int
+	limit int
+	// cursor is the last seq delivered; started says the first delivery,
+	// which carries the epoch even when it has no events, went out. Only
+	// Next touches them.
+	cursor  uint64
+	started bool
+
+	mu sync.Mutex
+	// queue holds what arrived since Next last looked, in order; behind is
+	// the seq up to which the store is read before the queue is: the
+	// chat's head when the subscriber joined, a gap, or what was
+	// announced when the queue had no room.
+	queue  []item
+	behind uint64
+	wake   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	err    error
+	leave  func()
 }
 
-func newSubscription(party string, queue int) *Subscription {
-	return &Subscription{party: party, live: make(chan protocol.Envelope, queue), done: make(chan struct{})}
+// item is one thing a subscriber is handed: stored events up to a seq
+// (their values when the announcer had them), ephemeral events, or the
+// answer to one of the subscriber's frames.
+type item struct {
+	upto      uint64
+	events    []protocol.Event
+	ephemeral bool
+	reply     *protocol.Envelope
 }
 
-// Next returns the next delivery, waiting for one if need be. It fails with
-// ErrTooSlow or ErrClosed when the subscription ended, and with the
-// context's error when ctx ends first. The events are shared with every
-// other subscriber of the chat: read them, never change them.
+func newSubscription(chatID, epoch, party string, after uint64, store Store, page, limit int) *Subscription {
+	return &Subscription{
+		party: party, chat: chatID, epoch: epoch, store: store, page: page, limit: limit,
+		cursor: after, wake: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+}
+
+// catchUp sets how far the subscriber reads the store before it takes
+// what was announced since it joined: the chat's last seq once it had
+// joined.
+func (sub *Subscription) catchUp(head uint64) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	sub.behind = max(sub.behind, head)
+}
+
+// Next returns the next delivery, waiting for one if need be: the events
+// stored after the subscription's position when it subscribed, a page at a
+// time, then what happens in the chat, in the order it happens. The first
+// delivery is sent even when there is nothing to catch up on, so the
+// subscriber learns the stream's epoch. It fails with ErrTooSlow or
+// ErrClosed when the subscription ended, and with the context's error when
+// ctx ends first. The events are shared with other subscribers of the chat:
+// read them, never change them.
 func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
-	if len(sub.backlog) > 0 {
-		env := sub.backlog[0]
-		sub.backlog = sub.backlog[1:]
-		return env, nil
+	if !sub.started {
+		sub.started = true
+		return sub.read(ctx)
 	}
-	select {
-	case env := <-sub.live:
-		return env, nil
-	case <-sub.done:
-		return protocol.Envelope{}, sub.err
-	case <-ctx.Done():
-		return protocol.Envelope{}, ctx.Err()
+	for {
+		select {
+		case <-sub.done:
+			return protocol.Envelope{}, sub.err
+		default:
+		}
+		sub.mu.Lock()
+		if sub.behind > sub.cursor {
+			sub.mu.Unlock()
+			env, err := sub.read(ctx)
+			if err != nil || len(env.Events) > 0 {
+				return env, err
+			}
+			continue
+		}
+		if len(sub.queue) == 0 {
+			sub.mu.Unlock()
+			select {
+			case <-sub.wake:
+			case <-sub.done:
+				return protocol.Envelope{}, sub.err
+			case <-ctx.Done():
+				return protocol.Envelope{}, ctx.Err()
+			}
+			continue
+		}
+		next := sub.queue[0]
+		sub.queue = sub.queue[1:]
+		sub.mu.Unlock()
+		switch {
+		case next.reply != nil:
+			return *next.reply, nil
+		case next.ephemeral:
+			return protocol.Envelope{Events: next.events, Epoch: sub.epoch}, nil
+		case next.upto <= sub.cursor:
+			continue // delivered already
+		}
+		fresh := next.events
+		for len(fresh) > 0 && fresh[0].EventMeta().Seq <= sub.cursor {
+			fresh = fresh[1:]
+		}
+		if len(fresh) > 0 && fresh[0].EventMeta().Seq == sub.cursor+1 && fresh[len(fresh)-1].EventMeta().Seq == next.upto {
+			sub.cursor = next.upto
+			return protocol.Envelope{Events: fresh, Epoch: sub.epoch}, nil
+		}
+		// A gap: what the announcement did not carry is in the store.
+		sub.mu.Lock()
+		sub.behind = max(sub.behind, next.upto)
+		sub.mu.Unlock()
 	}
+}
+
+// read delivers a page of the stored events after the cursor, up to behind:
+// what comes after it is in the queue, in its place among the ephemeral
+// events. When the store has nothing up to behind after all, the
+// subscriber stops waiting for it.
+func (sub *Subscription) read(ctx context.Context) (protocol.Envelope, error) {
+	sub.mu.Lock()
+	upto := sub.behind
+	sub.mu.Unlock()
+	var page []protocol.Event
+	if upto > sub.cursor {
+		var err error
+		if page, err = sub.store.Events(ctx, sub.chat, sub.cursor, int(min(upto-sub.cursor, uint64(sub.page)))); err != nil {
+			return protocol.Envelope{}, err
+		}
+	}
+	for len(page) > 0 && page[len(page)-1].EventMeta().Seq > upto {
+		page = page[:len(page)-1]
+	}
+	if len(page) > 0 {
+		sub.cursor = page[len(page)-1].EventMeta().Seq
+	} else {
+		sub.mu.Lock()
+		if sub.behind == upto {
+			sub.behind = sub.cursor
+		}
+		sub.mu.Unlock()
+	}
+	if page == nil {
+		page = []protocol.Event{}
+	}
+	return protocol.Envelope{Events: page, Epoch: sub.epoch}, nil
 }
 
 // Reply queues an answer to the subscriber's own frame named ref: err is nil
 // when the frame was taken. It comes after every event the frame caused.
 func (sub *Subscription) Reply(ref string, err *protocol.Error) {
-	sub.push(protocol.Envelope{Ref: ref, Error: err})
+	sub.push(item{reply: &protocol.Envelope{Ref: ref, Error: err}})
 }
 
 // Close ends the subscription and lets go of the stream.
@@ -66,20 +189,41 @@ func (sub *Subscription) Close() {
 	sub.end(ErrClosed)
 }
 
-// push queues env without ever blocking the publisher: a subscriber whose
-// queue is full is ended with ErrTooSlow, and push reports false.
-func (sub *Subscription) push(env protocol.Envelope) bool {
-	select {
-	case <-sub.done:
-		return false
-	default:
+// stored tells the subscriber that the chat's stream now reaches upto;
+// events, when the announcer has them, are the last events up to it. It
+// never blocks and never fails: when the queue is full the subscriber will
+// read from the store.
+func (sub *Subscription) stored(upto uint64, events []protocol.Event) {
+	sub.mu.Lock()
+	if len(sub.queue) < sub.limit {
+		sub.queue = append(sub.queue, item{upto: upto, events: events})
+	} else {
+		sub.behind = max(sub.behind, upto)
 	}
-	select {
-	case sub.live <- env:
-		return true
-	default:
+	sub.mu.Unlock()
+	sub.signal()
+}
+
+// push queues an item without ever blocking the publisher: a subscriber
+// whose queue is full is ended with ErrTooSlow.
+func (sub *Subscription) push(it item) {
+	sub.mu.Lock()
+	full := len(sub.queue) >= sub.limit
+	if !full {
+		sub.queue = append(sub.queue, it)
+	}
+	sub.mu.Unlock()
+	if full {
 		sub.end(ErrTooSlow)
-		return false
+		return
+	}
+	sub.signal()
+}
+
+func (sub *Subscription) signal() {
+	select {
+	case sub.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -88,7 +232,7 @@ func (sub *Subscription) end(err error) {
 		sub.err = err
 		close(sub.done)
 		if sub.leave != nil {
-			go sub.leave()
+			sub.leave()
 		}
 	})
 }

@@ -11,13 +11,19 @@ import (
 	"net"
 
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/postgres"
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
 	"github.com/parleychat/parley/app/sqlite"
+	"golang.org/x/sync/errgroup"
 )
 
 // Config is everything an instance needs.
 type Config struct {
+	// Database is a PostgreSQL URL (postgres://...): the chats live there,
+	// shared with every other instance that names it. Without it they
+	// live in DataDir.
+	Database string
 	// DataDir holds the SQLite database and the files; "" keeps everything
 	// in memory, gone when the instance stops.
 	DataDir string
@@ -38,8 +44,11 @@ type Config struct {
 
 // Instance is a running server's parts, exposed for tests.
 type Instance struct {
-	Store    chat.Store
-	Chats    *chat.Service
+	Store chat.Store
+	Chats *chat.Service
+	// Fanout connects the instance to the others on its database; nil on
+	// SQLite or in memory.
+	Fanout   chat.Fanout
 	Scenario *scenario.Engine
 	Server   *server.Server
 }
@@ -53,17 +62,35 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	store, err := openStore(ctx, cfg.DataDir)
-	if err != nil {
-		return nil, err
+	inst := &Instance{}
+	switch {
+	case cfg.Database != "":
+		pg, err := postgres.Open(ctx, cfg.Database)
+		if err != nil {
+			return nil, err
+		}
+		fanout := pg.Fanout()
+		fanout.Log = log
+		inst.Store, inst.Fanout = pg, fanout
+	case cfg.DataDir != "":
+		store, err := sqlite.Open(ctx, cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		inst.Store = store
+	default:
+		inst.Store = chat.NewMemoryStore()
 	}
+	store := inst.Store
 	chats := chat.NewService(store)
-	inst := &Instance{Store: store, Chats: chats}
+	chats.Fanout = inst.Fanout
+	inst.Chats = chats
 	if !cfg.Quiet {
 		inst.Scenario = scenario.New(cfg.Contact, chats)
 		inst.Scenario.Log = log
 		chats.Observer = inst.Scenario
 	}
+	var err error
 	inst.Server, err = server.New(server.Config{
 		WebDir:         cfg.WebDir,
 		Contact:        cfg.Contact,
@@ -78,30 +105,24 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	return inst, nil
 }
 
-func openStore(ctx context.Context, dir string) (chat.Store, error) {
-	if dir == "" {
-		return chat.NewMemoryStore(), nil
-	}
-	return sqlite.Open(ctx, dir)
-}
-
-// Run serves on ln and runs the scenario until ctx ends, then shuts the
-// server down gracefully.
+// Run serves on ln, runs the scenario and follows the other instances on
+// the database until ctx ends, then shuts the server down gracefully.
 func (i *Instance) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	scenarioDone := make(chan error, 1)
+	if err := i.Chats.Resync(ctx); err != nil {
+		return fmt.Errorf("resuming the open chats: %w", err)
+	}
+	var g errgroup.Group
 	if i.Scenario != nil {
-		if err := i.Scenario.Resume(ctx); err != nil {
-			return fmt.Errorf("resuming the scenario: %w", err)
-		}
-		go func() { scenarioDone <- i.Scenario.Run(ctx) }()
-	} else {
-		scenarioDone <- nil
+		g.Go(func() error { return i.Scenario.Run(ctx) })
+	}
+	if i.Fanout != nil {
+		g.Go(func() error { return i.Fanout.Follow(ctx, i.Chats) })
 	}
 	err := i.Server.Serve(ctx, ln)
 	cancel()
-	return errors.Join(err, <-scenarioDone)
+	return errors.Join(err, g.Wait())
 }
 
 // Close releases the store.

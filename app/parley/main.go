@@ -6,7 +6,8 @@
 // Mobile/Web API v2 and the widget's chat sockets, the widget itself, the
 // scenario, the agent console at /agent, and with -demo-addr a demo website
 // on a second origin that embeds the widget. Its data lives in SQLite in
-// the -data directory.
+// the -data directory, or with -database in PostgreSQL, which several
+// processes behind one address share.
 package main
 
 import (
@@ -46,7 +47,8 @@ func run() error {
 		demoAddr   = flag.String("demo-addr", env("PARLEY_DEMO_ADDR", ""), "listen address of the demo website; empty for none")
 		publicURL  = flag.String("public-url", env("PARLEY_PUBLIC_URL", ""), "the chat server's URL as browsers reach it; default http://ADDR")
 		webDir     = flag.String("web", env("PARLEY_WEB", "web"), "directory of the browser files")
-		dataDir    = flag.String("data", env("PARLEY_DATA", defaultDataDir()), "directory of the database and the files")
+		dataDir    = flag.String("data", env("PARLEY_DATA", defaultDataDir()), "directory of the SQLite database and the files")
+		database   = flag.String("database", env("PARLEY_DATABASE", ""), "PostgreSQL URL (postgres://user:password@host:port/db) shared by every server process; empty keeps the data in -data")
 		configFile = flag.String("config", env("PARLEY_CONFIG", ""), "contact center configuration (JSON); empty for the built-in demo scenario")
 		agentToken = flag.String("agent-token", env("PARLEY_AGENT_TOKEN", ""), "token of the agent console and API; empty makes a random one")
 		origins    = flag.String("allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated host patterns whose pages may open chat sockets directly; default the demo website's")
@@ -86,6 +88,7 @@ func run() error {
 	}
 
 	inst, err := instance.Open(ctx, instance.Config{
+		Database:       *database,
 		DataDir:        *dataDir,
 		WebDir:         *webDir,
 		Contact:        contact,
@@ -111,7 +114,11 @@ func run() error {
 	}
 	fmt.Printf("  Agent console:  %s/agent?token=%s\n", *publicURL, url.QueryEscape(*agentToken))
 	fmt.Printf("  Chat server:    %s\n", *publicURL)
-	fmt.Printf("  Data:           %s\n", *dataDir)
+	if *database != "" {
+		fmt.Printf("  Data:           PostgreSQL, %s\n", redacted(*database))
+	} else {
+		fmt.Printf("  Data:           %s\n", *dataDir)
+	}
 	return g.Wait()
 }
 
@@ -154,6 +161,15 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
+}
+
+// redacted is a database URL without its password, fit to print.
+func redacted(database string) string {
+	u, err := url.Parse(database)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	return u.Redacted()
 }
 
 func env(key, fallback string) string {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget"
 )
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building parley: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -57,7 +58,15 @@ type process struct {
 // and waits until it says where it listens.
 func start(t *testing.T, dataDir string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, "-addr", "127.0.0.1:0", "-data", dataDir, "-web", parleytest.WebDir(), "-agent-token", parleytest.AgentToken)
+	return startWith(t, "-data", dataDir)
+}
+
+// startWith runs the program on a free loopback port with the flags, and
+// waits until it says where it listens.
+func startWith(t *testing.T, flags ...string) *process {
+	t.Helper()
+	args := append([]string{"-addr", "127.0.0.1:0", "-web", parleytest.WebDir(), "-agent-token", parleytest.AgentToken}, flags...)
+	cmd := exec.Command(binary, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -199,7 +199,7 @@ func (c *BrightPatternChat) NotTyping() bool { return c.add(&protocol.NotTyping{
 // widget configuration; "" asks for the visitor's next message), open for
 // timeout (zero: no limit). It returns the form_request_id.
 func (c *BrightPatternChat) ShowForm(name string, timeout protocol.Seconds) string {
-	return c.addWithID("form_request_id", &protocol.FormShow{FormName: name, FormTimeout: timeout})
+	return c.addWithID("form_request_id", &protocol.FormShow{FormName: name, FormTimeout: protocol.Timeout(timeout)})
 }
 
 // SendFile shares a file from the party that joined last: the tenant keeps

@@ -2,7 +2,9 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,8 +32,11 @@ type Engine struct {
 
 // progress is where the scenario stands in one open chat.
 type progress struct {
-	created     time.Time
-	lastVisitor time.Time
+	created time.Time
+	// lastVisitor is when the visitor last did something that was
+	// stored, and lastVisitorSeq which event that was (0 for none).
+	lastVisitor    time.Time
+	lastVisitorSeq uint64
 	// queued: nobody took the chat yet; the wait counts down.
 	queued  bool
 	lastEWT time.Time
@@ -70,36 +75,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Resume rebuilds the scenario's place in every open chat from its history.
-// Call it before the server takes events: the engine ignores chats it does
-// not know.
-func (e *Engine) Resume(ctx context.Context) error {
-	open, err := e.chats.OpenChats(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range open {
-		p := &progress{created: c.Created, lastVisitor: c.LastVisitorEvent}
-		for after := uint64(0); ; {
-			page, err := e.chats.History(ctx, c.ID, after, 500)
-			if err != nil {
-				return err
-			}
-			if len(page) == 0 {
-				break
-			}
-			for _, ev := range page {
-				e.note(p, c.ID, ev)
-			}
-			after = page[len(page)-1].EventMeta().Seq
-		}
-		e.mu.Lock()
-		e.open[c.ID] = p
-		e.mu.Unlock()
-	}
-	return nil
-}
-
 // Opened greets a new chat: status queued, the assistant joins and says
 // hello, and the pre-chat form follows.
 func (e *Engine) Opened(ctx context.Context, c chat.Chat) {
@@ -114,45 +89,93 @@ func (e *Engine) Opened(ctx context.Context, c chat.Chat) {
 	e.mu.Lock()
 	e.open[c.ID] = &progress{created: c.Created, lastVisitor: c.Created}
 	e.mu.Unlock()
-	e.publish(ctx, c.ID, events...)
+	e.publish(ctx, c.ID, "greeting", events...)
+}
+
+// Resumed takes note of where a chat stands: one that was open before a
+// restart, or that another process started.
+func (e *Engine) Resumed(ctx context.Context, chatID string, past []protocol.Event) {
+	p, ok := e.track(ctx, chatID)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range past {
+		e.note(p, chatID, ev)
+	}
+}
+
+// track returns the chat's progress, starting it from the stored chat when
+// the engine has none yet.
+func (e *Engine) track(ctx context.Context, chatID string) (*progress, bool) {
+	e.mu.Lock()
+	p, ok := e.open[chatID]
+	e.mu.Unlock()
+	if ok {
+		return p, true
+	}
+	c, err := e.chats.Chat(ctx, chatID)
+	if err != nil || c.State.Over() {
+		return nil, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := e.open[chatID]; ok {
+		return p, true
+	}
+	p = &progress{created: c.Created, lastVisitor: c.Created}
+	e.open[chatID] = p
+	return p, true
 }
 
 // Posted follows the chat and answers the visitor where the scenario has
-// something to say.
+// something to say. Every process that shares the store hears of every
+// event, and each answers it: the answer is keyed by the event's seq, so it
+// is stored once.
 func (e *Engine) Posted(ctx context.Context, chatID string, events []protocol.Event) {
-	var replies []protocol.Event
-	e.mu.Lock()
-	p, ok := e.open[chatID]
+	p, ok := e.track(ctx, chatID)
 	if !ok {
-		e.mu.Unlock()
 		return
 	}
+	type reply struct {
+		key    string
+		events []protocol.Event
+	}
+	var replies []reply
+	e.mu.Lock()
 	for _, ev := range events {
 		visitor := ev.EventMeta().PartyID == chatID
+		var answer []protocol.Event
 		switch ev := ev.(type) {
 		case *protocol.FormData:
 			switch {
 			case !visitor:
 			case answers(ev.FormRequestID, p.preChat):
-				replies = append(replies, e.say(e.cfg.thanks(ev.Data.Fields["first_name"])))
+				answer = []protocol.Event{e.say(e.cfg.thanks(ev.Data.Fields["first_name"]))}
 			case answers(ev.FormRequestID, p.survey):
-				replies = append(replies, e.say(e.cfg.Goodbye), &protocol.Ended{})
+				answer = []protocol.Event{e.say(e.cfg.Goodbye), &protocol.Ended{}}
 			}
 		case *protocol.Disconnect:
 			if e.cfg.SurveyForm == "" {
-				replies = append(replies, &protocol.Ended{})
+				answer = []protocol.Event{&protocol.Ended{}}
 			} else {
-				replies = append(replies, e.form(e.cfg.SurveyForm))
+				answer = []protocol.Event{e.form(e.cfg.SurveyForm)}
 			}
 		case *protocol.Status:
 			if ev.State == protocol.StateConnected && p.assistant {
-				replies = append(replies, &protocol.PartyLeft{Type: protocol.PartyScenario, Meta: protocol.Meta{PartyID: AssistantID}})
+				answer = []protocol.Event{&protocol.PartyLeft{Type: protocol.PartyScenario, Meta: protocol.Meta{PartyID: AssistantID}}}
 			}
+		}
+		if answer != nil {
+			replies = append(replies, reply{"reply:" + strconv.FormatUint(ev.EventMeta().Seq, 10), answer})
 		}
 		e.note(p, chatID, ev)
 	}
 	e.mu.Unlock()
-	e.publish(ctx, chatID, replies...)
+	for _, r := range replies {
+		e.publish(ctx, chatID, r.key, r.events...)
+	}
 }
 
 // note moves p along for an event of its chat. It is the one place that
@@ -160,7 +183,7 @@ func (e *Engine) Posted(ctx context.Context, chatID string, events []protocol.Ev
 func (e *Engine) note(p *progress, chatID string, ev protocol.Event) {
 	meta := ev.EventMeta()
 	if meta.PartyID == chatID && meta.Seq != 0 {
-		p.lastVisitor, p.warned = meta.Timestamp.Time, false
+		p.lastVisitor, p.lastVisitorSeq, p.warned = meta.Timestamp.Time, meta.Seq, false
 	}
 	switch ev := ev.(type) {
 	case *protocol.Status:
@@ -191,56 +214,71 @@ func (e *Engine) note(p *progress, chatID string, ev protocol.Event) {
 	case *protocol.TimeoutWarning:
 		p.warned = true
 	}
-	if ended(ev) {
+	if protocol.EndsChat(ev) {
 		delete(e.open, chatID)
 	}
 }
 
 // Tick runs the timers of every open chat: the countdown of the wait, the
-// idle warning and timeout, the survey's time limit.
+// idle warning and timeout, the survey's time limit. Each timer's events
+// are keyed by what set it off, so that several processes running the same
+// timers store them once.
 func (e *Engine) Tick(ctx context.Context) {
 	now := e.Now()
-	due := map[string][]protocol.Event{}
+	type due struct {
+		key    string
+		events []protocol.Event
+	}
+	fired := map[string]due{}
 	e.mu.Lock()
 	for id, p := range e.open {
 		switch {
 		case !p.survey.IsZero():
 			if e.cfg.FormTimeout > 0 && now.Sub(p.surveyAsked) >= e.cfg.FormTimeout.Duration() {
-				due[id] = []protocol.Event{&protocol.Ended{}}
+				fired[id] = due{"survey-timeout:" + p.survey.String(), []protocol.Event{&protocol.Ended{}}}
 			}
 		case e.cfg.IdleTimeout > 0 && now.Sub(p.lastVisitor) >= e.cfg.IdleTimeout.Duration():
-			due[id] = []protocol.Event{&protocol.InactivityTimeout{Msg: e.cfg.IdleTimeoutText}}
+			fired[id] = due{"idle-timeout", []protocol.Event{&protocol.InactivityTimeout{Msg: e.cfg.IdleTimeoutText}}}
 		case e.cfg.IdleWarning > 0 && !p.warned && now.Sub(p.lastVisitor) >= e.cfg.IdleWarning.Duration():
-			due[id] = []protocol.Event{&protocol.TimeoutWarning{Msg: e.cfg.IdleWarningText}}
+			key := "idle-warning:" + strconv.FormatUint(p.lastVisitorSeq, 10)
+			fired[id] = due{key, []protocol.Event{&protocol.TimeoutWarning{Msg: e.cfg.IdleWarningText}}}
 		case p.queued && e.cfg.EWTUpdate > 0 && now.Sub(p.lastEWT) >= e.cfg.EWTUpdate.Duration():
-			left := e.cfg.EWT - protocol.Seconds(now.Sub(p.created)/time.Second)
-			if left > 0 {
-				due[id] = []protocol.Event{&protocol.Status{State: protocol.StateQueued, EWT: left}}
+			// The k-th update of the wait; the chat opened with the 0th.
+			waited := now.Sub(p.created)
+			k := waited / e.cfg.EWTUpdate.Duration()
+			left := e.cfg.EWT - protocol.Seconds(waited/time.Second)
+			if k > 0 && left > 0 {
+				key := "ewt:" + strconv.FormatInt(int64(k), 10)
+				fired[id] = due{key, []protocol.Event{&protocol.Status{State: protocol.StateQueued, EWT: left}}}
 			}
 		}
 	}
 	e.mu.Unlock()
-	for id, events := range due {
-		e.publish(ctx, id, events...)
+	for id, d := range fired {
+		e.publish(ctx, id, d.key, d.events...)
 	}
 }
 
-// publish posts the scenario's events, outside the engine's lock: the
-// service calls Posted again for them.
-func (e *Engine) publish(ctx context.Context, chatID string, events ...protocol.Event) {
+// publish posts the scenario's events once for the key, outside the
+// engine's lock: the service calls Posted again for them.
+func (e *Engine) publish(ctx context.Context, chatID, key string, events ...protocol.Event) {
 	if len(events) == 0 {
 		return
 	}
-	if err := e.chats.Publish(ctx, chatID, events...); err != nil {
-		// At shutdown the post fails for want of time, not for a fault,
-		// and Resume takes the chat up again at the next start.
-		if ctx.Err() == nil {
-			e.Log.Warn("the scenario could not post", "chat", chatID, "err", err)
-		}
-		e.mu.Lock()
-		delete(e.open, chatID)
-		e.mu.Unlock()
+	err := e.chats.PublishOnce(ctx, chatID, key, events...)
+	if err == nil {
+		return
 	}
+	// At shutdown the post fails for want of time, not for a fault, and
+	// the next start takes the chat up again. A chat that ended meanwhile
+	// has nothing more to hear.
+	var perr *protocol.Error
+	if ctx.Err() == nil && !(errors.As(err, &perr) && perr.Code == protocol.CodeChatNotFound) {
+		e.Log.Warn("the scenario could not post", "chat", chatID, "err", err)
+	}
+	e.mu.Lock()
+	delete(e.open, chatID)
+	e.mu.Unlock()
 }
 
 func (e *Engine) say(text string) protocol.Event {
@@ -256,12 +294,4 @@ func (e *Engine) form(name string) protocol.Event {
 // client may echo a numeric id as a string.
 func answers(answer, request protocol.ID) bool {
 	return !request.IsZero() && answer.String() == request.String()
-}
-
-func ended(ev protocol.Event) bool {
-	switch ev.(type) {
-	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
-		return true
-	}
-	return false
 }

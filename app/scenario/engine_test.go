@@ -26,6 +26,7 @@ type harness struct {
 	t      *testing.T
 	ctx    context.Context
 	clock  *clock
+	store  chat.Store
 	chats  *chat.Service
 	engine *scenario.Engine
 	chat   chat.Chat
@@ -37,17 +38,25 @@ func start(t *testing.T, cfg scenario.Config) *harness {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	h := &harness{t: t, ctx: ctx, clock: &clock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}}
-	h.chats = chat.NewService(chat.NewMemoryStore())
-	h.chats.Now = h.clock.Now
-	h.engine = scenario.New(cfg, h.chats)
-	h.engine.Now = h.clock.Now
-	h.chats.Observer = h.engine
+	h.store = chat.NewMemoryStore()
+	h.chats, h.engine = h.process(cfg)
 	c, _, err := h.chats.Open(ctx, visitor, protocol.ChatRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.chat = c
 	return h
+}
+
+// process starts a chat service and its engine over the harness's store, as
+// a server process would.
+func (h *harness) process(cfg scenario.Config) (*chat.Service, *scenario.Engine) {
+	chats := chat.NewService(h.store)
+	chats.Now = h.clock.Now
+	engine := scenario.New(cfg, chats)
+	engine.Now = h.clock.Now
+	chats.Observer = engine
+	return chats, engine
 }
 
 // newEvents returns the types of the events stored since the last call.
@@ -201,12 +210,11 @@ func TestTheEngineResumesAfterARestart(t *testing.T) {
 		t.Fatalf("before the restart: %v", got)
 	}
 
-	// A new engine over the same chats picks up where the old one was: it
-	// does not warn twice, and times the chat out on schedule.
-	restarted := scenario.New(cfg, h.chats)
-	restarted.Now = h.clock.Now
-	h.chats.Observer = restarted
-	if err := restarted.Resume(h.ctx); err != nil {
+	// A new process over the same store picks up where the old one was:
+	// it does not warn twice, and times the chat out on schedule.
+	var restarted *scenario.Engine
+	h.chats, restarted = h.process(cfg)
+	if err := h.chats.Resync(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.advance(time.Minute)
@@ -218,6 +226,37 @@ func TestTheEngineResumesAfterARestart(t *testing.T) {
 	restarted.Tick(h.ctx)
 	if got := h.newEvents(); !reflect.DeepEqual(got, []string{protocol.TypeInactivityTimeout}) {
 		t.Errorf("the restarted engine sent %v, want the inactivity timeout", got)
+	}
+}
+
+func TestTwoProcessesFireEachTimerOnce(t *testing.T) {
+	t.Parallel()
+	cfg := scenario.Default()
+	cfg.EWT, cfg.EWTUpdate = 120, 15
+	h := start(t, cfg)
+	other, otherEngine := h.process(cfg)
+	if err := other.Resync(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.newEvents()
+	engines := []*scenario.Engine{h.engine, otherEngine}
+	tickBoth := func() []string {
+		for _, e := range engines {
+			e.Tick(h.ctx)
+		}
+		return h.newEvents()
+	}
+	h.clock.advance(16 * time.Second)
+	if got := tickBoth(); !reflect.DeepEqual(got, []string{protocol.TypeStatus}) {
+		t.Errorf("the wait's countdown: %v, want one status", got)
+	}
+	h.clock.advance(10 * time.Minute)
+	if got := tickBoth(); !reflect.DeepEqual(got, []string{protocol.TypeTimeoutWarning}) {
+		t.Errorf("the idle warning: %v, want one", got)
+	}
+	h.clock.advance(5 * time.Minute)
+	if got := tickBoth(); !reflect.DeepEqual(got, []string{protocol.TypeInactivityTimeout}) {
+		t.Errorf("the idle timeout: %v, want one", got)
 	}
 }
 

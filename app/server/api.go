@@ -514,10 +514,21 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // apiError is err as the API's error envelope.
 func (s *Server) apiError(r *http.Request, err error) *protocol.Error {
+	return s.asProtocolError(err, "method", r.Method, "path", r.URL.Path)
+}
+
+// asProtocolError is the one place where the errors of the server's parts
+// become the API's error codes. Errors that are not the API's own are
+// logged with where, and shown to the caller only as an internal error.
+func (s *Server) asProtocolError(err error, where ...any) *protocol.Error {
 	var perr *protocol.Error
-	if errors.As(err, &perr) {
+	switch {
+	case errors.As(err, &perr):
 		return perr
+	case errors.Is(err, chat.ErrUnavailable):
+		s.log.Warn("the store is unavailable", append(where, "err", err)...)
+		return protocol.Errorf(protocol.CodeUnavailable, "the chat server cannot reach its database; try again shortly")
 	}
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.log.Error("internal error", append(where, "err", err)...)
 	return protocol.Errorf(protocol.CodeInternal, "internal server error")
 }

@@ -120,12 +120,7 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 }
 
 func (s *Server) socketError(chatID string, err error) *protocol.Error {
-	var perr *protocol.Error
-	if errors.As(err, &perr) {
-		return perr
-	}
-	s.log.Error("taking a socket frame", "chat", chatID, "err", err)
-	return protocol.Errorf(protocol.CodeInternal, "internal server error")
+	return s.asProtocolError(err, "socket of chat", chatID)
 }
 
 // writeFrames sends the subscription's deliveries until the socket or the

@@ -28,8 +28,15 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 	if err != nil {
 		return nil, err
 	}
-	var stored []protocol.Event
+	var (
+		stored []protocol.Event
+		over   error
+	)
 	for _, e := range entries {
+		if c.State.Over() {
+			over = chat.ErrOver
+			break
+		}
 		if e.Key != "" {
 			// The batch's earlier entries are in this transaction, so
 			// this sees their keys too.
@@ -55,7 +62,7 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 	// A batch of duplicates has nothing to commit: rolling it back spares
 	// the chat's UPDATE and a sync.
 	if len(stored) == 0 {
-		return nil, nil
+		return nil, over
 	}
 	if err := updateChat(ctx, tx, c); err != nil {
 		return nil, err
@@ -63,7 +70,7 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	return stored, nil
+	return stored, over
 }
 
 // Events implements chat.Store. A limit below one returns nothing.

@@ -527,6 +527,23 @@ func testAppend(t *testing.T, open func(*testing.T) chat.Store) {
 			want.LastSeq = 1
 			CheckChat(t, mustChat(t, s, c.ID), want)
 		}},
+		{"a chat that is over takes nothing more", func(t *testing.T, s chat.Store, c chat.Chat) {
+			stored, err := s.Append(t.Context(), c.ID, []chat.Entry{
+				entry(agentSays("a1", "bye", 0), "a1"), entry(&protocol.Ended{}, ""), entry(agentSays("a2", "one more thing", 0), "a2"),
+			})
+			if !errors.Is(err, chat.ErrOver) {
+				t.Errorf("Append past the end = %v, want ErrOver", err)
+			}
+			checkSeqs(t, "stored up to the end", stored, span(1, 2))
+			stored, err = s.Append(t.Context(), c.ID, []chat.Entry{entry(agentSays("a3", "hello?", 0), "a3")})
+			if !errors.Is(err, chat.ErrOver) || len(stored) != 0 {
+				t.Errorf("Append to an ended chat = %v, %v; want nothing and ErrOver", Seqs(stored), err)
+			}
+			checkSeqs(t, "stored", mustEvents(t, s, c.ID), span(1, 2))
+			if got := mustChat(t, s, c.ID); got.State != protocol.StateCompleted || got.LastSeq != 2 {
+				t.Errorf("State, LastSeq = %s, %d; want completed, 2", got.State, got.LastSeq)
+			}
+		}},
 		{"unknown chat", func(t *testing.T, s chat.Store, c chat.Chat) {
 			_, err := s.Append(t.Context(), protocol.NewUUID(), []chat.Entry{entry(agentSays("a", "hi", 0), "a")})
 			if !errors.Is(err, chat.ErrNotFound) {
