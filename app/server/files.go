@@ -109,7 +109,7 @@ func (s *Server) fileByID(w http.ResponseWriter, r *http.Request) {
 // serveFile answers with a chat's file. Only raster images are shown
 // inline; everything else downloads, and a sandbox policy keeps a file that
 // pretends to be a page from running anything.
-func serveFile(w http.ResponseWriter, r *http.Request, chats *chat.Service, chatID, fileID string, fail func(http.ResponseWriter, *http.Request, error)) {
+func serveFile(w http.ResponseWriter, r *http.Request, chats Chats, chatID, fileID string, fail func(http.ResponseWriter, *http.Request, error)) {
 	f, body, err := chats.OpenFile(r.Context(), chatID, fileID)
 	if err != nil {
 		fail(w, r, err)

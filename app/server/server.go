@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/scenario"
 )
 
@@ -40,7 +39,7 @@ type Server struct {
 	PollWait time.Duration
 
 	cfg     Config
-	chats   *chat.Service
+	chats   Chats
 	assets  *assets
 	handler http.Handler
 	log     *slog.Logger
@@ -54,8 +53,9 @@ type Server struct {
 	sockets   sync.WaitGroup
 }
 
-// New returns a Server for the chats in svc.
-func New(cfg Config, svc *chat.Service) (*Server, error) {
+// New returns a Server for the chats of svc: the embedded contact center
+// or the upstream bridge.
+func New(cfg Config, svc Chats) (*Server, error) {
 	a, err := loadAssets(cfg.WebDir)
 	if err != nil {
 		return nil, err
