@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -14,56 +15,68 @@ type Limit struct {
 	Burst int
 }
 
-// budget is a kind of visitor event with a rate limit of its own, so that
+// Budget is a kind of visitor event with a rate limit of its own, so that
 // receipts, typing and call signals never use up what the visitor's
 // messages need.
-type budget int
+type Budget int
 
+// The budgets, and their number.
 const (
-	// budgetMessages: everything that is stored and is not a receipt.
-	budgetMessages budget = iota
-	budgetReceipts
-	budgetTyping
-	budgetSignaling
-	budgets
+	// BudgetMessages: everything that is stored and is not a receipt.
+	BudgetMessages Budget = iota
+	BudgetReceipts
+	BudgetTyping
+	BudgetSignaling
+	Budgets
 )
 
 // String names the budget's events for an error message.
-func (b budget) String() string {
-	return [budgets]string{"messages", "receipts", "typing events", "call signals"}[b]
+func (b Budget) String() string {
+	return [Budgets]string{"messages", "receipts", "typing events", "call signals"}[b]
 }
 
 // budgetOf says which budget an event uses.
-func budgetOf(e protocol.Event) budget {
+func budgetOf(e protocol.Event) Budget {
 	switch e.(type) {
 	case *protocol.MessageDelivered, *protocol.MessageRead:
-		return budgetReceipts
+		return BudgetReceipts
 	case *protocol.Typing, *protocol.NotTyping:
-		return budgetTyping
+		return BudgetTyping
 	case *protocol.Signaling:
-		return budgetSignaling
+		return BudgetSignaling
 	}
-	return budgetMessages
+	return BudgetMessages
 }
 
-// limiter keeps a token bucket per chat and budget.
-type limiter struct {
+// Limiter keeps the visitors' rate limits: a token bucket per chat and
+// budget. The Service's default keeps them in memory, which holds for one
+// process; processes that share a database share their buckets through it
+// (see app/postgres), so a visitor gets the same budget whichever process
+// a request reaches.
+type Limiter interface {
+	// Allow takes need[b] tokens from each budget b of the chat, whose
+	// buckets follow limits, all or none, and reports the first budget
+	// that had too few.
+	Allow(ctx context.Context, chatID string, need [Budgets]int, limits [Budgets]Limit, now time.Time) (short Budget, ok bool, err error)
+}
+
+// memoryLimiter is the Limiter of one process.
+type memoryLimiter struct {
 	mu    sync.Mutex
-	chats map[string]*[budgets]*rate.Limiter
+	chats map[string]*[Budgets]*rate.Limiter
 }
 
-// allow takes need[b] tokens from each budget b of the chat, whose buckets
-// follow limits, all or none, and reports the first budget that had too few.
-func (l *limiter) allow(chatID string, need [budgets]int, limits [budgets]Limit, now time.Time) (short budget, ok bool) {
+// Allow implements Limiter.
+func (l *memoryLimiter) Allow(_ context.Context, chatID string, need [Budgets]int, limits [Budgets]Limit, now time.Time) (short Budget, ok bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.chats == nil {
-		l.chats = map[string]*[budgets]*rate.Limiter{}
+		l.chats = map[string]*[Budgets]*rate.Limiter{}
 	}
 	buckets, found := l.chats[chatID]
 	if !found {
 		l.forgetFull(now)
-		buckets = new([budgets]*rate.Limiter)
+		buckets = new([Budgets]*rate.Limiter)
 		for b, lim := range limits {
 			buckets[b] = rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst)
 		}
@@ -71,7 +84,7 @@ func (l *limiter) allow(chatID string, need [budgets]int, limits [budgets]Limit,
 	}
 	for b, n := range need {
 		if n > 0 && buckets[b].TokensAt(now) < float64(n) {
-			return budget(b), false
+			return Budget(b), false, nil
 		}
 	}
 	for b, n := range need {
@@ -79,12 +92,12 @@ func (l *limiter) allow(chatID string, need [budgets]int, limits [budgets]Limit,
 			buckets[b].AllowN(now, n)
 		}
 	}
-	return 0, true
+	return 0, true, nil
 }
 
 // forgetFull drops the chats whose buckets have all refilled, which are the
 // same as no buckets, so the map holds only chats that were busy lately.
-func (l *limiter) forgetFull(now time.Time) {
+func (l *memoryLimiter) forgetFull(now time.Time) {
 	if len(l.chats) < 1024 {
 		return
 	}

@@ -46,10 +46,14 @@ type Service struct {
 	// Fanout carries ephemeral events to the other processes that share
 	// the store; nil when this process is the only one.
 	Fanout Fanout
+	// Limiter keeps the rate limits, and Leases the leases such as the
+	// one long poll a chat may have waiting: in memory by default, in the
+	// database when processes share one.
+	Limiter Limiter
+	Leases  Leases
 
 	store   Store
 	hub     *hub
-	limits  limiter
 	changes changes
 }
 
@@ -82,6 +86,8 @@ func NewService(store Store) *Service {
 		Typing:       Limit{Rate: 4, Burst: 10},
 		Signaling:    Limit{Rate: 20, Burst: 100},
 		MaxFiles:     50,
+		Limiter:      &memoryLimiter{},
+		Leases:       &memoryLeases{},
 		store:        store,
 		hub:          newHub(store),
 	}
@@ -177,7 +183,7 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // sends messages, receipts, typing or call signals faster than their limit
 // is refused with CodeRateLimited, each kind on its own budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
-	var need [budgets]int
+	var need [Budgets]int
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
 			return err
@@ -185,8 +191,12 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 		need[budgetOf(e)]++
 	}
 	now := s.Now()
-	limits := [budgets]Limit{{s.VisitorRate, s.VisitorBurst}, s.Receipts, s.Typing, s.Signaling}
-	if short, ok := s.limits.allow(chatID, need, limits, now); !ok {
+	limits := [Budgets]Limit{{s.VisitorRate, s.VisitorBurst}, s.Receipts, s.Typing, s.Signaling}
+	short, ok, err := s.Limiter.Allow(ctx, chatID, need, limits, now)
+	if err != nil {
+		return fmt.Errorf("checking the rate limits of chat %s: %w", chatID, err)
+	}
+	if !ok {
 		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
 	}
 	for _, e := range events {
@@ -398,6 +408,17 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 	}
 	sub.catchUp(head.LastSeq)
 	return sub, nil
+}
+
+// LeasePoll takes the lease on the chat's long poll for d at most: the API
+// lets one poll wait at a time, whichever process serves it. ok is false
+// while another poll holds it; release gives it back.
+func (s *Service) LeasePoll(ctx context.Context, chatID string, d time.Duration) (release func(), ok bool, err error) {
+	release, ok, err = s.Leases.Lease(ctx, "poll "+chatID, d)
+	if err != nil {
+		return nil, false, fmt.Errorf("leasing the poll of chat %s: %w", chatID, err)
+	}
+	return release, ok, nil
 }
 
 // Changed waits until something happened in any chat after the change

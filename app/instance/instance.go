@@ -83,7 +83,9 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	store := inst.Store
 	chats := chat.NewService(store)
-	chats.Fanout = inst.Fanout
+	if pg, ok := store.(*postgres.Store); ok {
+		chats.Fanout, chats.Limiter, chats.Leases = inst.Fanout, pg.Limiter(), pg.Leases()
+	}
 	inst.Chats = chats
 	if !cfg.Quiet {
 		inst.Scenario = scenario.New(cfg.Contact, chats)

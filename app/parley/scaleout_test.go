@@ -3,7 +3,9 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
@@ -323,4 +326,77 @@ func TestTheDatabaseGoesAway(t *testing.T) {
 		status, _ := requestChat()
 		return status == http.StatusOK
 	})
+}
+
+// TestLimitsAndPollsHoldAcrossProcesses sends one visitor's requests to two
+// processes in turn: the visitor's message budget (burst 20) is one, and
+// only one long poll may wait on the chat at a time, whichever process it
+// reaches.
+func TestLimitsAndPollsHoldAcrossProcesses(t *testing.T) {
+	ctx := testContext(t)
+	database := pgtest.Database(t)
+	processes := []*process{startWith(t, "-database", database), startWith(t, "-database", database)}
+	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
+	call := func(p *process, method, path string, body []byte) (int, *protocol.Error, []byte) {
+		req, _ := http.NewRequestWithContext(ctx, method, p.url+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", creds.Authorization())
+		req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, protocol.DecodeError(data), data
+	}
+	status, perr, data := call(processes[0], http.MethodPost, protocol.PathChats, nil)
+	if status != http.StatusOK {
+		t.Fatalf("Request Chat: %d %v", status, perr)
+	}
+	var chat protocol.ChatSession
+	if err := json.Unmarshal(data, &chat); err != nil {
+		t.Fatal(err)
+	}
+
+	taken := 0
+	for i := range 25 {
+		body := fmt.Sprintf(`{"events":[{"event":"chat_session_message","msg_id":"m%d","msg":"hello %d"}]}`, i, i)
+		status, perr, _ := call(processes[i%2], http.MethodPost, protocol.Path(protocol.PathChatEvents, chat.ChatID), []byte(body))
+		switch {
+		case status == http.StatusOK:
+			taken++
+		case perr == nil || perr.Code != protocol.CodeRateLimited:
+			t.Fatalf("message %d: %d %v", i, status, perr)
+		}
+	}
+	// The bucket refills at 5 a second while the messages go: a few more
+	// than its 20 may pass, never the 25 that two buckets would take.
+	if taken < 20 || taken > 23 {
+		t.Errorf("%d of 25 messages in a burst over two processes were taken, want the one budget's 20 (and what refilled meanwhile)", taken)
+	}
+
+	waiting := make(chan int, 1)
+	go func() {
+		status, _, _ := call(processes[0], http.MethodGet, protocol.Path(protocol.PathChatEvents, chat.ChatID)+"?after=1000", nil)
+		waiting <- status
+	}()
+	db, err := pgx.Connect(ctx, database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	until(ctx, t, "the first poll waits", func() bool {
+		var held bool
+		if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM leases WHERE name = $1)`, "poll "+chat.ChatID).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		return held
+	})
+	status, perr, _ = call(processes[1], http.MethodGet, protocol.Path(protocol.PathChatEvents, chat.ChatID)+"?after=1000", nil)
+	if status != http.StatusTooManyRequests || perr == nil || perr.Code != protocol.CodeConcurrentPoll {
+		t.Errorf("a second poll on the other process while the first waits: %d %v, want 429 and %s", status, perr, protocol.CodeConcurrentPoll)
+	}
+	if status := <-waiting; status != http.StatusOK {
+		t.Errorf("the first poll answered %d", status)
+	}
 }

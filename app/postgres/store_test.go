@@ -16,6 +16,14 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) chat.Store { return mustOpen(t, pgtest.Database(t)) })
 }
 
+// mustOpenFor opens the store at url for the rest of the test.
+func mustOpenFor(tb testing.TB, url string) *postgres.Store {
+	tb.Helper()
+	s := mustOpen(tb, url)
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // mustOpen opens the store at url. The caller closes it.
 func mustOpen(tb testing.TB, url string) *postgres.Store {
 	tb.Helper()

@@ -275,11 +275,16 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.polls.start(c.ID) {
+	release, ok, err := s.chats.LeasePoll(r.Context(), c.ID, s.PollWait+pollLeaseSlack)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
 		s.writeError(w, r, protocol.Errorf(protocol.CodeConcurrentPoll, "another poll is waiting on this chat"))
 		return
 	}
-	defer s.polls.end(c.ID)
+	defer release()
 
 	query := r.URL.Query()
 	_, positioned := query["after"]

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
@@ -39,8 +40,10 @@ type Chats interface {
 	Upload(ctx context.Context, chatID, partyID, name string, body io.Reader) (chat.File, error)
 	OpenFile(ctx context.Context, chatID, fileID string) (chat.File, io.ReadSeekCloser, error)
 	OpenFileByID(ctx context.Context, fileID string) (chat.File, io.ReadSeekCloser, error)
+	// LeasePoll takes the lease on a chat's one waiting long poll;
 	// SetPollCursor keeps where the API's long poll of a chat stands;
 	// SetNotifications the visitor's Mobile Notification Subscription.
+	LeasePoll(ctx context.Context, chatID string, d time.Duration) (release func(), ok bool, err error)
 	SetPollCursor(ctx context.Context, chatID string, seq uint64) error
 	SetNotifications(ctx context.Context, chatID string, sub protocol.NotificationSubscription) error
 	// Changed waits for a change in any chat after the counter since.

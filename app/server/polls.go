@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// polls allows one Get New Chat Events per chat at a time, as the API does,
-// and keeps what the API's own long poll needs, since it carries no
+// polls keeps what the API's own long poll needs, since it carries no
 // position: the SDKs ask for "what is new" and the server must know what it
-// already gave them.
+// already gave them. (One poll per chat at a time is a lease of the chats,
+// LeasePoll, so that it holds whichever process a poll reaches.)
 //
 // The rule, and its limits:
 //   - Each chat's cursor, the last event a poll answered with, is stored
@@ -34,10 +34,12 @@ import (
 //     there, a lost answer stays lost (the history has it all).
 //   - A client that reads an answer and closes its connection without
 //     saying so gets that answer again on its next poll.
+//   - The process that wrote an answer judges it: behind a load balancer
+//     the next poll may reach another process, which counts the answer as
+//     delivered (as a pooling proxy in front makes every process do).
 type polls struct {
-	mu      sync.Mutex
-	waiting map[string]bool
-	last    map[string]lastAnswer
+	mu   sync.Mutex
+	last map[string]lastAnswer
 }
 
 // lastAnswer is the last answer a chat's cursor poll wrote.
@@ -56,26 +58,9 @@ type lastAnswer struct {
 // client's next request race into the server.
 const lostGrace = 50 * time.Millisecond
 
-// start reports whether no other poll waits on the chat, and if so marks
-// this one as waiting until end.
-func (p *polls) start(chatID string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.waiting == nil {
-		p.waiting, p.last = map[string]bool{}, map[string]lastAnswer{}
-	}
-	if p.waiting[chatID] {
-		return false
-	}
-	p.waiting[chatID] = true
-	return true
-}
-
-func (p *polls) end(chatID string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.waiting, chatID)
-}
+// pollLeaseSlack is how much longer than its wait a poll's lease lasts:
+// the time to read what there is and write the answer.
+const pollLeaseSlack = 30 * time.Second
 
 // lost reports whether the chat's last answer was lost on the way, judged
 // when the next poll r comes, and the cursor before that answer. It
@@ -109,6 +94,9 @@ func (p *polls) answered(r *http.Request, chatID string, before uint64) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.last == nil {
+		p.last = map[string]lastAnswer{}
+	}
 	p.last[chatID] = lastAnswer{before: before, conn: c, requests: c.requests.Load()}
 }
 
