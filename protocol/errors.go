@@ -42,6 +42,7 @@ const (
 	CodeRateLimited Code = "7002" // too many events or uploads in too short a time
 	CodeForbidden   Code = "7003" // the request's origin or token is not allowed
 	CodeTaken       Code = "7004" // another agent has the chat
+	CodeFileType    Code = "7005" // a file is not of a kind the chat takes
 )
 
 // statusOf is the one table from error code to HTTP status. The documents
@@ -75,6 +76,7 @@ var statusOf = map[Code]int{
 	CodeRateLimited:       http.StatusTooManyRequests,
 	CodeForbidden:         http.StatusForbidden,
 	CodeTaken:             http.StatusConflict,
+	CodeFileType:          http.StatusUnsupportedMediaType,
 }
 
 // HTTPStatus is the HTTP status that goes with the code; 500 for a code the

@@ -59,6 +59,7 @@ var statusCases = []struct {
 	{"rate limited", protocol.CodeRateLimited, http.StatusTooManyRequests},
 	{"forbidden", protocol.CodeForbidden, http.StatusForbidden},
 	{"taken", protocol.CodeTaken, http.StatusConflict},
+	{"file type", protocol.CodeFileType, http.StatusUnsupportedMediaType},
 	{"unknown code", protocol.Code("9999"), http.StatusInternalServerError},
 	{"empty code", protocol.Code(""), http.StatusInternalServerError},
 }
