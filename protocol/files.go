@@ -27,8 +27,8 @@ const (
 // archives, never pages or programs.
 var extensionKinds = map[string]fileKind{
 	".png": kindImage, ".jpg": kindImage, ".jpeg": kindImage, ".gif": kindImage, ".webp": kindImage,
-	".pdf":  kindPDF,
-	".zip":  kindZip, ".docx": kindZip, ".xlsx": kindZip, ".odt": kindZip, ".ods": kindZip,
+	".pdf": kindPDF,
+	".zip": kindZip, ".docx": kindZip, ".xlsx": kindZip, ".odt": kindZip, ".ods": kindZip,
 	".doc": kindOLE, ".xls": kindOLE,
 	".txt": kindText, ".csv": kindText,
 }
