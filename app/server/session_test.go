@@ -40,6 +40,7 @@ type visitor struct {
 	polling  bool
 	events   []protocol.Event
 	restored []protocol.Event
+	unsent   []protocol.Event
 	changed  chan struct{}
 }
 
@@ -62,6 +63,19 @@ func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
 // returns once it is connected.
 func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor {
 	t.Helper()
+	v := runSession(ctx, t, cfg)
+	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.chatID == "" {
+		t.Fatal("connected without a chat")
+	}
+	return v
+}
+
+// runSession runs a session with cfg until the test ends or stop.
+func runSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor {
+	t.Helper()
 	v := &visitor{t: t, changed: make(chan struct{}, 1)}
 	v.session = widget.NewSession(cfg)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -81,6 +95,7 @@ func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor
 			}
 			v.events = append(v.events, u.Events...)
 			v.restored = append(v.restored, u.Restored...)
+			v.unsent = append(v.unsent, u.Unsent...)
 			v.mu.Unlock()
 			select {
 			case v.changed <- struct{}{}:
@@ -91,12 +106,6 @@ func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor
 	var once sync.Once
 	v.stop = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(v.stop)
-	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.chatID == "" {
-		t.Fatal("connected without a chat")
-	}
 	return v
 }
 
