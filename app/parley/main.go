@@ -90,6 +90,7 @@ func run() error {
 		WebDir:         *webDir,
 		Contact:        contact,
 		AgentToken:     *agentToken,
+		PublicURL:      *publicURL,
 		AllowedOrigins: allowed,
 		Logger:         log,
 	})
