@@ -3,7 +3,8 @@
 #
 #   ./build.sh run    build everything and start the demo: a website on
 #                     http://localhost:$PORT (8080) that embeds the widget,
-#                     served by the chat server on $PORT+1
+#                     served by the chat server on http://127.0.0.1:$PORT+1,
+#                     another site, as a customer's chat server would be
 #   ./build.sh test   install what is missing (Chromium) and run every test,
 #                     browser tests included, with vet for both targets
 #   ./build.sh bench  build the widget and the server and measure them next
@@ -30,7 +31,16 @@ modules() {
 
 build_widget() {
 	say "Building the widget: web/app.wasm (GOOS=js GOARCH=wasm, -trimpath -ldflags='-s -w')"
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o web/app.wasm ./app/parley
+	# go build -o rewrites its output every time: an unchanged wasm keeps
+	# its file, so its compressed copies, minutes of brotli, stay good.
+	local built
+	built="$(mktemp web/.app.wasm.XXXXXX)"
+	trap 'rm -f "$built"' RETURN
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$built" ./app/parley
+	if ! cmp -s "$built" web/app.wasm; then
+		chmod 644 "$built"
+		mv "$built" web/app.wasm
+	fi
 	say "Precompressing web/ (brotli 11, gzip 9); unchanged files are skipped"
 	go run ./app/precompress web
 	printf 'web/app.wasm: %s bytes, %s brotli, %s gzip\n' \
@@ -55,12 +65,10 @@ cmd_run() {
 	require_go
 	modules
 	build_widget
-	say "Building the server"
-	local bin
-	bin="$(mktemp -d)/parley"
-	go build -trimpath -o "$bin" ./app/parley
-	say "Starting Parley (Ctrl-C stops it)"
-	exec "$bin" -addr "localhost:$((port + 1))" -demo-addr "localhost:$port" -web web
+	# go run keeps the program in Go's build cache: nothing is left behind,
+	# and a restart with nothing changed does not build again.
+	say "Building and starting Parley (Ctrl-C stops it)"
+	exec go run -trimpath ./app/parley -addr "127.0.0.1:$((port + 1))" -demo-addr "localhost:$port" -web web
 }
 
 cmd_test() {
@@ -113,7 +121,7 @@ bench)
 	cmd_bench "$@"
 	;;
 *)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
