@@ -35,9 +35,13 @@ build_widget() {
 	# its file, so its compressed copies, minutes of brotli, stay good.
 	local built
 	built="$(mktemp web/.app.wasm.XXXXXX)"
-	trap 'rm -f "$built"' RETURN
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$built" ./app/parley
-	if ! cmp -s "$built" web/app.wasm; then
+	if ! GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$built" ./app/parley; then
+		rm -f "$built"
+		return 1
+	fi
+	if cmp -s "$built" web/app.wasm; then
+		rm -f "$built"
+	else
 		chmod 644 "$built"
 		mv "$built" web/app.wasm
 	fi
