@@ -75,9 +75,21 @@ cmd_run() {
 	exec go run -trimpath ./app/parley -addr "127.0.0.1:$((port + 1))" -demo-addr "localhost:$port" -web web
 }
 
+# install_axe brings axe-core, at the version app/e2e/axe pins, for the
+# browser tests' accessibility checks.
+install_axe() {
+	if ! command -v npm >/dev/null; then
+		echo "build.sh: npm is required for the browser tests' accessibility checks (apt-get install npm)" >&2
+		exit 1
+	fi
+	say "Installing axe-core for the accessibility checks (npm ci in app/e2e/axe)"
+	npm ci --prefix app/e2e/axe --no-audit --no-fund
+}
+
 cmd_test() {
 	require_go
 	install_chromium
+	install_axe
 	modules
 	say "Checking formatting (gofmt)"
 	local unformatted

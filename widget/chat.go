@@ -478,6 +478,7 @@ func (c *Chat) Render() app.UI {
 		DataSet("chat-id", c.chat.ChatID).
 		DataSet("position", c.position.String()).
 		DataSet("transport", transport(c.polling)).
+		DataSet("tab", c.tab()).
 		OnDragOver(c.onDragOver).
 		OnDragLeave(c.onDragLeave).
 		OnDrop(c.onDrop).
@@ -500,6 +501,15 @@ func (c *Chat) Render() app.UI {
 				Aria("live", "polite").
 				Text(c.typingNote),
 		)
+}
+
+// tab is the name of the window's session among the visitor's pages,
+// which its msg_ids carry.
+func (c *Chat) tab() string {
+	if c.session == nil {
+		return ""
+	}
+	return c.session.Tab()
 }
 
 func (c *Chat) langOrDefault() string {

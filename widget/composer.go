@@ -322,7 +322,6 @@ func draggingFiles(e app.Event) bool {
 // server does) before anything is sent, then uploads it; the file event
 // goes out only once the server answered with a file_id.
 func (c *Chat) attach(files []Attachment) {
-	ctx := c.ctx
 	c.composer.notice = ""
 	if !c.canAttach() {
 		c.composer.notice = c.texts().FilesWait
@@ -333,49 +332,58 @@ func (c *Chat) attach(files []Attachment) {
 			c.composer.notice = fmt.Sprintf(c.texts().FileTooLarge, a.Name, protocol.MaxFileBytes>>20)
 			continue
 		}
-		c.composer.lastKey++
-		u := &upload{key: c.composer.lastKey, attachment: a, total: a.Size}
-		upCtx, cancel := context.WithCancel(ctx)
-		u.cancel = cancel
-		c.composer.uploads = append(c.composer.uploads, u)
-		if c.scroll.added(1) {
-			ctx.Defer(func(app.Context) { scrollToEnd() })
-		}
-		sess := c.session
-		ctx.Async(func() {
-			kind, err := a.check(upCtx)
-			if err == nil {
-				a.Type = kind
-			}
-			var up protocol.UploadedFile
-			if err == nil {
-				up, err = sess.Upload(upCtx, a, func(sent, total int64) {
-					ctx.Dispatch(func(app.Context) { u.sent, u.total = sent, total })
-				})
-			}
-			ctx.Dispatch(func(ctx app.Context) {
-				defer cancel()
-				var perr *protocol.Error
-				switch {
-				case errors.As(err, &perr) && perr.Code == protocol.CodeFileType:
-					c.dropUpload(u)
+		c.ctx.Async(func() {
+			kind, err := a.check(c.ctx)
+			c.ctx.Dispatch(func(app.Context) {
+				if err != nil {
 					c.composer.notice = fmt.Sprintf(c.texts().FileType, a.Name)
 					return
-				case err != nil && upCtx.Err() != nil:
-					c.dropUpload(u)
-					return
-				case err != nil:
-					u.failed = fmt.Sprintf(c.texts().UploadFailed, a.Name)
-					return
 				}
-				c.dropUpload(u)
-				file := &protocol.File{FileID: up.FileID, FileName: up.FileName, FileType: a.fileType()}
-				if sess.Send(file) == nil {
-					c.transcript.AddPendingEvent(file, c.serverNow())
-				}
+				a.Type = kind
+				c.upload(a)
 			})
 		})
 	}
+}
+
+// upload sends a file that passed the checks, showing its progress.
+func (c *Chat) upload(a Attachment) {
+	ctx := c.ctx
+	c.composer.lastKey++
+	u := &upload{key: c.composer.lastKey, attachment: a, total: a.Size}
+	upCtx, cancel := context.WithCancel(ctx)
+	u.cancel = cancel
+	c.composer.uploads = append(c.composer.uploads, u)
+	if c.scroll.added(1) {
+		ctx.Defer(func(app.Context) { scrollToEnd() })
+	}
+	sess := c.session
+	ctx.Async(func() {
+		up, err := sess.Upload(upCtx, a, func(sent, total int64) {
+			ctx.Dispatch(func(app.Context) { u.sent, u.total = sent, total })
+		})
+		ctx.Dispatch(func(ctx app.Context) {
+			defer cancel()
+			var perr *protocol.Error
+			switch {
+			case errors.As(err, &perr) && perr.Code == protocol.CodeFileType:
+				c.dropUpload(u)
+				c.composer.notice = fmt.Sprintf(c.texts().FileType, a.Name)
+				return
+			case err != nil && upCtx.Err() != nil:
+				c.dropUpload(u)
+				return
+			case err != nil:
+				u.failed = fmt.Sprintf(c.texts().UploadFailed, a.Name)
+				return
+			}
+			c.dropUpload(u)
+			file := &protocol.File{FileID: up.FileID, FileName: up.FileName, FileType: a.fileType()}
+			if sess.Send(file) == nil {
+				c.transcript.AddPendingEvent(file, c.serverNow())
+			}
+		})
+	})
 }
 
 func (c *Chat) dropUpload(u *upload) {

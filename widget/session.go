@@ -221,6 +221,7 @@ func (s *Session) Send(e protocol.Event) error {
 func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
+	s.identify(ctx)
 	var cfg protocol.WidgetConfiguration
 	err := s.call(ctx, http.MethodGet, protocol.PathConfiguration, nil, &cfg)
 	return cfg, err
@@ -263,12 +264,7 @@ func (s *Session) Run(ctx context.Context) error {
 			release()
 		}
 	}()
-	if s.credentials().ClientID == "" {
-		id := visitorID(ctx, s.cfg.Memory, s.cfg.Locks, s.cfg.Credentials.AppID)
-		s.mu.Lock()
-		s.cfg.Credentials.ClientID = id
-		s.mu.Unlock()
-	}
+	s.identify(ctx)
 	backoff := s.cfg.MinBackoff
 	socketFailures := 0
 	for attempt := 0; ; attempt++ {
@@ -313,6 +309,20 @@ func (s *Session) forget() []protocol.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.outbox.forget()
+}
+
+// identify gives a session without a ClientID the visitor's id kept in
+// Memory.
+func (s *Session) identify(ctx context.Context) {
+	if s.credentials().ClientID != "" {
+		return
+	}
+	id := visitorID(ctx, s.cfg.Memory, s.cfg.Locks, s.cfg.Credentials.AppID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.Credentials.ClientID == "" {
+		s.cfg.Credentials.ClientID = id
+	}
 }
 
 func (s *Session) credentials() protocol.Credentials {

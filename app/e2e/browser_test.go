@@ -36,6 +36,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	if err := ensureAxe(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	profile, err := os.MkdirTemp("", "parley-chromium-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -236,8 +236,8 @@ func TestContrast(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "the read receipt", func(e []protocol.Event) bool { return len(e) == 5 })
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Do the boots run small?"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Do the boots run small?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "A little: take half a size up.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},

@@ -67,7 +67,7 @@ func TestMobileWindow(t *testing.T) {
 	}
 
 	sameEvents(t, "the events the server stored", storedAtLeast(t, srv, w.chatID, 2), []protocol.Event{
-		&protocol.Navigation{MsgID: protocol.MessageID(w.chatID, 1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 2, "Sent from my phone."),
+		&protocol.Navigation{MsgID: w.msgID(1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
+		visitorMsg(w, 2, "Sent from my phone."),
 	})
 }
