@@ -7,6 +7,32 @@
    not work never covers the page. */
 (function () {
   "use strict";
+
+  // A browser that refuses storage (a visitor who blocks all cookies) makes
+  // localStorage throw on every use, and go-app reads it as it starts: the
+  // window keeps what it stores in memory instead, for the page's life.
+  ["localStorage", "sessionStorage"].forEach(function (name) {
+    try {
+      window[name].length;
+    } catch (e) {
+      var items = new Map();
+      Object.defineProperty(window, name, {
+        configurable: true,
+        value: {
+          get length() { return items.size; },
+          key: function (i) {
+            var k = Array.from(items.keys())[i];
+            return k === undefined ? null : k;
+          },
+          getItem: function (k) { return items.has(String(k)) ? items.get(String(k)) : null; },
+          setItem: function (k, v) { items.set(String(k), String(v)); },
+          removeItem: function (k) { items.delete(String(k)); },
+          clear: function () { items.clear(); }
+        }
+      });
+    }
+  });
+
   var TOKENS = {
     brand: "brand", brandText: "brand-text", surface: "surface", text: "text", muted: "muted",
     visitorBubble: "visitor-bubble", visitorText: "visitor-text", agentBubble: "agent-bubble",

@@ -78,10 +78,13 @@ type Chat struct {
 	// unread is the count of the contact center's messages the visitor
 	// has not seen, as the launcher's badge shows it.
 	unread int
-	// started is when the window started, by the visitor's clock:
-	// messages the server stamped before that are history, not news for
-	// the live region or the page's "message" listeners.
-	started time.Time
+	// started is when the window started, by the visitor's clock, and
+	// replayed says the chat's stream has been replayed since: what the
+	// replay brings, and what the server stamped long before the start,
+	// is history, not news for the live region or the page's "message"
+	// listeners.
+	started  time.Time
+	replayed bool
 	// endTold says the page heard that the chat ended.
 	endTold bool
 	// page is where the visitor is on the host's site, and pageSent the
@@ -217,7 +220,7 @@ func (c *Chat) restart() {
 		c.stop()
 	}
 	c.conn, c.polling, c.chat, c.position = ConnConnecting, false, protocol.ChatSession{}, protocol.Position{}
-	c.transcript, c.forms, c.confirmEnd, c.endTold = Transcript{}, nil, false, false
+	c.transcript, c.forms, c.confirmEnd, c.endTold, c.replayed = Transcript{}, nil, false, false, false
 	c.composer.notice = ""
 	c.pageSent = place{} // the new chat hears where the visitor is
 	c.start(c.ctx)
@@ -251,6 +254,9 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	}
 	if u.Chat != nil {
 		c.chat = *u.Chat
+		// A chat the visitor just asked for has no history: all it says
+		// is news.
+		c.replayed = c.replayed || u.Chat.IsNewChat
 		c.transcript.ChatID = u.Chat.ChatID
 		if c.transcript.State == "" {
 			c.transcript.State, c.transcript.EWT, c.transcript.EWTAt = u.Chat.State, u.Chat.EWT, c.serverNow()
@@ -271,7 +277,8 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	}
 	if u.Events != nil || u.Reset {
 		c.position = u.Position
-		scroll = c.arrived(added)
+		scroll = c.arrived(added, c.replayed)
+		c.replayed = true
 		c.answerUnknownForms()
 		c.typed()
 	}
@@ -294,11 +301,17 @@ func (c *Chat) serverNow() time.Time {
 	return c.session.Now()
 }
 
-// news reports whether a line came after the window started, by the
-// server's clock; older ones are history the visitor has had.
+// historyAge is how long before the window started a line the stream
+// brings live still counts as news: the replay of a long chat comes in
+// several frames.
+const historyAge = time.Minute
+
+// news reports whether a line the stream brought live is news: stamped,
+// by the server's clock, no longer than historyAge before the window
+// started.
 func (c *Chat) news(l Line) bool {
 	started := c.started.Add(c.serverNow().Sub(time.Now()))
-	return !l.Time.Before(started.Truncate(time.Second))
+	return !l.Time.Before(started.Add(-historyAge))
 }
 
 // typed follows who is typing: the live region says once that someone
@@ -316,13 +329,13 @@ func (c *Chat) typed() {
 	}
 }
 
-// arrived handles new lines: the list scrolls (or offers to), the live
-// region reads the contact center's latest message, the launcher counts
-// what the visitor has not seen, and read receipts go out. It reports
-// whether the list should scroll.
-func (c *Chat) arrived(lines []Line) (scroll bool) {
+// arrived handles new lines, live ones or the stream's replay: the list
+// scrolls (or offers to), the live region reads the contact center's
+// latest message, the launcher counts what the visitor has not seen, and
+// read receipts go out. It reports whether the list should scroll.
+func (c *Chat) arrived(lines []Line, live bool) (scroll bool) {
 	for _, l := range lines {
-		if (l.From != FromAgent && l.From != FromScenario) || l.Form != "" || !c.news(l) {
+		if !live || (l.From != FromAgent && l.From != FromScenario) || l.Form != "" || !c.news(l) {
 			continue
 		}
 		author := c.author(c.texts(), l)

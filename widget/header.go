@@ -22,10 +22,12 @@ func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
 		app.Header().Class("parley-header").Body(
 			app.Span().Class("parley-photo-place").Body(
 				app.If(c.showAgentPhoto(), func() app.UI {
+					// Beside the agent's name, it says nothing more:
+					// presentation. (go-app drops an empty alt.)
 					return app.Img().
 						Class("parley-photo").
 						DataSet("testid", "agent-photo").
-						Alt("").
+						Role("presentation").
 						Src(c.photoURL())
 				}),
 			),

@@ -246,7 +246,9 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 	}
 	pos := s.pos
 	s.mu.Unlock()
-	if reset || len(fresh) > 0 {
+	// Every frame of the stream is reported, even one with nothing new: the
+	// first after connecting says the window has caught up.
+	if reset || len(fresh) > 0 || env.Epoch != "" {
 		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
 	}
 	return over

@@ -43,7 +43,9 @@ type Update struct {
 	Restored []protocol.Event
 	// Reset says the server's stream is not the one the session had seen:
 	// forget every event shown so far, Events starts over.
-	Reset  bool
+	Reset bool
+	// Events are the stream's events the session had not seen, in order;
+	// a frame of the stream with none new gives an empty, non-nil list.
 	Events []protocol.Event
 	// Position is the place in the stream after Events.
 	Position protocol.Position

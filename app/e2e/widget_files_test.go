@@ -114,7 +114,7 @@ func TestAttachImageAndDocuments(t *testing.T) {
 		if !ok {
 			t.Fatalf("the server stored %s for %s, want a chat_session_file", dumpEvents(got[i+1:]), f.name)
 		}
-		want = append(want, &protocol.File{MsgID: w.msgID(i+2), FileID: shared.FileID, FileType: f.fileType, FileName: f.name, Meta: protocol.Meta{PartyID: w.chatID}})
+		want = append(want, &protocol.File{MsgID: w.msgID(i + 2), FileID: shared.FileID, FileType: f.fileType, FileName: f.name, Meta: protocol.Meta{PartyID: w.chatID}})
 		sameEvents(t, "the events the server stored after "+f.name, got, want)
 		if !bytes.Equal(storedFile(t, srv, w.chatID, shared.FileID), f.data) {
 			t.Errorf("the server holds other bytes for %s", f.name)

@@ -82,12 +82,18 @@ func (tb *tab) openWindow(server string) *chatWindow {
 	}
 	w := &chatWindow{t: tb.t, tab: tb, frame: tb.frame(server + "/widget/"), server: server}
 	w.waitConnected()
-	w.chatID = attribute(tb.t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 	if w.chatID == "" {
 		tb.t.Fatal("the connected window names no chat")
 	}
-	w.tabID = attribute(tb.t, w.frame, `[data-testid=chat]`, "data-tab")
 	return w
+}
+
+// learn reads the chat and the page's name from a connected window.
+func (w *chatWindow) learn() {
+	w.t.Helper()
+	w.chatID = attribute(w.t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.tabID = attribute(w.t, w.frame, `[data-testid=chat]`, "data-tab")
 }
 
 // msgID is the msg_id of the window's nth message, file or page.
@@ -122,6 +128,9 @@ func (tb *tab) frameOtherThan(prefix string, old target.ID) context.Context {
 		}
 		for _, info := range infos {
 			if info.Type == "iframe" && info.TargetID != old && strings.HasPrefix(info.URL, prefix) {
+				if _, taken := framesTaken.LoadOrStore(info.TargetID, true); taken {
+					continue
+				}
 				ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(info.TargetID))
 				tb.t.Cleanup(cancel)
 				tb.watch(ctx)

@@ -21,7 +21,7 @@ func openLogged(t *testing.T, pageURL, server string) (*chatWindow, *netLog) {
 	w := &chatWindow{t: t, tab: tb, frame: tb.frame(server + "/widget/"), server: server}
 	log := logNetwork(t, w.frame)
 	w.waitConnected()
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 	return w, log
 }
 

@@ -54,6 +54,7 @@ func TestEndChat(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("Do you ship to Oslo?")
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "Yes, in three days."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 
@@ -126,8 +127,8 @@ func TestEndChat(t *testing.T) {
 			evalJS[map[string]string](t, w.frame, `({...document.querySelector("[data-testid=chat]").dataset})`),
 			textOf(t, w.frame, `[data-testid=status]`), len(open), err)
 	}
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
-	if n := countIn(t, w.frame, `[data-testid=messages] > *`); n != 0 {
+	w.learn()
+	if n := countIn(t, w.frame, `[data-testid=messages] li`); n != 0 {
 		t.Errorf("the new chat shows %d lines of the old one", n)
 	}
 	w.waitVisible(`[data-testid=composer-input]:not([disabled])`)

@@ -28,7 +28,7 @@ func TestMobileWindow(t *testing.T) {
 	}
 	w := &chatWindow{t: t, tab: tb, frame: tb.frame(srv.URL + "/widget/"), server: srv.URL}
 	w.waitConnected()
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 
 	box := evalJS[map[string]float64](t, tb.ctx, `(() => {
 		const r = document.querySelector("parley-widget").shadowRoot.querySelector("iframe").getBoundingClientRect();

@@ -58,6 +58,10 @@ func Quiet() Option { return func(s *settings) { s.cfg.Quiet = true } }
 // Contact replaces the default contact center configuration.
 func Contact(c scenario.Config) Option { return func(s *settings) { s.cfg.Contact = c } }
 
+// PublicURL is the server's address as browsers reach it, when they reach
+// it through a proxy of the test's.
+func PublicURL(u string) Option { return func(s *settings) { s.cfg.PublicURL = u } }
+
 // Memory keeps the server's data in memory instead of SQLite.
 func Memory() Option { return func(s *settings) { s.cfg.DataDir = "" } }
 

@@ -175,7 +175,7 @@
     }
     current = { id: id, lastSeq: 0, epoch: "", parties: {}, closed: false, failures: 0 };
     $("chat").hidden = false;
-    $("transcript").textContent = "";
+    $("lines").textContent = "";
     $("visitor-typing").hidden = true;
     connect(current);
     updateChatHead();
@@ -207,7 +207,7 @@
     }
     if (frame.epoch && frame.epoch !== chat.epoch) {
       if (chat.epoch) {
-        $("transcript").textContent = "";
+        $("lines").textContent = "";
       }
       chat.epoch = frame.epoch;
     }
@@ -332,6 +332,7 @@
 
   function updateChatHead() {
     var c = chats[current.id];
+    $("chat").setAttribute("data-transport", current.polling ? "polling" : "socket");
     var mine = c && me && c.agent === me.party_id;
     $("chat-title").textContent = c ? visitorName(c) : "Chat " + current.id.slice(0, 8);
     $("chat-state").textContent = c ? (c.state + (c.agent ? ", taken by " + c.agent : ", nobody has taken it")) : "ended";
@@ -347,9 +348,8 @@
   }
 
   function append(li) {
-    var list = $("transcript");
-    list.appendChild(li);
-    list.scrollTop = list.scrollHeight;
+    $("lines").appendChild(li);
+    $("transcript").scrollTop = $("transcript").scrollHeight;
   }
 
   function who(chat, partyID) {
