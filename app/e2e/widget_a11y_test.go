@@ -205,6 +205,8 @@ func TestContrast(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("Do the boots run small?")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "A little: take half a size up."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)

@@ -54,6 +54,8 @@ func TestReloadKeepsTheChat(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("One: is the stove in stock?")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "Two: yes, it is."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.say("Three: great, thanks.")

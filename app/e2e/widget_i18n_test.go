@@ -107,6 +107,8 @@ func TestArabicWindowIsRightToLeft(t *testing.T) {
 	}
 
 	w.say("مرحبا، هل الخيمة متوفرة؟")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "نعم، لدينا ثلاث خيام."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
