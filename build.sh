@@ -104,8 +104,10 @@ cmd_test() {
 	say "go vet, js/wasm"
 	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
 	build_widget
+	# The browser tests take minutes under the race detector: more than go
+	# test's ten a package on a busy machine.
 	say "Running every test with the race detector, browser tests included"
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 	# A count, not a duration: Go 1.26's fuzz coordinator can fail a target
 	# with "context deadline exceeded" when a duration runs out (go.dev/issue/75804).
 	say "Fuzzing each decoder (-fuzztime ${FUZZTIME:=200000x})"
