@@ -3,10 +3,11 @@
 #
 #   ./build.sh run    build everything and start the demo: a website on
 #                     http://localhost:$PORT (8080) that embeds the widget,
-#                     served by the chat server on $PORT+1
-#   ./build.sh test   install what is missing (Chromium, PostgreSQL) and run
-#                     every test, browser and PostgreSQL tests included, with
-#                     vet for both targets
+#                     served by the chat server on http://127.0.0.1:$PORT+1,
+#                     another site, as a customer's chat server would be
+#   ./build.sh test   install what is missing (Chromium, PostgreSQL, axe-core)
+#                     and run every test, browser and PostgreSQL tests
+#                     included, with vet for both targets
 #   ./build.sh bench  build the widget and the server and measure them next
 #                     to their references: one table, and bench/results.json;
 #                     flags go to the benchmark (go run ./bench -h)
@@ -31,7 +32,20 @@ modules() {
 
 build_widget() {
 	say "Building the widget: web/app.wasm (GOOS=js GOARCH=wasm, -trimpath -ldflags='-s -w')"
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o web/app.wasm ./app/parley
+	# go build -o rewrites its output every time: an unchanged wasm keeps
+	# its file, so its compressed copies, minutes of brotli, stay good.
+	local built
+	built="$(mktemp web/.app.wasm.XXXXXX)"
+	if ! GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$built" ./app/parley; then
+		rm -f "$built"
+		return 1
+	fi
+	if cmp -s "$built" web/app.wasm; then
+		rm -f "$built"
+	else
+		chmod 644 "$built"
+		mv "$built" web/app.wasm
+	fi
 	say "Precompressing web/ (brotli 11, gzip 9); unchanged files are skipped"
 	go run ./app/precompress web
 	printf 'web/app.wasm: %s bytes, %s brotli, %s gzip\n' \
@@ -77,18 +91,28 @@ cmd_run() {
 	require_go
 	modules
 	build_widget
-	say "Building the server"
-	local bin
-	bin="$(mktemp -d)/parley"
-	go build -trimpath -o "$bin" ./app/parley
-	say "Starting Parley (Ctrl-C stops it)"
-	exec "$bin" -addr "localhost:$((port + 1))" -demo-addr "localhost:$port" -web web
+	# go run keeps the program in Go's build cache: nothing is left behind,
+	# and a restart with nothing changed does not build again.
+	say "Building and starting Parley (Ctrl-C stops it)"
+	exec go run -trimpath ./app/parley -addr "127.0.0.1:$((port + 1))" -demo-addr "localhost:$port" -web web
+}
+
+# install_axe brings axe-core, at the version app/e2e/axe pins, for the
+# browser tests' accessibility checks.
+install_axe() {
+	if ! command -v npm >/dev/null; then
+		echo "build.sh: npm is required for the browser tests' accessibility checks (apt-get install npm)" >&2
+		exit 1
+	fi
+	say "Installing axe-core for the accessibility checks (npm ci in app/e2e/axe)"
+	npm ci --prefix app/e2e/axe --no-audit --no-fund
 }
 
 cmd_test() {
 	require_go
 	install_chromium
 	install_postgresql
+	install_axe
 	modules
 	say "Checking formatting (gofmt)"
 	local unformatted
@@ -103,8 +127,10 @@ cmd_test() {
 	say "go vet, js/wasm"
 	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
 	build_widget
+	# The browser tests take minutes under the race detector: more than go
+	# test's ten a package on a busy machine.
 	say "Running every test with the race detector, browser tests included; the PostgreSQL tests start throwaway clusters on loopback"
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 	# A count, not a duration: Go 1.26's fuzz coordinator can fail a target
 	# with "context deadline exceeded" when a duration runs out (go.dev/issue/75804).
 	say "Fuzzing each decoder (-fuzztime ${FUZZTIME:=200000x})"
@@ -136,7 +162,7 @@ bench)
 	cmd_bench "$@"
 	;;
 *)
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -69,6 +69,9 @@ type WidgetForm struct {
 	Fields           []WidgetField `json:"fields"`
 	SubmitButtonText string        `json:"submitButtonText,omitempty"`
 	CancelButtonText string        `json:"cancelButtonText,omitempty"`
+	// Texts is a Parley extension: the form's words per language, as
+	// language -> words (see [WidgetForm.In]).
+	Texts map[string]WidgetFormTexts `json:"parleyTexts,omitempty"`
 }
 
 // WidgetField is a form field as the widget configuration describes it.

@@ -45,6 +45,7 @@ const (
 	CodeNoMethod    Code = "7005" // no API method at this path
 	CodeWrongMethod Code = "7006" // the path takes other HTTP methods
 	CodeUnavailable Code = "7007" // the server cannot reach its database for now; try again
+	CodeFileType    Code = "7008" // a file is not of a kind the chat takes
 )
 
 // statusOf is the one table from error code to HTTP status. The documents
@@ -81,6 +82,7 @@ var statusOf = map[Code]int{
 	CodeNoMethod:          http.StatusNotFound,
 	CodeWrongMethod:       http.StatusMethodNotAllowed,
 	CodeUnavailable:       http.StatusServiceUnavailable,
+	CodeFileType:          http.StatusUnsupportedMediaType,
 }
 
 // HTTPStatus is the HTTP status that goes with the code; 500 for a code the

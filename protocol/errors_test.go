@@ -62,6 +62,7 @@ var statusCases = []struct {
 	{"no method", protocol.CodeNoMethod, http.StatusNotFound},
 	{"wrong method", protocol.CodeWrongMethod, http.StatusMethodNotAllowed},
 	{"unavailable", protocol.CodeUnavailable, http.StatusServiceUnavailable},
+	{"file type", protocol.CodeFileType, http.StatusUnsupportedMediaType},
 	{"unknown code", protocol.Code("9999"), http.StatusInternalServerError},
 	{"empty code", protocol.Code(""), http.StatusInternalServerError},
 }

@@ -1,9 +1,38 @@
 /* Parley: runs in the chat window's head, before the window paints. It
    applies the theme the page passed in the fragment, so the first paint
    already wears it, keeps the one function the wasm calls to theme the
-   window later, and tells the loader the window's document is here. */
+   window later, and tells the loader the window's document is here. Until
+   the wasm runs, it answers the window's close button and Escape, and it
+   tells the loader when the wasm cannot start, so that a window that does
+   not work never covers the page. */
 (function () {
   "use strict";
+
+  // A browser that refuses storage (a visitor who blocks all cookies) makes
+  // localStorage throw on every use, and go-app reads it as it starts: the
+  // window keeps what it stores in memory instead, for the page's life.
+  ["localStorage", "sessionStorage"].forEach(function (name) {
+    try {
+      window[name].length;
+    } catch (e) {
+      var items = new Map();
+      Object.defineProperty(window, name, {
+        configurable: true,
+        value: {
+          get length() { return items.size; },
+          key: function (i) {
+            var k = Array.from(items.keys())[i];
+            return k === undefined ? null : k;
+          },
+          getItem: function (k) { return items.has(String(k)) ? items.get(String(k)) : null; },
+          setItem: function (k, v) { items.set(String(k), String(v)); },
+          removeItem: function (k) { items.delete(String(k)); },
+          clear: function () { items.clear(); }
+        }
+      });
+    }
+  });
+
   var TOKENS = {
     brand: "brand", brandText: "brand-text", surface: "surface", text: "text", muted: "muted",
     visitorBubble: "visitor-bubble", visitorText: "visitor-text", agentBubble: "agent-bubble",
@@ -44,11 +73,55 @@
   }
   window.parleyTheme(state.theme, "host");
 
-  // The loader takes a window that never says this for an error page.
   var host = new URLSearchParams(location.search).get("host");
-  try {
-    parent.postMessage({ type: "loaded" }, host);
-  } catch (e) {
-    // Not framed by a page of a valid origin: nobody to tell.
+  function tell(type) {
+    try {
+      parent.postMessage({ type: type }, host);
+    } catch (e) {
+      // Not framed by a page of a valid origin: nobody to tell.
+    }
   }
+  // The loader takes a window that never says this for an error page.
+  tell("loaded");
+
+  // The wasm calls parleyUp once the window runs; from then on the window
+  // answers for itself.
+  var up = false;
+  window.parleyUp = function () {
+    up = true;
+  };
+  document.addEventListener("click", function (e) {
+    if (!up && e.target.closest && e.target.closest("[data-testid=close]")) {
+      tell("close");
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (!up && e.key === "Escape") {
+      tell("close");
+    }
+  });
+
+  // A wasm that does not arrive whole (the server answers 503), or that
+  // runs but never starts the window, or a browser without WebAssembly
+  // (a phone in lockdown mode): the window cannot start.
+  if (!window.WebAssembly) {
+    return tell("failed");
+  }
+  ["instantiateStreaming", "instantiate"].forEach(function (name) {
+    var original = WebAssembly[name];
+    if (!original) {
+      return;
+    }
+    WebAssembly[name] = function () {
+      return original.apply(WebAssembly, arguments).then(function (result) {
+        setTimeout(function () {
+          up || tell("failed");
+        }, 10000);
+        return result;
+      }, function (err) {
+        tell("failed");
+        throw err;
+      });
+    };
+  });
 })();

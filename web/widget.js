@@ -2,18 +2,28 @@
    documents the tag and the Parley() API. */
 (function () {
   var script = document.currentScript;
+  var data = function (k) { return script.getAttribute("data-" + k); };
   if (!script) {
     return;
   }
-  var data = function (k) { return script.getAttribute("data-" + k); };
-  var origin = new URL(script.src).origin;
   var name = data("global") || "Parley";
+  var existing = window[name];
+  var queue = existing && existing.q || [];
+  var api = document.parley;
+  // Run twice (a tag manager): one launcher takes the calls.
+  if (api) {
+    window[name] = api;
+    return queue.forEach(function (args) { api.apply(0, args); });
+  }
+  if (existing && !existing.q) {
+    return console.warn("Parley: window." + name + " is taken");
+  }
+  var origin = new URL(script.src).origin;
   var state = {
     theme: { launcherColor: data("color"), position: data("position") },
     visitor: {}, texts: {}, locale: data("locale") || navigator.language
   };
   var handlers = {};
-  var early = [];
   var root, host, button, badge, frame, loaded, ready, page, title, flashing, hidden, opened;
 
   var CSS = ":host{all:initial}" +
@@ -39,23 +49,26 @@
     host = document.createElement("parley-widget");
     root = host.attachShadow({ mode: "open" });
     // Not inline CSS, which a strict CSP forbids.
-    (root.adoptedStyleSheets = [new CSSStyleSheet()])[0].replaceSync(CSS);
+    try {
+      (root.adoptedStyleSheets = [new CSSStyleSheet()])[0].replaceSync(CSS);
+    } catch (e) {
+      root.appendChild(document.createElement("style")).textContent = CSS;
+    }
     button = root.appendChild(document.createElement("button"));
     button.setAttribute("data-testid", "launcher");
     icon("o", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
     icon("x", "M6 6l12 12m0-12L6 18");
     badge = button.appendChild(document.createElement("i"));
     button.onclick = function () { call("toggle"); };
-    // A head start: load when the pointer or focus reaches the launcher.
+    // A head start.
     button.onpointerenter = button.onfocus = load;
     document.documentElement.appendChild(host);
-    // Single-page sites change the address with no event.
     setInterval(navigated, 1000);
     show(false);
     if (data("prefetch") === "idle") {
       (window.requestIdleCallback || setTimeout)(load);
     }
-    early.forEach(function (args) { call.apply(null, args); });
+    queue.forEach(function (args) { call.apply(0, args); });
   }
 
   function show(open) {
@@ -64,23 +77,26 @@
       t[k] && host.style.setProperty("--" + k, t[k]);
     }
     host.classList.toggle("left", t.position === "left");
-    // Inline and important: no page rule can hide it.
+    // No page rule can hide it.
     host.style.setProperty("display", hidden ? "none" : "block", "important");
-    button.ariaExpanded = opened = open;
-    button.ariaLabel = frame === null ? "Chat unavailable. Retry" :
-      (open ? "Close chat" : "Open chat") + (badge.textContent ? ", " + badge.textContent + " unread" : "");
+    button.setAttribute("aria-expanded", opened = open);
+    button.setAttribute("aria-label", frame === null ? "Chat unavailable. Retry" :
+      (open ? "Close chat" : "Open chat") + (badge.textContent ? ", " + badge.textContent + " unread" : ""));
   }
 
+  // A function in the visitor's data cannot be sent.
   function send(message) {
-    ready && frame.contentWindow.postMessage(message, origin);
+    try {
+      ready && frame.contentWindow.postMessage(message, origin);
+    } catch (e) {}
   }
 
-  // One by one, so a handler that throws cannot stop the others.
+  // One by one: a handler that throws stops no other.
   function emit(event, detail) {
     (handlers[event] || []).forEach(function (fn) { setTimeout(fn, 0, detail); });
   }
 
-  // The state goes in the fragment, which never leaves the browser.
+  // The fragment never leaves the browser.
   function load() {
     if (frame) {
       return;
@@ -92,20 +108,22 @@
     frame.src = origin + "/widget/?app=" + encodeURIComponent(data("app-id")) + "&host=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(state.locale) +
       "#" + encodeURIComponent(JSON.stringify(state));
-    // An error page (the server is down) goes: the launcher retries.
+    // An error page never says "loaded".
     frame.onload = function () {
-      setTimeout(function () {
-        if (!loaded && frame) {
-          frame.remove();
-          badge.textContent = "!";
-          frame = null;
-          show(false);
-        }
-      }, 1000);
+      setTimeout(function () { loaded || fail(); }, 1000);
     };
   }
 
-  // The unread count blinks in the title while the window is closed.
+  // A window that cannot start gives way; the launcher retries.
+  function fail() {
+    if (frame) {
+      frame.remove();
+      badge.textContent = "!";
+      frame = null;
+      show(false);
+    }
+  }
+
   function flash(count, text) {
     clearInterval(flashing);
     title && (document.title = title);
@@ -150,6 +168,7 @@
       send({ type: "shutdown" });
       flash(ready = 0);
       delete window[name];
+      document.parley = 0;
       return setTimeout(function () { host.remove(); }, 300);
     }
     var key = { setVisitor: "visitor", setLocale: "locale", theme: "theme", texts: "texts" }[command];
@@ -160,7 +179,7 @@
     }
   }
 
-  // Only the chat window, from its origin, may talk to the loader.
+  // Only the chat window may talk to the loader.
   addEventListener("message", function (event) {
     var d = event.data || {};
     if (!frame || event.origin !== origin || event.source !== frame.contentWindow) {
@@ -168,6 +187,8 @@
     }
     if (d.type === "loaded") {
       loaded = true;
+    } else if (d.type === "failed") {
+      fail();
     } else if (d.type === "ready") {
       ready = true;
       page = "";
@@ -185,15 +206,8 @@
     }
   });
 
-  // The API takes its name unless the page already uses it.
-  var existing = window[name];
-  if (existing && !existing.q) {
-    console.warn("Parley: window." + name + " is taken");
-  } else {
-    early = existing ? existing.q : [];
-    window[name] = function () {
-      return button ? call.apply(null, arguments) : early.push(arguments);
-    };
-  }
+  window[name] = document.parley = function () {
+    return button ? call.apply(0, arguments) : queue.push(arguments);
+  };
   document.body ? mount() : addEventListener("DOMContentLoaded", mount);
 })();

@@ -77,6 +77,9 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 		theme(value.Get("theme"), "host")
 		if data.Get("shown").Truthy() {
 			c.show()
+		} else {
+			c.hidden = true
+			c.countUnread()
 		}
 	case "theme":
 		theme(value, "host")
@@ -94,7 +97,7 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 		if c.stop != nil {
 			c.stop()
 		}
-		forget()
+		c.forget()
 	}
 }
 
@@ -106,6 +109,14 @@ func (c *Chat) show() {
 	c.sendReceipts()
 	c.focusWanted = true
 	c.focusComposer()
+}
+
+// forget removes what the window keeps in the browser, for a page that
+// shuts the widget down: the visitor's id, the outbox.
+func (c *Chat) forget() {
+	for _, key := range c.memory.Keys("parley.") {
+		c.memory.Del(key)
+	}
 }
 
 // focusComposer puts the focus in the message box the visitor opened the

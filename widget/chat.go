@@ -48,8 +48,11 @@ type Chat struct {
 	// button that a new chat replaces.
 	ctx     app.Context
 	session *Session
-	stop    context.CancelFunc
-	conn    ConnState
+	// memory and locks are the browser's, shared by the visitor's pages.
+	memory Memory
+	locks  Locks
+	stop   context.CancelFunc
+	conn   ConnState
 	// closed says the session failed because the contact center is closed:
 	// the window offers to leave a message or try again, and does not
 	// retry by itself.
@@ -65,7 +68,9 @@ type Chat struct {
 	configLoaded bool
 	typing       typingTracker
 
-	// hidden says the visitor closed the window (the iframe stays).
+	// hidden says the visitor does not see the window: the loader loads
+	// it hidden (ahead of a click, or while the visitor goes from page to
+	// page), and hides it when the visitor closes it; the iframe stays.
 	hidden bool
 	// focusWanted says the window opened and its message box should take
 	// the focus once it can.
@@ -74,12 +79,16 @@ type Chat struct {
 	// says the next one waits for its turn.
 	lastReceipt time.Time
 	receiptDue  bool
-	// unread counts the contact center's messages since the visitor last
-	// had the window open, for the launcher's badge.
+	// unread is the count of the contact center's messages the visitor
+	// has not seen, as the launcher's badge shows it.
 	unread int
-	// since is when the window started: messages older than that are
-	// history, not news for the page's "message" listeners.
-	since time.Time
+	// started is when the window started, by the visitor's clock, and
+	// replayed says the chat's stream has been replayed since: what the
+	// replay brings, and what the server stamped long before the start,
+	// is history, not news for the live region or the page's "message"
+	// listeners.
+	started  time.Time
+	replayed bool
 	// endTold says the page heard that the chat ended.
 	endTold bool
 	// page is where the visitor is on the host's site, and pageSent the
@@ -92,9 +101,11 @@ type Chat struct {
 	// confirmEnd shows the question before the chat ends.
 	confirmEnd bool
 	// announcement is what the live region reads out: the latest message
-	// of the contact center.
+	// of the contact center; typingNote, in a live region of its own, who
+	// started typing.
 	announcement string
-	// now is the time the countdowns show; a ticker moves it.
+	typingNote   string
+	// now is the visitor's time the countdowns show; a ticker moves it.
 	now      time.Time
 	ticking  bool
 	releases []func()
@@ -109,7 +120,10 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.appID = query.Get("app")
 	page := app.Window().URL()
 	c.base = page.Scheme + "://" + page.Host
-	c.since = time.Now()
+	c.started = time.Now()
+	c.memory, c.locks = pageStorage()
+	// Framed by a page, the window waits for the loader to show it.
+	c.hidden = c.host != ""
 	state := fragmentState()
 	c.visitor, c.hostTexts = state.Visitor, state.Texts
 	c.setLocale(ctx, query.Get("lang"))
@@ -120,6 +134,10 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.listen(ctx)
 	c.start(ctx)
 	c.post(map[string]any{"type": "ready"})
+	// The boot script gives a window that never starts back to the page.
+	if up := app.Window().Get("parleyUp"); up.Truthy() {
+		app.Window().Call("parleyUp")
+	}
 }
 
 // OnDismount stops the session and the listeners.
@@ -135,8 +153,13 @@ func (c *Chat) OnDismount() {
 // start runs a session for the visitor: their chat that is not over, or a
 // new one.
 func (c *Chat) start(ctx app.Context) {
-	creds := protocol.Credentials{AppID: c.appID, ClientID: clientID(ctx, c.appID)}
-	sess := NewSession(Config{BaseURL: c.base, Credentials: creds, Request: c.visitor.request(), Memory: ctx.LocalStorage()})
+	sess := NewSession(Config{
+		BaseURL:     c.base,
+		Credentials: protocol.Credentials{AppID: c.appID},
+		Request:     c.visitor.request(),
+		Memory:      c.memory,
+		Locks:       c.locks,
+	})
 	runCtx, cancel := context.WithCancel(ctx)
 	c.session, c.stop = sess, cancel
 	ctx.Async(func() { _ = sess.Run(runCtx) })
@@ -201,22 +224,11 @@ func (c *Chat) restart() {
 		c.stop()
 	}
 	c.conn, c.closed, c.polling, c.chat, c.position = ConnConnecting, false, false, protocol.ChatSession{}, protocol.Position{}
-	c.transcript, c.forms, c.composer, c.confirmEnd, c.endTold = Transcript{}, nil, composerState{}, false, false
+	c.transcript, c.forms, c.confirmEnd, c.endTold, c.replayed = Transcript{}, nil, false, false, false
+	c.composer.notice = ""
 	c.pageSent = place{} // the new chat hears where the visitor is
 	c.start(c.ctx)
 	c.focusWanted = true
-}
-
-// clientID is the visitor's id for this launch point, made once and kept in
-// the browser, so a reload finds the same chat.
-func clientID(ctx app.Context, appID string) string {
-	key := "parley." + appID + ".client"
-	var id string
-	if err := ctx.LocalStorage().Get(key, &id); err != nil || id == "" {
-		id = protocol.NewUUID()
-		_ = ctx.LocalStorage().Set(key, id) // without storage the chat lasts one page
-	}
-	return id
 }
 
 // hostOrigin returns v if it is an http(s) origin and nothing more, else "".
@@ -236,20 +248,27 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	if u.Conn != "" {
 		c.conn, c.polling, c.retry = u.Conn, u.Polling, u.Retry
 		c.closed = u.Conn == ConnFailed && Closed(u.Err)
-		if u.Conn == ConnConnected {
+		switch u.Conn {
+		case ConnConnected:
 			c.navigated(c.page)
 			c.sendReceipts()
+		case ConnReconnecting:
+			c.transcript.ForgetTyping()
+			c.typingNote = ""
 		}
 	}
 	if u.Chat != nil {
 		c.chat = *u.Chat
+		// A chat the visitor just asked for has no history: all it says
+		// is news.
+		c.replayed = c.replayed || u.Chat.IsNewChat
 		c.transcript.ChatID = u.Chat.ChatID
 		if c.transcript.State == "" {
-			c.transcript.State, c.transcript.EWT, c.transcript.EWTAt = u.Chat.State, u.Chat.EWT, time.Now()
+			c.transcript.State, c.transcript.EWT, c.transcript.EWTAt = u.Chat.State, u.Chat.EWT, c.serverNow()
 		}
 	}
 	for _, e := range u.Restored {
-		c.transcript.AddPendingEvent(e, time.Now())
+		c.transcript.AddPendingEvent(e, c.serverNow())
 		scroll = true
 	}
 	if u.Reset {
@@ -263,32 +282,74 @@ func (c *Chat) apply(u Update) (scroll bool) {
 	}
 	if u.Events != nil || u.Reset {
 		c.position = u.Position
-		scroll = c.arrived(added)
+		scroll = c.arrived(added, c.replayed)
+		c.replayed = true
 		c.answerUnknownForms()
+		c.typed()
 	}
 	if u.Refused != nil {
 		c.transcript.Refuse(u.Refused.Event)
+		c.composer.notice = c.refusal(u.Refused.Err)
+	}
+	for _, e := range u.Unsent {
+		c.transcript.Refuse(e)
 	}
 	return scroll
 }
 
-// arrived handles new lines: the list scrolls (or offers to), the live
-// region reads the contact center's latest message, the launcher counts
-// what the visitor has not seen, and read receipts go out. It reports
-// whether the list should scroll.
-func (c *Chat) arrived(lines []Line) (scroll bool) {
-	var fresh int
+// serverNow is the server's time: what the window compares the server's
+// timestamps with.
+func (c *Chat) serverNow() time.Time {
+	if c.session == nil {
+		return time.Now()
+	}
+	return c.session.Now()
+}
+
+// historyAge is how long before the window started a line the stream
+// brings live still counts as news: the replay of a long chat comes in
+// several frames.
+const historyAge = time.Minute
+
+// news reports whether a line the stream brought live is news: stamped,
+// by the server's clock, no longer than historyAge before the window
+// started.
+func (c *Chat) news(l Line) bool {
+	started := c.started.Add(c.serverNow().Sub(time.Now()))
+	return !l.Time.Before(started.Add(-historyAge))
+}
+
+// typed follows who is typing: the live region says once that someone
+// started, and a typing line nobody renewed goes by itself.
+func (c *Chat) typed() {
+	c.typingNote = ""
+	if c.transcript.Typing != "" {
+		c.typingNote = fmt.Sprintf(c.texts().IsTyping, c.transcript.Typing)
+		at := c.transcript.TypingAt
+		c.ctx.After(typingShown, func(app.Context) {
+			if c.transcript.TypingAt.Equal(at) && c.transcript.TypingOver(c.serverNow()) {
+				c.typingNote = ""
+			}
+		})
+	}
+}
+
+// arrived handles new lines, live ones or the stream's replay: the list
+// scrolls (or offers to), the live region reads the contact center's
+// latest message, the launcher counts what the visitor has not seen, and
+// read receipts go out. It reports whether the list should scroll.
+func (c *Chat) arrived(lines []Line, live bool) (scroll bool) {
 	for _, l := range lines {
-		if l.From == FromAgent || l.From == FromScenario {
-			author := c.author(c.texts(), l)
-			if l.Text != "" {
-				c.announcement = fmt.Sprintf(c.texts().Announce, author, l.Text)
-			}
-			if !l.Time.Before(c.since.Truncate(time.Second)) {
-				c.post(map[string]any{"type": "message", "text": l.Text, "author": author})
-			}
-			fresh++
+		if !live || (l.From != FromAgent && l.From != FromScenario) || !l.Form.IsZero() || !c.news(l) {
+			continue
 		}
+		author := c.author(c.texts(), l)
+		if l.File != nil {
+			c.post(map[string]any{"type": "file", "name": firstNonEmpty(l.File.FileName, l.File.FileID), "author": author})
+			continue
+		}
+		c.announcement = fmt.Sprintf(c.texts().Announce, author, l.Text)
+		c.post(map[string]any{"type": "message", "text": l.Text, "author": author})
 	}
 	if c.transcript.State.Over() && !c.endTold {
 		c.endTold = true
@@ -296,14 +357,21 @@ func (c *Chat) arrived(lines []Line) (scroll bool) {
 	}
 	scroll = c.scroll.added(len(lines))
 	if c.hidden || !pageVisible() {
-		if fresh > 0 {
-			c.unread += fresh
-			c.post(map[string]any{"type": "unread", "count": c.unread, "title": c.texts().NewMessages})
-		}
+		c.countUnread()
 		return scroll
 	}
 	c.sendReceipts()
 	return scroll
+}
+
+// countUnread tells the loader how many of the contact center's messages
+// the visitor has not seen, for the badge and the page's title: on any
+// page, since the count comes from the chat, not from this page.
+func (c *Chat) countUnread() {
+	if n := c.transcript.Unread(); n != c.unread {
+		c.unread = n
+		c.post(map[string]any{"type": "unread", "count": n, "title": c.texts().NewMessages})
+	}
 }
 
 // receiptGap is the least time between two read receipts. A burst of
@@ -338,6 +406,7 @@ func (c *Chat) sendReceipt() {
 	if !last.IsZero() && c.session.Send(&protocol.MessageRead{RefMsgID: last}) == nil {
 		c.transcript.MarkRead(last)
 		c.lastReceipt = time.Now()
+		c.countUnread()
 	}
 }
 
@@ -365,7 +434,7 @@ func (c *Chat) countingDown() bool {
 		return true
 	}
 	for _, f := range c.transcript.Forms {
-		if !f.Answered && !f.Expires.IsZero() && c.now.Before(f.Expires) {
+		if !f.Answered && !f.Expires.IsZero() && !c.expired(f) {
 			return true
 		}
 	}
@@ -391,17 +460,17 @@ func (c *Chat) canWrite() bool {
 	return !c.transcript.State.Over() && !c.transcript.Left
 }
 
-// canSend says whether the composer takes messages now: once there is a
-// chat to number them, connected or not, since the outbox keeps them until
-// the server has them.
+// canSend says whether the composer takes messages now: whenever the
+// visitor may write, connected or not, with the chat known or not yet,
+// since the outbox keeps them until the server has them.
 func (c *Chat) canSend() bool {
-	return c.canWrite() && c.chat.ChatID != ""
+	return c.canWrite()
 }
 
-// canAttach says whether files may be sent now: an upload needs the
-// server at once.
+// canAttach says whether files may be sent now: an upload needs the chat
+// and the server at once.
 func (c *Chat) canAttach() bool {
-	return c.canSend() && c.conn == ConnConnected
+	return c.canSend() && c.chat.ChatID != "" && c.conn == ConnConnected
 }
 
 // Render draws the window. Every text that came from the network goes
@@ -416,7 +485,8 @@ func (c *Chat) Render() app.UI {
 	if rightToLeft[c.lang] {
 		dir = "rtl"
 	}
-	return app.Div().
+	// One landmark holds the whole window, the document's main content.
+	return app.Main().
 		Class("parley").
 		Class(classIf(c.composer.dragging, "parley-dragging")).
 		Lang(c.langOrDefault()).
@@ -426,6 +496,7 @@ func (c *Chat) Render() app.UI {
 		DataSet("chat-id", c.chat.ChatID).
 		DataSet("position", c.position.String()).
 		DataSet("transport", transport(c.polling)).
+		DataSet("tab", c.tab()).
 		OnDragOver(c.onDragOver).
 		OnDragLeave(c.onDragLeave).
 		OnDrop(c.onDrop).
@@ -440,7 +511,23 @@ func (c *Chat) Render() app.UI {
 				Aria("live", "polite").
 				Aria("atomic", "true").
 				Text(c.announcement),
+			// Apart from the announcer, so that saying someone types never
+			// reads the last message again.
+			app.Div().
+				Class("parley-announcer").
+				DataSet("testid", "typing-announcer").
+				Aria("live", "polite").
+				Text(c.typingNote),
 		)
+}
+
+// tab is the name of the window's session among the visitor's pages,
+// which its msg_ids carry.
+func (c *Chat) tab() string {
+	if c.session == nil {
+		return ""
+	}
+	return c.session.Tab()
 }
 
 func (c *Chat) langOrDefault() string {

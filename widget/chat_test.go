@@ -52,10 +52,10 @@ func TestChatRendersEachState(t *testing.T) {
 			want:    []string{`data-from="visitor"`, `data-status="pending"`, "on its way", "Sending…"},
 		},
 		{
-			name:     "connecting, before the chat exists: the visitor may write but not send",
+			name:     "connecting, before the chat exists: the message waits for the chat, files cannot",
 			updates:  []Update{{Conn: ConnConnecting}},
-			disabled: []string{"send", "file-input"},
-			enabled:  []string{"composer-input"},
+			disabled: []string{"file-input"},
+			enabled:  []string{"composer-input", "send"},
 		},
 		{
 			name:     "reconnecting: messages go to the outbox, files wait",

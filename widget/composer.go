@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,12 +13,18 @@ import (
 )
 
 // composerState is what the message box holds besides the draft, which
-// lives in the textarea itself.
+// lives in the textarea itself: only sending it empties it.
 type composerState struct {
-	uploads  []*upload
-	lastKey  int
+	uploads []*upload
+	lastKey int
+	// notice says what the visitor should know about what they sent or
+	// are about to send: a file refused, a message too long.
 	notice   string
 	dragging bool
+	// tooLong says how many characters the draft is over the limit.
+	tooLong int
+	// composing says an input method is composing text in the draft.
+	composing bool
 }
 
 // upload is a file on its way to the server.
@@ -76,19 +81,21 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 	if !c.freeTextRequest().IsZero() {
 		placeholder = tx.AnswerHere
 	}
-	// A disabled control gets the attribute only when it is disabled:
-	// go-app writes Disabled(false) into a prerendered page as
-	// disabled="false", which disables it.
+	// The draft is never limited by the element (maxlength counts UTF-16
+	// units and cuts silently); the window counts as the server does and
+	// says so.
 	input := app.Textarea().
 		ID(inputID).
 		Class("parley-input").
 		DataSet("testid", "composer-input").
 		Aria("label", tx.Placeholder).
+		Aria("describedby", noticeID).
 		Placeholder(placeholder).
 		Rows(1).
-		MaxLength(protocol.MaxTextBytes).
 		OnInput(c.onInput).
 		OnKeyDown(c.onKeyDown).
+		On("compositionstart", func(app.Context, app.Event) { c.composer.composing = true }).
+		On("compositionend", func(app.Context, app.Event) { c.composer.composing = false }).
 		OnPaste(c.onPaste)
 	send := app.Button().
 		Class("parley-send").
@@ -100,9 +107,12 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 		Class("parley-file-input").
 		Type("file").
 		Multiple(true).
-		Accept(strings.Join(acceptList(), ",")).
+		Accept(strings.Join(protocol.FileExtensions(), ",")).
 		DataSet("testid", "file-input").
 		OnChange(c.onPick)
+	// A disabled control gets the attribute only when it is disabled:
+	// go-app writes Disabled(false) into a prerendered page as
+	// disabled="false", which disables it.
 	if !c.canWrite() {
 		input = input.Disabled(true)
 	}
@@ -112,13 +122,27 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 	if !c.canAttach() {
 		picker = picker.Disabled(true)
 	}
+	notice := c.composer.notice
+	if c.composer.tooLong > 0 {
+		notice = fmt.Sprintf(tx.TooLong, c.composer.tooLong)
+	}
+	// Every part is always there, shown or not: go-app matches children by
+	// place, so a notice or a drop zone that came and went before the
+	// form would replace the form, and the draft with it.
 	return app.Div().Class("parley-bottom").Body(
-		app.If(c.composer.notice != "", func() app.UI {
-			return app.P().Class("parley-notice").Role("alert").DataSet("testid", "composer-notice").Text(c.composer.notice)
-		}),
-		app.If(c.composer.dragging, func() app.UI {
-			return app.Div().Class("parley-dropzone").DataSet("testid", "dropzone").Text(tx.DropHere)
-		}),
+		app.P().
+			ID(noticeID).
+			Class("parley-notice").
+			Class(classIf(notice == "", "parley-empty")).
+			Role("alert").
+			DataSet("testid", "composer-notice").
+			Text(notice),
+		app.Div().
+			Class("parley-dropzone").
+			Class(classIf(!c.composer.dragging, "parley-empty")).
+			Aria("hidden", "true").
+			DataSet("testid", "dropzone").
+			Text(tx.DropHere),
 		app.Form().
 			Class("parley-composer").
 			DataSet("testid", "composer").
@@ -136,31 +160,40 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 	)
 }
 
+// noticeID names the composer's notice, which describes the message box.
+const noticeID = "parley-composer-notice"
+
 // paperclip is the attach button's icon: a constant, the one markup the
 // window writes as markup.
 const paperclip = `<svg class="parley-icon" viewBox="0 0 24 24" aria-hidden="true" width="22" height="22"><path fill="currentColor" d="M16.5 6.5v10.2a4.5 4.5 0 0 1-9 0V5.8a3 3 0 0 1 6 0v9.9a1.5 1.5 0 0 1-3 0V6.5H9v9.2a3 3 0 0 0 6 0V5.8a4.5 4.5 0 0 0-9 0v10.9a6 6 0 0 0 12 0V6.5z"/></svg>`
 
-func acceptList() []string {
-	types := make([]string, 0, len(acceptedTypes))
-	for t := range acceptedTypes {
-		types = append(types, t)
-	}
-	slices.Sort(types) // the same page for every render
-	return types
+func (c *Chat) onInput(ctx app.Context, e app.Event) {
+	c.drafted(ctx.JSSrc().Get("value").String())
 }
 
-func (c *Chat) onInput(ctx app.Context, e app.Event) {
-	draft := ctx.JSSrc().Get("value").String()
+// drafted follows the draft: whether it fits a message, and whether the
+// visitor is typing.
+func (c *Chat) drafted(draft string) {
+	c.composer.tooLong = overLimit(strings.TrimSpace(draft))
 	c.sendTyping(c.typing.input(draft, time.Now()))
 	c.ctx.After(typingIdle, func(app.Context) { c.sendTyping(c.typing.tick(time.Now())) })
 }
 
+// onKeyDown sends on Enter, but not the Enter that confirms an input
+// method's conversion: some browsers send it after compositionend, with
+// isComposing false, and only its keyCode, 229, tells.
 func (c *Chat) onKeyDown(ctx app.Context, e app.Event) {
-	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || composing(e) || c.composer.composing {
 		return
 	}
 	e.PreventDefault()
 	c.send(ctx)
+}
+
+// composing reports whether a keydown belongs to an input method's
+// composition.
+func composing(e app.Event) bool {
+	return e.Get("isComposing").Bool() || e.Get("keyCode").Int() == 229
 }
 
 func (c *Chat) onSubmit(ctx app.Context, e app.Event) {
@@ -170,24 +203,25 @@ func (c *Chat) onSubmit(ctx app.Context, e app.Event) {
 
 // send sends the draft. When the contact center asked for the visitor's
 // next message as a form's answer (a form without a name), the message
-// answers it too.
+// answers it too. A draft that cannot go stays, and the notice says why.
 func (c *Chat) send(ctx app.Context) {
 	input := app.Window().GetElementByID(inputID)
 	text := strings.TrimSpace(input.Get("value").String())
-	if text == "" || c.session == nil || !c.canSend() {
+	if text == "" || !c.canSend() || c.session == nil {
+		return
+	}
+	if c.composer.tooLong = overLimit(text); c.composer.tooLong > 0 {
 		return
 	}
 	id, err := c.session.SendMessage(text)
-	var perr *protocol.Error
-	if errors.As(err, &perr) {
-		c.composer.notice = perr.Message
-		return
-	}
 	if err != nil {
+		var perr *protocol.Error
+		errors.As(err, &perr)
+		c.composer.notice = c.refusal(perr)
 		return
 	}
 	c.composer.notice = ""
-	c.transcript.AddPending(id, text, time.Now())
+	c.transcript.AddPending(id, text, c.serverNow())
 	if req := c.freeTextRequest(); !req.IsZero() {
 		answer := &protocol.FormData{FormRequestID: req, Data: protocol.FormValues{Fields: map[string]string{"text": text}}}
 		if c.session.Send(answer) == nil {
@@ -198,6 +232,22 @@ func (c *Chat) send(ctx app.Context) {
 	c.sendTyping(c.typing.sent())
 	c.scroll.away = false
 	ctx.Defer(func(app.Context) { scrollToEnd() })
+}
+
+// refusal words why something the visitor sent was refused, in the
+// visitor's language.
+func (c *Chat) refusal(err *protocol.Error) string {
+	tx := c.texts()
+	if err == nil {
+		return tx.NotSentReason
+	}
+	switch err.Code {
+	case protocol.CodeTooLarge:
+		return fmt.Sprintf(tx.TooLong, 1)
+	case protocol.CodeRateLimited:
+		return tx.TooFast
+	}
+	return tx.NotSentReason
 }
 
 // freeTextRequest is the form that wants the next message, if any.
@@ -222,12 +272,36 @@ func (c *Chat) onPick(ctx app.Context, e app.Event) {
 	input.Set("value", "")
 }
 
+// onPaste puts what the visitor pasted where they pasted it. Text wins:
+// cells copied from a spreadsheet come with a picture of themselves too,
+// and the visitor wanted the text. A file is attached only when the
+// clipboard holds no text; while the connection is down it waits, and the
+// notice says so.
 func (c *Chat) onPaste(ctx app.Context, e app.Event) {
-	files := attachments(e.Get("clipboardData").Get("files"))
-	if len(files) > 0 {
-		e.PreventDefault()
+	data := e.Get("clipboardData")
+	if !data.Truthy() {
+		return
+	}
+	e.PreventDefault()
+	if text := data.Call("getData", "text/plain").String(); text != "" {
+		insertText(ctx.JSSrc(), text)
+		c.drafted(ctx.JSSrc().Get("value").String())
+		return
+	}
+	if files := attachments(data.Get("files")); len(files) > 0 {
 		c.attach(files)
 	}
+}
+
+// insertText puts text at the caret of a text box, as a paste would, so
+// that the browser's undo takes it back; where that is not offered, it
+// sets the range itself.
+func insertText(box app.Value, text string) {
+	doc := app.Window().Get("document")
+	if doc.Call("queryCommandSupported", "insertText").Bool() && doc.Call("execCommand", "insertText", false, text).Bool() {
+		return
+	}
+	box.Call("setRangeText", text, box.Get("selectionStart"), box.Get("selectionEnd"), "end")
 }
 
 func (c *Chat) onDragOver(ctx app.Context, e app.Event) {
@@ -267,52 +341,72 @@ func draggingFiles(e app.Event) bool {
 	return false
 }
 
-// attach checks each file's size and type before anything is sent, then
-// uploads it; the file event goes out only once the server answered with a
-// file_id.
+// attach checks each file's size and kind (protocol.AcceptFile, as the
+// server does) before anything is sent, then uploads it; the file event
+// goes out only once the server answered with a file_id.
 func (c *Chat) attach(files []Attachment) {
-	ctx := c.ctx
-	tx := c.texts()
 	c.composer.notice = ""
+	if !c.canAttach() {
+		c.composer.notice = c.texts().FilesWait
+		return
+	}
 	for _, a := range files {
-		if problem := a.problem(tx); problem != "" {
-			c.composer.notice = problem
+		if a.Size > protocol.MaxFileBytes {
+			c.composer.notice = fmt.Sprintf(c.texts().FileTooLarge, a.Name, protocol.MaxFileBytes>>20)
 			continue
 		}
-		if !c.canAttach() {
-			return
-		}
-		c.composer.lastKey++
-		u := &upload{key: c.composer.lastKey, attachment: a, total: a.Size}
-		upCtx, cancel := context.WithCancel(ctx)
-		u.cancel = cancel
-		c.composer.uploads = append(c.composer.uploads, u)
-		if c.scroll.added(1) {
-			ctx.Defer(func(app.Context) { scrollToEnd() })
-		}
-		sess := c.session
-		ctx.Async(func() {
-			up, err := sess.Upload(upCtx, a, func(sent, total int64) {
-				ctx.Dispatch(func(app.Context) { u.sent, u.total = sent, total })
-			})
-			ctx.Dispatch(func(ctx app.Context) {
-				defer cancel()
+		c.ctx.Async(func() {
+			kind, err := a.check(c.ctx)
+			c.ctx.Dispatch(func(app.Context) {
 				if err != nil {
-					if upCtx.Err() != nil {
-						c.dropUpload(u)
-					} else {
-						u.failed = fmt.Sprintf(tx.UploadFailed, a.Name)
-					}
+					c.composer.notice = fmt.Sprintf(c.texts().FileType, a.Name)
 					return
 				}
-				c.dropUpload(u)
-				file := &protocol.File{FileID: up.FileID, FileName: a.Name, FileType: a.fileType()}
-				if sess.Send(file) == nil {
-					c.transcript.AddPendingEvent(file, time.Now())
-				}
+				a.Type = kind
+				c.upload(a)
 			})
 		})
 	}
+}
+
+// upload sends a file that passed the checks, showing its progress.
+func (c *Chat) upload(a Attachment) {
+	ctx := c.ctx
+	c.composer.lastKey++
+	u := &upload{key: c.composer.lastKey, attachment: a, total: a.Size}
+	upCtx, cancel := context.WithCancel(ctx)
+	u.cancel = cancel
+	c.composer.uploads = append(c.composer.uploads, u)
+	if c.scroll.added(1) {
+		ctx.Defer(func(app.Context) { scrollToEnd() })
+	}
+	sess := c.session
+	ctx.Async(func() {
+		up, err := sess.Upload(upCtx, a, func(sent, total int64) {
+			ctx.Dispatch(func(app.Context) { u.sent, u.total = sent, total })
+		})
+		ctx.Dispatch(func(ctx app.Context) {
+			defer cancel()
+			var perr *protocol.Error
+			switch {
+			case errors.As(err, &perr) && perr.Code == protocol.CodeFileType:
+				c.dropUpload(u)
+				c.composer.notice = fmt.Sprintf(c.texts().FileType, a.Name)
+				return
+			case err != nil && upCtx.Err() != nil:
+				c.dropUpload(u)
+				return
+			case err != nil:
+				u.failed = fmt.Sprintf(c.texts().UploadFailed, a.Name)
+				return
+			}
+			c.dropUpload(u)
+			file := &protocol.File{FileID: up.FileID, FileName: up.FileName, FileType: a.fileType()}
+			if sess.Send(file) == nil {
+				c.transcript.AddPendingEvent(file, c.serverNow())
+			}
+		})
+	})
 }
 
 func (c *Chat) dropUpload(u *upload) {

@@ -33,19 +33,21 @@ func (c *Chat) formState(id protocol.ID, form protocol.Form) *formState {
 }
 
 // schema finds the form a request names in the widget configuration: by
-// name, or by id for a secure form.
+// name, or by id for a secure form; in the visitor's language.
 func (c *Chat) schema(f *FormRequest) (protocol.Form, bool) {
 	for _, wf := range c.config.Definition.Forms {
 		if (f.Secure && wf.ID == f.ID) || (!f.Secure && f.Name != "" && wf.Name == f.Name) {
-			form, err := wf.Form()
+			form, err := wf.In(c.langOrDefault()).Form()
 			return form, err == nil
 		}
 	}
 	return protocol.Form{}, false
 }
 
+// expired says whether a form's time is up, by the server's clock, which
+// set it.
 func (c *Chat) expired(f *FormRequest) bool {
-	return !f.Expires.IsZero() && !c.now.Before(f.Expires)
+	return !f.Expires.IsZero() && !c.serverNow().Before(f.Expires)
 }
 
 // answerUnknownForms answers a request for a form the configuration does
@@ -94,6 +96,8 @@ func (c *Chat) renderForm(tx *Texts, l Line) app.UI {
 		return card.DataSet("form-state", "declined").Body(app.H2().Class("parley-form-title").Text(title), app.P().Class("parley-form-status").Text(tx.FormDeclined))
 	case f.Answered:
 		return card.DataSet("form-state", "sent").Body(app.H2().Class("parley-form-title").Text(title), app.P().Class("parley-form-status").Text(tx.FormSent))
+	case f.NotSent:
+		return card.DataSet("form-state", "not-sent").Body(app.H2().Class("parley-form-title").Text(title), app.P().Class("parley-form-status").Text(tx.FormNotSent))
 	case c.expired(f) || c.transcript.State.Over():
 		return card.DataSet("form-state", "expired").Body(app.H2().Class("parley-form-title").Text(title), app.P().Class("parley-form-status").Text(tx.FormExpired))
 	}
@@ -154,10 +158,7 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 	// Go would, now and then, put back a value some keystrokes old, and
 	// scramble the typing.
 	typed := field.Default
-	label := field.Label
-	if field.Required {
-		label += " *"
-	}
+	label := fieldLabel(field)
 	var control app.UI
 	switch field.Type {
 	case protocol.FieldTextarea:
@@ -180,7 +181,7 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 			)
 	case protocol.FieldRadio:
 		return app.FieldSet().Class("parley-field").DataSet("field", field.Name).Aria("describedby", errID).Body(
-			app.Legend().Text(label),
+			app.Legend().Body(label...),
 			app.Range(field.Options).Slice(func(i int) app.UI {
 				o := field.Options[i]
 				optID := id + "-" + strconv.Itoa(i)
@@ -199,7 +200,7 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 					OnChange(func(ctx app.Context, e app.Event) {
 						set(map[bool]string{true: protocol.Checked, false: protocol.Unchecked}[ctx.JSSrc().Get("checked").Bool()])
 					}),
-				app.Span().Text(label),
+				app.Span().Body(label...),
 			),
 			fieldProblem(tx, errID, problem),
 		)
@@ -218,10 +219,23 @@ func (c *Chat) renderField(tx *Texts, request protocol.ID, field protocol.Field,
 		control = input
 	}
 	return app.Div().Class("parley-field").Body(
-		app.Label().For(id).Text(label),
+		app.Label().For(id).Body(label...),
 		control,
 		fieldProblem(tx, errID, problem),
 	)
+}
+
+// fieldLabel is a field's label and, for a required field, its mark. The
+// label keeps its own direction and the mark follows it in the window's:
+// after the label, whichever side that is, even for an English label in a
+// right-to-left window. Screen readers hear "required" from the control
+// itself, not a star.
+func fieldLabel(field protocol.Field) []app.UI {
+	label := []app.UI{app.Span().Class("parley-label-text").Text(field.Label)}
+	if field.Required {
+		label = append(label, app.Span().Class("parley-required").Aria("hidden", "true").Text("*"))
+	}
+	return label
 }
 
 func fieldProblem(tx *Texts, id string, p protocol.Problem) app.UI {
@@ -273,7 +287,7 @@ func (c *Chat) submitForm(f *FormRequest, form protocol.Form, state *formState) 
 		e = &protocol.SecureFormData{FormRequestID: f.RequestID, FormName: f.Name, Data: protocol.FormValues{Fields: answer}}
 	}
 	if c.session != nil && c.session.Send(e) == nil {
-		f.Answered = true
+		f.Answered, f.NotSent = true, false
 	}
 }
 

@@ -15,28 +15,37 @@ import (
 // before the chat ends.
 func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
 	active := c.session != nil && c.chat.ChatID != "" && !c.transcript.State.Over() && conn != ConnEnded
+	// Parts that come and go sit in a place of their own, or at the end:
+	// go-app matches children by place, and one that came before the
+	// others would replace them, and the focus with them.
 	return app.Div().Class("parley-top").Body(
 		app.Header().Class("parley-header").Body(
-			app.If(c.showAgentPhoto(), func() app.UI {
-				return app.Img().
-					Class("parley-photo").
-					DataSet("testid", "agent-photo").
-					Alt("").
-					Src(c.photoURL())
-			}),
+			app.Span().Class("parley-photo-place").Body(
+				app.If(c.showAgentPhoto(), func() app.UI {
+					// Beside the agent's name, it says nothing more:
+					// presentation. (go-app drops an empty alt.)
+					return app.Img().
+						Class("parley-photo").
+						DataSet("testid", "agent-photo").
+						Role("presentation").
+						Src(c.photoURL())
+				}),
+			),
 			app.Div().Class("parley-heading").Body(
 				app.H1().Class("parley-title").DataSet("testid", "title").Title(tx.Title).Text(tx.Title),
 				app.P().Class("parley-status").DataSet("testid", "status").Role("status").Text(c.status(tx, conn)),
 			),
-			app.If(active, func() app.UI {
-				return app.Button().
-					Class("parley-end").
-					Type("button").
-					DataSet("testid", "end-chat").
-					Aria("expanded", c.confirmEnd).
-					OnClick(func(app.Context, app.Event) { c.confirmEnd = !c.confirmEnd }).
-					Text(tx.EndChat)
-			}),
+			app.Span().Class("parley-end-place").Body(
+				app.If(active, func() app.UI {
+					return app.Button().
+						Class("parley-end").
+						Type("button").
+						DataSet("testid", "end-chat").
+						Aria("expanded", c.confirmEnd).
+						OnClick(func(app.Context, app.Event) { c.confirmEnd = !c.confirmEnd }).
+						Text(tx.EndChat)
+				}),
+			),
 			app.Button().
 				Class("parley-close").
 				Type("button").
@@ -115,7 +124,7 @@ func (c *Chat) status(tx *Texts, conn ConnState) string {
 	case t.Agent != "":
 		return fmt.Sprintf(tx.ChattingWith, t.Agent)
 	case t.State == protocol.StateQueued && t.EWT > 0:
-		left := t.EWT.Duration() - c.now.Sub(t.EWTAt)
+		left := t.EWT.Duration() - c.serverNow().Sub(t.EWTAt)
 		switch {
 		case left >= time.Minute:
 			return fmt.Sprintf(tx.WaitMinutes, int((left+time.Minute-1)/time.Minute))
@@ -132,14 +141,14 @@ func (c *Chat) status(tx *Texts, conn ConnState) string {
 // transcriptText is the chat as a plain text file, for the visitor to keep.
 func (c *Chat) transcriptText(tx *Texts) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, tx.TranscriptOf+"\n\n", time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, tx.TranscriptOf+"\n\n", visitorTime(c.serverNow()).Format("2006-01-02 15:04"))
 	for _, l := range c.transcript.Lines {
 		if !l.Form.IsZero() {
 			continue
 		}
 		stamp := ""
 		if !l.Time.IsZero() {
-			stamp = l.Time.Local().Format("15:04") + " "
+			stamp = visitorTime(l.Time).Format("15:04") + " "
 		}
 		text := l.Text
 		if l.File != nil {

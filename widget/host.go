@@ -96,21 +96,3 @@ func theme(tokens any, layer string) {
 		app.Window().Call("parleyTheme", tokens, layer)
 	}
 }
-
-// forget removes what the window keeps in the browser, for a page that
-// shuts the widget down: the visitor's id, the outbox.
-func forget() {
-	storage := app.Window().Get("localStorage")
-	if !storage.Truthy() {
-		return
-	}
-	var keys []string
-	for i := range storage.Get("length").Int() {
-		if key := storage.Call("key", i).String(); strings.HasPrefix(key, "parley.") {
-			keys = append(keys, key)
-		}
-	}
-	for _, key := range keys {
-		storage.Call("removeItem", key)
-	}
-}

@@ -11,7 +11,7 @@ import (
 // request sends an HTTP request with the browser's fetch. Go's own HTTP
 // client would work too, but it links a whole HTTP/1 and HTTP/2 client into
 // the wasm: five more megabytes that fetch already does.
-func request(ctx context.Context, method, url string, header map[string]string, body []byte) (status int, data []byte, err error) {
+func request(ctx context.Context, method, url string, header map[string]string, body []byte) (response, error) {
 	headers := make(map[string]any, len(header))
 	for k, v := range header {
 		headers[k] = v
@@ -29,13 +29,18 @@ func request(ctx context.Context, method, url string, header map[string]string, 
 	}
 	resp, err := await(ctx, abort, js.Global().Call("fetch", url, init))
 	if err != nil {
-		return 0, nil, err
+		return response{}, err
 	}
 	text, err := await(ctx, abort, resp.Call("text"))
 	if err != nil {
-		return 0, nil, err
+		return response{}, err
 	}
-	return resp.Get("status").Int(), []byte(text.String()), nil
+	date := resp.Get("headers").Call("get", "Date")
+	r := response{status: resp.Get("status").Int(), body: []byte(text.String())}
+	if date.Type() == js.TypeString {
+		r.date = date.String()
+	}
+	return r, nil
 }
 
 // await waits for a JavaScript promise, aborting the request when ctx ends.

@@ -33,8 +33,10 @@ type link interface {
 }
 
 // connect runs one connection: it requests the chat if the session has none
-// yet, opens a link and reads from it until it breaks.
-func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool, err error) {
+// yet, takes in the outboxes of the visitor's closed pages, opens a link
+// and reads from it until it breaks. release is set to what gives up the
+// page's own outbox, once the session knows its chat.
+func (s *Session) connect(ctx context.Context, polling bool, release *func()) (wasConnected bool, err error) {
 	if !s.knowsChat() {
 		chat, err := s.requestChat(ctx)
 		if err != nil {
@@ -42,9 +44,11 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 		}
 		s.mu.Lock()
 		s.chat, s.pos = chat, protocol.Position{Epoch: chat.Epoch}
-		restored := s.outbox.restore(chat.ChatID)
 		s.mu.Unlock()
-		s.emit(ctx, Update{Chat: &chat, Restored: restored})
+		*release = s.claimOutbox(ctx, chat.ChatID)
+		s.emit(ctx, Update{Chat: &chat, Restored: s.adoptOutboxes(ctx)})
+	} else if restored := s.adoptOutboxes(ctx); len(restored) > 0 {
+		s.emit(ctx, Update{Restored: restored})
 	}
 
 	var l link
@@ -80,32 +84,34 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 			}
 		}
 	}()
-	// A socket that stays silent is asked for an answer; one that does not
-	// answer either is given up. The long poll needs none of this: each of
-	// its requests ends by itself.
-	silence := time.NewTimer(s.cfg.Heartbeat)
-	defer silence.Stop()
-	asked := false
-	ask := func() {
-		if polling || asked {
+	// A socket must answer what the session wrote within AnswerTimeout;
+	// one that stays silent for a Heartbeat is asked for an answer. The
+	// long poll needs none of this: each of its requests is bounded.
+	check := time.NewTicker(s.cfg.AnswerTimeout / 4)
+	defer check.Stop()
+	heard := time.Now()
+	var asked time.Time
+	ask := func(now time.Time) {
+		if polling || !asked.IsZero() {
 			return
 		}
-		asked = true
-		silence.Reset(s.cfg.Heartbeat)
+		asked = now
 		go func() { _, _ = l.write(linkCtx, protocol.Envelope{Ref: heartbeatRef}) }()
 	}
 	for {
 		var env protocol.Envelope
 		select {
-		case <-silence.C:
-			if asked {
+		case now := <-check.C:
+			if !polling && (s.unanswered(now) || !asked.IsZero() && now.Sub(asked) >= s.cfg.AnswerTimeout) {
 				s.disconnected()
 				return wasConnected, errSilent
 			}
-			ask()
+			if now.Sub(heard) >= s.cfg.Heartbeat {
+				ask(now)
+			}
 			continue
 		case <-s.retry:
-			ask()
+			ask(time.Now())
 			continue
 		case env = <-answers:
 		case env = <-frames:
@@ -123,8 +129,10 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 			}
 			return wasConnected, err
 		}
-		asked = false
-		silence.Reset(s.cfg.Heartbeat)
+		heard = time.Now()
+		if env.Ref == heartbeatRef {
+			asked = time.Time{}
+		}
 		if s.receive(ctx, env) {
 			s.disconnected()
 			return true, errChatOver
@@ -132,11 +140,20 @@ func (s *Session) connect(ctx context.Context, polling bool) (wasConnected bool,
 	}
 }
 
+// unanswered reports whether a frame the session wrote has waited longer
+// than AnswerTimeout for the server's answer.
+func (s *Session) unanswered(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	oldest := s.outbox.oldestUnanswered()
+	return !oldest.IsZero() && now.Sub(oldest) >= s.cfg.AnswerTimeout
+}
+
 // heartbeatRef names the empty frame that asks a silent socket for an
 // answer; the server answers it like any frame, storing nothing.
 const heartbeatRef = "heartbeat"
 
-// errSilent is a socket that answered nothing to a heartbeat.
+// errSilent is a socket that left a frame unanswered.
 var errSilent = errors.New("the chat socket went silent")
 
 // over reports whether a link failed because the chat is gone.
@@ -173,7 +190,7 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 				return
 			}
 			s.mu.Lock()
-			s.outbox.written(o, generation)
+			s.outbox.written(o, generation, time.Now())
 			s.mu.Unlock()
 			if answer != nil {
 				select {
@@ -208,6 +225,7 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		return false
 	}
 
+	arrived := time.Now()
 	s.mu.Lock()
 	reset := env.Epoch != "" && env.Epoch != s.pos.Epoch
 	if reset {
@@ -222,32 +240,18 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		if seq != 0 {
 			s.pos.Seq = seq
 		}
-		s.noteOwn(e)
+		s.clock.stamped(e.EventMeta().Timestamp.Time, arrived)
 		fresh = append(fresh, e)
 		over = over || ends(e)
 	}
 	pos := s.pos
 	s.mu.Unlock()
-	if reset || len(fresh) > 0 {
+	// Every frame of the stream is reported, even one with nothing new: the
+	// first after connecting says the window has caught up.
+	if reset || len(fresh) > 0 || env.Epoch != "" {
 		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
 	}
 	return over
-}
-
-// noteOwn keeps the msg_id counter past every msg_id the visitor already
-// used in this chat, so a page without Memory never reuses one. The caller
-// holds s.mu.
-func (s *Session) noteOwn(e protocol.Event) {
-	if e.EventMeta().PartyID != s.chat.ChatID {
-		return
-	}
-	id := protocol.MsgIDOf(e)
-	if id == nil {
-		return
-	}
-	if chatID, n, ok := protocol.ParseMessageID(*id); ok && chatID == s.chat.ChatID {
-		s.outbox.bump(n + 1)
-	}
 }
 
 // ends reports whether an event means the chat takes nothing more.
@@ -268,6 +272,8 @@ func (s *Session) requestChat(ctx context.Context) (protocol.ChatSession, error)
 	if err != nil {
 		return protocol.ChatSession{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
 	var chat protocol.ChatSession
 	if err := s.call(ctx, http.MethodPost, protocol.PathChats, body, &chat); err != nil {
 		return protocol.ChatSession{}, fmt.Errorf("requesting a chat: %w", err)
@@ -279,25 +285,28 @@ func (s *Session) requestChat(ctx context.Context) (protocol.ChatSession, error)
 }
 
 // call sends an API request with the visitor's credentials and decodes the
-// answer into out; an error answer is a *protocol.Error.
+// answer into out; an error answer is a *protocol.Error. The answer's Date
+// tells the server's clock.
 func (s *Session) call(ctx context.Context, method, path string, body []byte, out any) error {
-	status, data, err := request(ctx, method, strings.TrimRight(s.cfg.BaseURL, "/")+path, map[string]string{
-		"Authorization": s.cfg.Credentials.Authorization(),
+	sent := time.Now()
+	resp, err := request(ctx, method, strings.TrimRight(s.cfg.BaseURL, "/")+path, map[string]string{
+		"Authorization": s.credentials().Authorization(),
 		"Content-Type":  "application/json; charset=UTF-8",
 	}, body)
 	if err != nil {
 		return err
 	}
-	if status != http.StatusOK {
-		if perr := protocol.DecodeError(data); perr != nil {
+	s.clock.date(resp.date, sent, time.Now())
+	if resp.status != http.StatusOK {
+		if perr := protocol.DecodeError(resp.body); perr != nil {
 			return perr
 		}
-		return fmt.Errorf("HTTP status %d", status)
+		return fmt.Errorf("HTTP status %d", resp.status)
 	}
 	if out == nil {
 		return nil
 	}
-	return json.Unmarshal(data, out)
+	return json.Unmarshal(resp.body, out)
 }
 
 // socketURL is the chat's WebSocket address, carrying its token and the
@@ -360,6 +369,8 @@ func (l *pollLink) read(ctx context.Context) (protocol.Envelope, error) {
 	q := url.Values{"after": {strconv.FormatUint(l.s.pos.Seq, 10)}, "epoch": {l.s.pos.Epoch}}
 	chatID := l.s.chat.ChatID
 	l.s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
 	var env protocol.Envelope
 	err := l.s.call(ctx, http.MethodGet, protocol.Path(protocol.PathChatEvents, chatID)+"?"+q.Encode(), nil, &env)
 	return env, err

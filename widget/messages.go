@@ -59,7 +59,9 @@ func scrollToEnd() {
 // typing line and the "new messages" pill.
 func (c *Chat) renderMessages(tx *Texts) app.UI {
 	return app.Div().Class("parley-body").Body(
-		app.Ol().
+		// The log is the scrolling box, the list of lines inside it: a
+		// list may not take the log's role.
+		app.Div().
 			ID(messagesID).
 			Class("parley-messages").
 			DataSet("testid", "messages").
@@ -70,14 +72,14 @@ func (c *Chat) renderMessages(tx *Texts) app.UI {
 			Aria("label", tx.Messages).
 			TabIndex(0).
 			OnScroll(c.onScroll).
-			Body(
+			Body(app.Ol().Class("parley-lines").Body(
 				app.Range(c.transcript.Lines).Slice(func(i int) app.UI {
 					return c.renderLine(tx, c.transcript.Lines[i])
 				}),
 				app.Range(c.composer.uploads).Slice(func(i int) app.UI {
 					return c.renderUpload(tx, c.composer.uploads[i])
 				}),
-			),
+			)),
 		app.If(c.scroll.unseen, func() app.UI {
 			return app.Button().
 				Class("parley-pill").
@@ -193,7 +195,7 @@ func lineMeta(tx *Texts, l Line) string {
 	}
 	var stamp string
 	if !l.Time.IsZero() {
-		stamp = l.Time.Local().Format("15:04")
+		stamp = visitorTime(l.Time).Format("15:04")
 	}
 	if mark != "" && stamp != "" {
 		return stamp + " · " + mark

@@ -1,23 +1,36 @@
 package widget
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/parleychat/parley/protocol"
 )
 
 // outbox is what the visitor sent that the server has not confirmed, in
-// order, with the msg_id counter. With a Memory it outlives the page: a
-// reload sends again what was never confirmed, under the same msg_ids, and
-// the server drops whatever it already had. The Session's lock guards it.
+// order, kept in Memory so that it outlives the page: a later page sends
+// again what was never confirmed, under the same msg_ids, and the server
+// drops what it already has.
+//
+// A visitor may have several pages open on one chat. Each page's Session
+// has a name of its own, its tab: its msg_ids are "tab:n", so two pages
+// never use the same one, and its outbox is kept under a key of its own,
+// whose lock (see Locks) the page holds while it lives. A page that finds
+// the outbox of a page that is gone (nobody holds its lock) adopts it,
+// under that lock, and deletes it; so each is sent by exactly one page.
+// The Session's lock guards it.
 type outbox struct {
 	memory Memory
 	appID  string
+	tab    string
 	chatID string
 	queue  []*outgoing
-	// next numbers the visitor's next msg_id; it never goes back to a
-	// number the chat already holds.
+	// next is the number of the page's last msg_id.
 	next    int
 	lastRef int
 	// generation counts connections, so a writer of a broken one cannot
@@ -32,41 +45,46 @@ type outgoing struct {
 	event   protocol.Event
 	durable bool
 	written bool
+	// writtenAt is when it was written, to notice an answer that never
+	// comes.
+	writtenAt time.Time
 }
 
-// saved is the outbox as Memory keeps it.
+// saved is an outbox as Memory keeps it. A key without a tab, and a next
+// counter, are what pages before tabs wrote; they are adopted like any
+// other.
 type saved struct {
-	Next   int               `json:"next"`
 	Events []json.RawMessage `json:"events"`
 }
 
-func (o *outbox) key() string { return "parley." + o.appID + ".outbox." + o.chatID }
+// newTab names a page: 40 random bits, enough that the pages of one chat
+// never share a name.
+func newTab() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+}
 
-// restore loads what an earlier page left for the chat, puts it first in
-// the queue, and returns it.
-func (o *outbox) restore(chatID string) []protocol.Event {
-	o.chatID = chatID
-	if o.memory == nil {
-		return nil
+func (o *outbox) prefix() string { return "parley." + o.appID + ".outbox." }
+
+// key is where the page keeps its outbox, and the name of the lock it
+// holds on it.
+func (o *outbox) key() string { return o.prefix() + o.chatID + "." + o.tab }
+
+// chatOf names the chat of an outbox key, "" if the key is not one.
+func (o *outbox) chatOf(key string) string {
+	rest, ok := strings.CutPrefix(key, o.prefix())
+	if !ok {
+		return ""
 	}
-	var s saved
-	if err := o.memory.Get(o.key(), &s); err != nil {
-		return nil
-	}
-	o.next = max(o.next, s.Next)
-	var restored []*outgoing
-	var events []protocol.Event
-	for _, raw := range s.Events {
-		e, err := protocol.UnmarshalEvent(raw)
-		if err != nil || protocol.ValidateClientEvent(e) != nil {
-			continue
-		}
-		o.lastRef++
-		restored = append(restored, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: true})
-		events = append(events, e)
-	}
-	o.queue = append(restored, o.queue...)
-	return events
+	chat, _, _ := strings.Cut(rest, ".")
+	return chat
+}
+
+// nextID numbers the page's next msg_id.
+func (o *outbox) nextID() protocol.ID {
+	o.next++
+	return protocol.TextID(o.tab + ":" + strconv.Itoa(o.next))
 }
 
 // add queues an event.
@@ -78,12 +96,34 @@ func (o *outbox) add(e protocol.Event, durable bool) {
 	}
 }
 
-// bump moves the counter past n.
-func (o *outbox) bump(n int) {
-	if n > o.next {
-		o.next = n
+// adopt puts the events of another page's outbox first in the queue, but
+// none whose msg_id is queued already, and returns those it took.
+func (o *outbox) adopt(s saved) []protocol.Event {
+	queued := map[protocol.ID]bool{}
+	for _, f := range o.queue {
+		if id := protocol.MsgIDOf(f.event); id != nil {
+			queued[*id] = true
+		}
+	}
+	var adopted []*outgoing
+	var events []protocol.Event
+	for _, raw := range s.Events {
+		e, err := protocol.UnmarshalEvent(raw)
+		if err != nil || protocol.ValidateClientEvent(e) != nil {
+			continue
+		}
+		if id := protocol.MsgIDOf(e); id != nil && queued[*id] {
+			continue
+		}
+		o.lastRef++
+		adopted = append(adopted, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: true})
+		events = append(events, e)
+	}
+	o.queue = append(adopted, o.queue...)
+	if len(adopted) > 0 {
 		o.save()
 	}
+	return events
 }
 
 // unwritten returns the frames to write, in order.
@@ -97,16 +137,27 @@ func (o *outbox) unwritten() []*outgoing {
 	return batch
 }
 
-// written records that f went out on the connection of generation; a typing
-// event is then done with.
-func (o *outbox) written(f *outgoing, generation int) {
+// written records that f went out at on the connection of generation; a
+// typing event is then done with.
+func (o *outbox) written(f *outgoing, generation int, at time.Time) {
 	if generation != o.generation {
 		return
 	}
-	f.written = true
+	f.written, f.writtenAt = true, at
 	if !f.durable {
 		o.remove(f.ref)
 	}
+}
+
+// oldestUnanswered is when the oldest frame still waiting for the server's
+// answer was written; zero when none is.
+func (o *outbox) oldestUnanswered() time.Time {
+	for _, f := range o.queue {
+		if f.written {
+			return f.writtenAt
+		}
+	}
+	return time.Time{}
 }
 
 // disconnected starts a new connection's generation: durable frames go out
@@ -138,19 +189,27 @@ func (o *outbox) remove(ref string) *outgoing {
 	return nil
 }
 
-// forget drops what is kept for a chat that is over.
-func (o *outbox) forget() {
+// forget drops what is kept for a chat that is over, and returns the events
+// that will never be sent.
+func (o *outbox) forget() []protocol.Event {
+	var unsent []protocol.Event
+	for _, f := range o.queue {
+		if f.durable {
+			unsent = append(unsent, f.event)
+		}
+	}
 	o.queue = nil
-	if o.memory != nil && o.chatID != "" {
+	if o.chatID != "" {
 		o.memory.Del(o.key())
 	}
+	return unsent
 }
 
 func (o *outbox) save() {
-	if o.memory == nil || o.chatID == "" {
-		return
+	if o.chatID == "" {
+		return // the page's outbox gets its key with the chat
 	}
-	s := saved{Next: o.next, Events: []json.RawMessage{}}
+	s := saved{Events: []json.RawMessage{}}
 	for _, f := range o.queue {
 		if !f.durable {
 			continue
@@ -159,5 +218,56 @@ func (o *outbox) save() {
 			s.Events = append(s.Events, raw)
 		}
 	}
-	_ = o.memory.Set(o.key(), s) // without storage the outbox lasts one page
+	_ = o.memory.Set(o.key(), s) // Memory keeps it for the page when the browser will not
+}
+
+// claimOutbox holds the lock on the page's own outbox for the chat until
+// the session ends, and saves what the page queued before it knew the
+// chat. The caller does not hold s.mu.
+func (s *Session) claimOutbox(ctx context.Context, chatID string) (release func()) {
+	s.mu.Lock()
+	s.outbox.chatID = chatID
+	key := s.outbox.key()
+	s.mu.Unlock()
+	// Nobody else uses the page's own name: this never waits.
+	release, _ = s.cfg.Locks.Lock(ctx, key, false)
+	s.mu.Lock()
+	s.outbox.save()
+	s.mu.Unlock()
+	if release == nil {
+		release = func() {}
+	}
+	return release
+}
+
+// adoptOutboxes takes in the outboxes of the visitor's pages that are gone:
+// those of this chat are sent first, those of another chat, which is over,
+// are dropped. It returns the events it took. The caller does not hold
+// s.mu.
+func (s *Session) adoptOutboxes(ctx context.Context) []protocol.Event {
+	s.mu.Lock()
+	prefix, own, chatID := s.outbox.prefix(), s.outbox.key(), s.outbox.chatID
+	s.mu.Unlock()
+	var taken []protocol.Event
+	for _, key := range s.cfg.Memory.Keys(prefix) {
+		if key == own {
+			continue
+		}
+		release, ok := s.cfg.Locks.Lock(ctx, key, true)
+		if !ok {
+			continue // its page is open, and sends it
+		}
+		var other saved
+		if err := s.cfg.Memory.Get(key, &other); err == nil && s.outbox.chatOf(key) == chatID {
+			s.mu.Lock()
+			taken = append(taken, s.outbox.adopt(other)...)
+			s.mu.Unlock()
+		}
+		// Kept in this page's outbox first: a page closed between the two
+		// steps leaves both, and the events go twice, which the server
+		// takes once.
+		s.cfg.Memory.Del(key)
+		release()
+	}
+	return taken
 }

@@ -37,17 +37,23 @@ type Update struct {
 	Conn ConnState
 	// Chat is set when the session learns its chat.
 	Chat *protocol.ChatSession
-	// Restored lists what the visitor sent on an earlier page that the
-	// server has not confirmed yet; the session sends it again.
+	// Restored lists what the visitor sent on an earlier page, or on
+	// another page of the chat that is closed now, that the server has not
+	// confirmed yet; the session sends it.
 	Restored []protocol.Event
 	// Reset says the server's stream is not the one the session had seen:
 	// forget every event shown so far, Events starts over.
-	Reset  bool
+	Reset bool
+	// Events are the stream's events the session had not seen, in order;
+	// a frame of the stream with none new gives an empty, non-nil list.
 	Events []protocol.Event
 	// Position is the place in the stream after Events.
 	Position protocol.Position
 	// Refused is an event the server would not take, and why.
 	Refused *Refusal
+	// Unsent lists what the visitor sent that the server never took
+	// because the chat is over, or would not start: it is not sent.
+	Unsent []protocol.Event
 	// Err is the error that cost the session its connection.
 	Err error
 	// Retry is when the session tries again, while reconnecting.
@@ -64,38 +70,43 @@ type Refusal struct {
 	Err   *protocol.Error
 }
 
-// Memory keeps what must outlive the page. go-app's LocalStorage is one.
-type Memory interface {
-	Get(key string, v any) error
-	Set(key string, v any) error
-	Del(key string)
-}
-
 // Config is what a Session needs to reach its chat.
 type Config struct {
 	// BaseURL is the server's origin, such as "https://chat.example.com".
-	BaseURL     string
+	BaseURL string
+	// Credentials name the launch point and the visitor. Without a
+	// ClientID, the session uses the visitor's id kept in Memory, made
+	// once for the launch point.
 	Credentials protocol.Credentials
 	// Request is sent with Request Chat: visitor details, parameters.
 	Request protocol.ChatRequest
-	// Memory keeps the outbox and the msg_id counter across page loads;
-	// nil keeps them for the session only.
+	// Memory keeps the outbox across page loads, shared by the visitor's
+	// pages; nil keeps it for the session only.
 	Memory Memory
+	// Locks coordinate the Sessions that share Memory, as the pages of a
+	// browser; nil uses one set of locks for the whole program.
+	Locks Locks
 	// MinBackoff and MaxBackoff bound the wait before reconnecting.
 	MinBackoff, MaxBackoff time.Duration
 	// SocketTries is how many WebSocket connections may fail in a row
 	// before the session long-polls instead.
 	SocketTries int
 	// Heartbeat is how long a socket may stay silent before the session
-	// asks the server for an answer, and how long that answer may take
-	// before the session gives the socket up for dead: a socket can die
-	// without a word (a closed lid, a lost Wi-Fi).
-	Heartbeat time.Duration
+	// asks the server for an answer, and AnswerTimeout how long any answer
+	// may take, to a frame the session wrote or to that question, before
+	// the session gives the socket up for dead: a socket can die without a
+	// word (a closed lid, a network that drops packets).
+	Heartbeat, AnswerTimeout time.Duration
 }
 
-// ErrNotReady is returned for a message sent before the session knows its
-// chat, since a msg_id names the chat.
-var ErrNotReady = errors.New("the chat has not started yet")
+// Timeouts of what a session asks the server outside its socket.
+const (
+	// requestTimeout bounds Request Chat and the configuration.
+	requestTimeout = 30 * time.Second
+	// pollTimeout bounds one long poll, which the server ends after its
+	// own wait: one that never ends went silent.
+	pollTimeout = 60 * time.Second
+)
 
 // errChatOver ends Run: the chat ended and will take nothing more.
 var errChatOver = errors.New("chat over")
@@ -112,6 +123,7 @@ var errChatOver = errors.New("chat over")
 type Session struct {
 	cfg     Config
 	updates chan Update
+	clock   *serverClock
 	// written wakes the writer; retry wakes a session waiting to
 	// reconnect, or makes a connected one check its socket.
 	written chan struct{}
@@ -138,12 +150,22 @@ func NewSession(cfg Config) *Session {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 20 * time.Second
 	}
+	if cfg.AnswerTimeout <= 0 {
+		cfg.AnswerTimeout = 5 * time.Second
+	}
+	if cfg.Memory == nil {
+		cfg.Memory = NewPageMemory()
+	}
+	if cfg.Locks == nil {
+		cfg.Locks = processLocks
+	}
 	return &Session{
 		cfg:     cfg,
 		updates: make(chan Update, 64),
+		clock:   newServerClock(),
 		written: make(chan struct{}, 1),
 		retry:   make(chan struct{}, 1),
-		outbox:  outbox{memory: cfg.Memory, appID: cfg.Credentials.AppID, next: 1},
+		outbox:  outbox{memory: cfg.Memory, appID: cfg.Credentials.AppID, tab: newTab()},
 	}
 }
 
@@ -151,37 +173,43 @@ func NewSession(cfg Config) *Session {
 // Run returns.
 func (s *Session) Updates() <-chan Update { return s.updates }
 
-// SendMessage queues a visitor message and returns its msg_id.
+// Tab is the session's name among the visitor's pages; its msg_ids are
+// "tab:n".
+func (s *Session) Tab() string { return s.outbox.tab }
+
+// Now is the server's time, as well as the session learnt the server's
+// clock: compare the server's timestamps with it, never with the
+// visitor's clock, which may be minutes off.
+func (s *Session) Now() time.Time { return s.clock.Now() }
+
+// SendMessage queues a visitor message and returns its msg_id. A message
+// sent before the session knows its chat waits for it.
 func (s *Session) SendMessage(text string) (protocol.ID, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.chat.ChatID == "" {
-		return protocol.ID{}, ErrNotReady
-	}
-	msg := &protocol.Message{MsgID: protocol.MessageID(s.chat.ChatID, s.outbox.next), Msg: text}
-	if err := protocol.ValidateClientEvent(msg); err != nil {
-		return protocol.ID{}, err
-	}
-	s.outbox.next++
-	s.enqueue(msg)
-	return msg.MsgID, nil
+	msg := &protocol.Message{Msg: text}
+	err := s.Send(msg)
+	return msg.MsgID, err
 }
 
 // Send queues a client event. Typing events are dropped while disconnected:
 // by the time the connection is back they mean nothing. An event that
-// carries a msg_id and has none gets the next one.
+// carries a msg_id and has none gets the page's next one, once it is
+// valid.
 func (s *Session) Send(e protocol.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
-		if s.chat.ChatID == "" {
-			return ErrNotReady
-		}
-		*id = protocol.MessageID(s.chat.ChatID, s.outbox.next)
-		s.outbox.next++
+	id := protocol.MsgIDOf(e)
+	unnumbered := id != nil && id.IsZero()
+	if unnumbered {
+		*id = protocol.TextID("-")
 	}
 	if err := protocol.ValidateClientEvent(e); err != nil {
+		if unnumbered {
+			*id = protocol.ID{}
+		}
 		return err
+	}
+	if unnumbered {
+		*id = s.outbox.nextID()
 	}
 	if ephemeral(e) && !s.connected {
 		return nil
@@ -193,6 +221,9 @@ func (s *Session) Send(e protocol.Event) error {
 // Configuration fetches the widget configuration: the title, the styling,
 // the forms the contact center may ask for.
 func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	s.identify(ctx)
 	var cfg protocol.WidgetConfiguration
 	err := s.call(ctx, http.MethodGet, protocol.PathConfiguration, nil, &cfg)
 	return cfg, err
@@ -229,6 +260,13 @@ func ephemeral(e protocol.Event) bool {
 // then returns nil), the server refuses the chat for good, or ctx ends.
 func (s *Session) Run(ctx context.Context) error {
 	defer close(s.updates)
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	s.identify(ctx)
 	backoff := s.cfg.MinBackoff
 	socketFailures := 0
 	for attempt := 0; ; attempt++ {
@@ -236,18 +274,15 @@ func (s *Session) Run(ctx context.Context) error {
 		// After repeated socket failures, long-poll; now and then, give the
 		// socket another chance.
 		polling := socketFailures >= s.cfg.SocketTries && attempt%5 != 0
-		wasConnected, err := s.connect(ctx, polling)
+		wasConnected, err := s.connect(ctx, polling, &release)
 		switch {
 		case errors.Is(err, errChatOver):
-			s.mu.Lock()
-			s.outbox.forget()
-			s.mu.Unlock()
-			s.emit(ctx, Update{Conn: ConnEnded})
+			s.emit(ctx, Update{Conn: ConnEnded, Unsent: s.forget()})
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case permanent(err):
-			s.emit(ctx, Update{Conn: ConnFailed, Err: err})
+			s.emit(ctx, Update{Conn: ConnFailed, Err: err, Unsent: s.forget()})
 			return err
 		}
 		switch {
@@ -269,6 +304,33 @@ func (s *Session) Run(ctx context.Context) error {
 		}
 		backoff = min(2*backoff, s.cfg.MaxBackoff)
 	}
+}
+
+// forget drops the outbox of a chat that is over and returns what it held.
+func (s *Session) forget() []protocol.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outbox.forget()
+}
+
+// identify gives a session without a ClientID the visitor's id kept in
+// Memory.
+func (s *Session) identify(ctx context.Context) {
+	if s.credentials().ClientID != "" {
+		return
+	}
+	id := visitorID(ctx, s.cfg.Memory, s.cfg.Locks, s.cfg.Credentials.AppID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.Credentials.ClientID == "" {
+		s.cfg.Credentials.ClientID = id
+	}
+}
+
+func (s *Session) credentials() protocol.Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Credentials
 }
 
 func (s *Session) knowsChat() bool {

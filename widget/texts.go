@@ -14,132 +14,142 @@ import (
 // other languages are JSON files of the same keys in web/i18n, fetched only
 // for the visitor who needs them. A key a file leaves out stays English.
 type Texts struct {
-	Title        string
-	Close        string
-	Connecting   string
-	Reconnecting string // with the seconds until the next try
-	RetryingNow  string
-	Waiting      string
-	WaitMinutes  string // with the minutes
-	WaitSeconds  string // with the seconds
-	Connected    string
-	ChattingWith string // with the agent's name
-	Ended        string
-	Failed       string
-	Closed       string
-	ClosedNotice string
-	LeaveMessage string
-	TryAgain     string
-	Menu         string
-	EndChat      string
-	ConfirmEnd   string
-	EndNow       string
-	LeaveAndRate string
-	KeepChatting string
-	Transcript   string
-	NewChat      string
-	TranscriptOf string // with the date
-	Messages     string
-	NewMessages  string
-	Announce     string // with the sender and the message
-	You          string
-	Agent        string
-	Assistant    string
-	Joined       string // with the party's name
-	Left         string // with the party's name
-	ChatEnded    string
-	VisitorLeft  string
-	IdleWarning  string
-	IdleEnded    string
-	IsTyping     string // with the party's name
-	Sending      string
-	Sent         string
-	Delivered    string
-	Read         string
-	NotSent      string
-	Placeholder  string
-	AnswerHere   string
-	Send         string
-	Attach       string
-	DropHere     string
-	FileTooLarge string // with the file's name and the limit in MB
-	FileType     string // with the file's name
-	Uploading    string // with the file's name and the percentage
-	CancelUpload string
-	UploadFailed string // with the file's name
-	Download     string // with the file's name
-	Submit       string
-	Cancel       string
-	Choose       string
-	FormSent     string
-	FormExpired  string
-	FormDeclined string
-	FormMissing  string
-	Problems     map[protocol.Problem]string
+	Title         string
+	Close         string
+	Connecting    string
+	Reconnecting  string // with the seconds until the next try
+	RetryingNow   string
+	Waiting       string
+	WaitMinutes   string // with the minutes
+	WaitSeconds   string // with the seconds
+	Connected     string
+	ChattingWith  string // with the agent's name
+	Ended         string
+	Failed        string
+	Closed        string
+	ClosedNotice  string
+	LeaveMessage  string
+	TryAgain      string
+	Menu          string
+	EndChat       string
+	ConfirmEnd    string
+	EndNow        string
+	LeaveAndRate  string
+	KeepChatting  string
+	Transcript    string
+	NewChat       string
+	TranscriptOf  string // with the date
+	Messages      string
+	NewMessages   string
+	Announce      string // with the sender and the message
+	You           string
+	Agent         string
+	Assistant     string
+	Joined        string // with the party's name
+	Left          string // with the party's name
+	ChatEnded     string
+	VisitorLeft   string
+	IdleWarning   string
+	IdleEnded     string
+	IsTyping      string // with the party's name
+	Sending       string
+	Sent          string
+	Delivered     string
+	Read          string
+	NotSent       string
+	Placeholder   string
+	AnswerHere    string
+	Send          string
+	Attach        string
+	DropHere      string
+	FileTooLarge  string // with the file's name and the limit in MB
+	FileType      string // with the file's name
+	FilesWait     string
+	TooLong       string // with the number of characters over the limit
+	TooFast       string
+	NotSentReason string
+	Uploading     string // with the file's name and the percentage
+	CancelUpload  string
+	UploadFailed  string // with the file's name
+	Download      string // with the file's name
+	Submit        string
+	Cancel        string
+	Choose        string
+	FormSent      string
+	FormExpired   string
+	FormDeclined  string
+	FormMissing   string
+	FormNotSent   string
+	Problems      map[protocol.Problem]string
 }
 
 var english = Texts{
-	Title:        "Chat with us",
-	Close:        "Close chat",
-	Connecting:   "Connecting…",
-	Reconnecting: "Connection lost. Retrying in %d s…",
-	RetryingNow:  "Connection lost. Retrying…",
-	Waiting:      "Waiting for an agent",
-	WaitMinutes:  "Waiting for an agent, about %d min",
-	WaitSeconds:  "Waiting for an agent, about %d s",
-	Connected:    "Connected",
-	ChattingWith: "Chatting with %s",
-	Ended:        "Chat ended",
-	Failed:       "Chat is not available right now",
-	Closed:       "We are closed right now",
-	ClosedNotice: "Nobody can chat with you at the moment. Leave us a message, or try again later.",
-	LeaveMessage: "Leave a message",
-	TryAgain:     "Try again",
-	Menu:         "Chat options",
-	EndChat:      "End chat",
-	ConfirmEnd:   "End this chat?",
-	EndNow:       "End chat",
-	LeaveAndRate: "Leave and give feedback",
-	KeepChatting: "Keep chatting",
-	Transcript:   "Download transcript",
-	NewChat:      "Start a new chat",
-	TranscriptOf: "Chat transcript, %s",
-	Messages:     "Messages",
-	NewMessages:  "New messages",
-	Announce:     "%s: %s",
-	You:          "You",
-	Agent:        "Agent",
-	Assistant:    "Assistant",
-	Joined:       "%s joined the chat",
-	Left:         "%s left the chat",
-	ChatEnded:    "The chat has ended.",
-	VisitorLeft:  "You left the conversation.",
-	IdleWarning:  "Are you still there? The chat will close soon.",
-	IdleEnded:    "The chat was closed after a period of inactivity.",
-	IsTyping:     "%s is typing…",
-	Sending:      "Sending…",
-	Sent:         "Sent",
-	Delivered:    "Delivered",
-	Read:         "Read",
-	NotSent:      "Not sent",
-	Placeholder:  "Write a message…",
-	AnswerHere:   "Type your answer…",
-	Send:         "Send",
-	Attach:       "Attach a file",
-	DropHere:     "Drop files here to send them",
-	FileTooLarge: "%s is larger than %d MB.",
-	FileType:     "%s is not a kind of file we can take.",
-	Uploading:    "Sending %s… %d%%",
-	CancelUpload: "Cancel",
-	UploadFailed: "%s could not be sent.",
-	Download:     "Download %s",
-	Submit:       "Send",
-	Cancel:       "Cancel",
-	Choose:       "Choose…",
-	FormSent:     "Thank you, sent.",
-	FormExpired:  "This form has expired.",
-	FormDeclined: "Declined.",
-	FormMissing:  "This form cannot be shown here.",
+	Title:         "Chat with us",
+	Close:         "Close chat",
+	Connecting:    "Connecting…",
+	Reconnecting:  "Connection lost. Retrying in %d s…",
+	RetryingNow:   "Connection lost. Retrying…",
+	Waiting:       "Waiting for an agent",
+	WaitMinutes:   "Waiting for an agent, about %d min",
+	WaitSeconds:   "Waiting for an agent, about %d s",
+	Connected:     "Connected",
+	ChattingWith:  "Chatting with %s",
+	Ended:         "Chat ended",
+	Failed:        "Chat is not available right now",
+	Closed:        "We are closed right now",
+	ClosedNotice:  "Nobody can chat with you at the moment. Leave us a message, or try again later.",
+	LeaveMessage:  "Leave a message",
+	TryAgain:      "Try again",
+	Menu:          "Chat options",
+	EndChat:       "End chat",
+	ConfirmEnd:    "End this chat?",
+	EndNow:        "End chat",
+	LeaveAndRate:  "Leave and give feedback",
+	KeepChatting:  "Keep chatting",
+	Transcript:    "Download transcript",
+	NewChat:       "Start a new chat",
+	TranscriptOf:  "Chat transcript, %s",
+	Messages:      "Messages",
+	NewMessages:   "New messages",
+	Announce:      "%s: %s",
+	You:           "You",
+	Agent:         "Agent",
+	Assistant:     "Assistant",
+	Joined:        "%s joined the chat",
+	Left:          "%s left the chat",
+	ChatEnded:     "The chat has ended.",
+	VisitorLeft:   "You left the conversation.",
+	IdleWarning:   "Are you still there? The chat will close soon.",
+	IdleEnded:     "The chat was closed after a period of inactivity.",
+	IsTyping:      "%s is typing…",
+	Sending:       "Sending…",
+	Sent:          "Sent",
+	Delivered:     "Delivered",
+	Read:          "Read",
+	NotSent:       "Not sent",
+	Placeholder:   "Write a message…",
+	AnswerHere:    "Type your answer…",
+	Send:          "Send",
+	Attach:        "Attach a file",
+	DropHere:      "Drop files here to send them",
+	FileTooLarge:  "%s is larger than %d MB.",
+	FileType:      "%s is not a kind of file we can take.",
+	FilesWait:     "Files can be sent once the chat is connected again.",
+	TooLong:       "Your message is too long: shorten it by %d characters to send it.",
+	TooFast:       "You are sending very fast. Please wait a moment, then send again.",
+	NotSentReason: "This could not be sent. Please try again.",
+	Uploading:     "Sending %s… %d%%",
+	CancelUpload:  "Cancel",
+	UploadFailed:  "%s could not be sent.",
+	Download:      "Download %s",
+	Submit:        "Send",
+	Cancel:        "Cancel",
+	Choose:        "Choose…",
+	FormSent:      "Thank you, sent.",
+	FormExpired:   "This form has expired.",
+	FormDeclined:  "Declined.",
+	FormMissing:   "This form cannot be shown here.",
+	FormNotSent:   "Your answer was not sent: the chat ended first.",
 	Problems: map[protocol.Problem]string{
 		protocol.ProblemRequired:   "Please fill this in.",
 		protocol.ProblemEmail:      "Please enter an email address, like name@example.com.",
@@ -183,14 +193,14 @@ func loadTexts(ctx context.Context, baseURL, lang string) (*Texts, error) {
 	if lang == "en" {
 		return &tx, nil
 	}
-	status, data, err := request(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json", nil, nil)
+	resp, err := request(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json", nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("the %s texts: HTTP status %d", lang, status)
+	if resp.status != http.StatusOK {
+		return nil, fmt.Errorf("the %s texts: HTTP status %d", lang, resp.status)
 	}
-	if err := json.Unmarshal(data, &tx); err != nil {
+	if err := json.Unmarshal(resp.body, &tx); err != nil {
 		return nil, fmt.Errorf("the %s texts: %w", lang, err)
 	}
 	return &tx, nil

@@ -89,6 +89,9 @@ type FormRequest struct {
 	// Answered is set once the visitor's answer is stored, or the visitor
 	// declined.
 	Answered bool
+	// NotSent says the visitor's answer was never stored: the server
+	// refused it, or the chat ended first.
+	NotSent bool
 }
 
 // Transcript is what the visitor sees of a chat, built from the events of
@@ -115,8 +118,10 @@ type Transcript struct {
 	// "" when none is.
 	Agent   string
 	AgentID string
-	// Typing is the name of the party typing, "" when nobody is.
-	Typing string
+	// Typing is the name of the party typing, "" when nobody is, and
+	// TypingAt when the server said so.
+	Typing   string
+	TypingAt time.Time
 	// Left says the visitor disconnected: the conversation is over, the
 	// session lasts for what the scenario still has to ask.
 	Left bool
@@ -193,7 +198,9 @@ func (t *Transcript) index(i int) {
 	t.own[l.MsgID] = i
 }
 
-// Refuse marks what the server refused.
+// Refuse marks what the visitor sent that the server never stored, because
+// it refused it or the chat ended first: a message or a file shows as not
+// sent, its text kept; a form's answer too.
 func (t *Transcript) Refuse(e protocol.Event) {
 	var id protocol.ID
 	switch e := e.(type) {
@@ -201,6 +208,12 @@ func (t *Transcript) Refuse(e protocol.Event) {
 		id = e.MsgID
 	case *protocol.File:
 		id = e.MsgID
+	case *protocol.FormData:
+		t.notSent(e.FormRequestID)
+		return
+	case *protocol.SecureFormData:
+		t.notSent(e.FormRequestID)
+		return
 	default:
 		return
 	}
@@ -208,6 +221,33 @@ func (t *Transcript) Refuse(e protocol.Event) {
 		t.Lines[i].Status = Failed
 		t.moveToSettled(i)
 	}
+}
+
+func (t *Transcript) notSent(request protocol.ID) {
+	if f, ok := t.Forms[request]; ok {
+		f.Answered, f.NotSent = false, true
+	}
+}
+
+// typingShown is how long an agent's typing shows without news: a
+// not_typing can be lost (a network cut, a console closed mid-word), and
+// an agent who goes on typing says so again.
+const typingShown = 15 * time.Second
+
+// TypingOver stops showing a typing party the server has said nothing of
+// for typingShown, by the server's time now, and reports whether it did.
+func (t *Transcript) TypingOver(now time.Time) bool {
+	if t.Typing == "" || now.Sub(t.TypingAt) < typingShown {
+		return false
+	}
+	t.typist, t.Typing = "", ""
+	return true
+}
+
+// ForgetTyping stops showing a typing party, for a connection that broke:
+// the stream never replays typing, so a not_typing sent meanwhile is lost.
+func (t *Transcript) ForgetTyping() {
+	t.typist, t.Typing = "", ""
 }
 
 // Apply adds an event of the chat's stream. When that adds a line the
@@ -238,7 +278,7 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 		t.system(NoticeLeft, t.name(e.PartyID), meta)
 	case *protocol.Typing:
 		if !visitor {
-			t.typist, t.Typing = e.PartyID, t.name(e.PartyID)
+			t.typist, t.Typing, t.TypingAt = e.PartyID, t.name(e.PartyID), meta.Timestamp.Time
 		}
 	case *protocol.NotTyping:
 		t.stopTyping(e.PartyID)
@@ -370,6 +410,23 @@ func (t *Transcript) LastUnread() protocol.ID {
 		return l.MsgID
 	}
 	return protocol.ID{}
+}
+
+// Unread counts the contact center's messages and files after the last one
+// the visitor sent a read receipt for.
+func (t *Transcript) Unread() int {
+	n := 0
+	for i := len(t.Lines) - 1; i >= 0; i-- {
+		l := t.Lines[i]
+		if l.From == FromVisitor || l.From == FromSystem || l.MsgID.IsZero() || !l.Form.IsZero() {
+			continue
+		}
+		if t.readByVisitor[l.MsgID] {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // MarkRead notes that the visitor sent a read receipt for a message.

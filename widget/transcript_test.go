@@ -247,3 +247,74 @@ func TestLastUnreadStandsForEveryMessageBefore(t *testing.T) {
 		})
 	}
 }
+
+// TestTranscriptCountsUnread counts the contact center's messages and files
+// after the last one the visitor read, whichever page sent the receipt.
+func TestTranscriptCountsUnread(t *testing.T) {
+	t.Parallel()
+	agentSays := func(id string, seq uint64) protocol.Event {
+		return &protocol.Message{MsgID: protocol.TextID(id), Msg: id, Meta: stamped("a7", seq)}
+	}
+	cases := []struct {
+		name   string
+		events []protocol.Event
+		want   int
+	}{
+		{"nothing", nil, 0},
+		{"two messages, none read", []protocol.Event{agentSays("m1", 1), agentSays("m2", 2)}, 2},
+		{"read up to the first, on another page", []protocol.Event{agentSays("m1", 1), agentSays("m2", 2),
+			&protocol.MessageRead{RefMsgID: protocol.TextID("m1"), Meta: stamped(chatID, 3)}}, 1},
+		{"a file counts, a form and the visitor's own do not", []protocol.Event{
+			&protocol.MessageRead{RefMsgID: protocol.TextID("m0"), Meta: stamped(chatID, 1)},
+			&protocol.File{MsgID: protocol.TextID("f1"), FileID: "x", Meta: stamped("a7", 2)},
+			&protocol.FormShow{FormRequestID: protocol.TextID("r1"), FormName: "pre_chat", Meta: stamped("", 3)},
+			&protocol.Message{MsgID: protocol.TextID("v:1"), Msg: "mine", Meta: stamped(chatID, 4)},
+		}, 1},
+		{"all read", []protocol.Event{agentSays("m1", 1), agentSays("m2", 2), &protocol.MessageRead{RefMsgID: protocol.TextID("m2"), Meta: stamped(chatID, 3)}}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := Transcript{ChatID: chatID}
+			for _, e := range tc.events {
+				tr.Apply(e)
+			}
+			if got := tr.Unread(); got != tc.want {
+				t.Errorf("Unread() = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTranscriptTypingGoesByItself: a typing line nobody renews goes after
+// typingShown by the server's clock, and a broken connection forgets it.
+func TestTranscriptTypingGoesByItself(t *testing.T) {
+	t.Parallel()
+	tr := Transcript{ChatID: chatID}
+	tr.Apply(&protocol.PartyJoined{FirstName: "Grace", Type: protocol.PartyInternal, Meta: stamped("a7", 1)})
+	tr.Apply(&protocol.Typing{Meta: stamped("a7", 0)})
+	if tr.Typing != "Grace" || tr.TypingOver(at.Add(typingShown-time.Second)) {
+		t.Fatalf("typing %q went before its time", tr.Typing)
+	}
+	if !tr.TypingOver(at.Add(typingShown)) || tr.Typing != "" {
+		t.Errorf("typing %q stayed after %v without news", tr.Typing, typingShown)
+	}
+	tr.Apply(&protocol.Typing{Meta: stamped("a7", 0)})
+	tr.ForgetTyping()
+	if tr.Typing != "" {
+		t.Errorf("typing %q stayed after the connection broke", tr.Typing)
+	}
+}
+
+// TestTranscriptRefusesFormAnswers: a form's answer that was never stored
+// shows as not sent.
+func TestTranscriptRefusesFormAnswers(t *testing.T) {
+	t.Parallel()
+	tr := Transcript{ChatID: chatID}
+	tr.Apply(&protocol.FormShow{FormRequestID: protocol.TextID("r1"), FormName: "pre_chat", Meta: stamped("", 1)})
+	tr.Forms[protocol.TextID("r1")].Answered = true
+	tr.Refuse(&protocol.FormData{FormRequestID: protocol.TextID("r1")})
+	if f := tr.Forms[protocol.TextID("r1")]; f.Answered || !f.NotSent {
+		t.Errorf("the refused answer's form is %+v", f)
+	}
+}

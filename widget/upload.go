@@ -17,7 +17,8 @@ import (
 type Attachment struct {
 	Name string
 	Size int64
-	// Type is the MIME type the browser reports for it.
+	// Type is the MIME type the browser reports for it, a hint; the
+	// content decides (see protocol.AcceptFile).
 	Type string
 	file app.Value
 	data []byte
@@ -37,29 +38,8 @@ func attachments(list app.Value) []Attachment {
 	return out
 }
 
-// acceptedTypes are the kinds of file the widget sends: pictures,
-// documents and archives, never pages or programs.
-var acceptedTypes = map[string]bool{
-	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
-	"application/pdf": true, "text/plain": true, "text/csv": true, "application/zip": true,
-	"application/msword": true, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
-	"application/vnd.ms-excel": true, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": true,
-	"application/vnd.oasis.opendocument.text": true, "application/vnd.oasis.opendocument.spreadsheet": true,
-}
-
-// problem says why the attachment cannot be sent, in the visitor's words,
-// or "" when it can.
-func (a Attachment) problem(tx *Texts) string {
-	switch {
-	case a.Size > protocol.MaxFileBytes:
-		return fmt.Sprintf(tx.FileTooLarge, a.Name, protocol.MaxFileBytes>>20)
-	case !acceptedTypes[strings.ToLower(a.Type)]:
-		return fmt.Sprintf(tx.FileType, a.Name)
-	}
-	return ""
-}
-
-// fileType is the file_type a shared file is announced with.
+// fileType is the file_type a shared file is announced with; its Type is
+// the content's, once checked.
 func (a Attachment) fileType() string {
 	if strings.HasPrefix(a.Type, "image/") {
 		return protocol.FileImage
@@ -73,7 +53,7 @@ func (a Attachment) fileType() string {
 // file_id: only then does anyone see it.
 func (s *Session) Upload(ctx context.Context, a Attachment, progress func(sent, total int64)) (protocol.UploadedFile, error) {
 	url := strings.TrimRight(s.cfg.BaseURL, "/") + protocol.PathFiles
-	status, data, err := a.send(ctx, url, s.cfg.Credentials.Authorization(), progress)
+	status, data, err := a.send(ctx, url, s.credentials().Authorization(), progress)
 	if err != nil {
 		return protocol.UploadedFile{}, err
 	}

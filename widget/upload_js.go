@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/parleychat/parley/protocol"
 )
 
 // NewAttachment returns an attachment of bytes, made a browser File so it
@@ -57,4 +58,45 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 		return 0, nil, errUploadFailed
 	}
 	return status, []byte(xhr.Get("responseText").String()), nil
+}
+
+// check reads the file's first bytes and decides, as the server will,
+// whether it is a kind of file the chat takes; it returns the content's
+// MIME type.
+func (a Attachment) check(ctx context.Context) (string, error) {
+	read := make(chan app.Value, 1)
+	failed := make(chan struct{}, 1)
+	onRead := app.FuncOf(func(_ app.Value, args []app.Value) any {
+		read <- args[0]
+		return nil
+	})
+	onFail := app.FuncOf(func(app.Value, []app.Value) any {
+		failed <- struct{}{}
+		return nil
+	})
+	release := func() {
+		onRead.Release()
+		onFail.Release()
+	}
+	a.file.Call("slice", 0, protocol.SniffBytes).Call("arrayBuffer").Call("then", onRead, onFail)
+	select {
+	case buffer := <-read:
+		release()
+		head := make([]byte, buffer.Get("byteLength").Int())
+		app.CopyBytesToGo(head, app.Window().Get("Uint8Array").New(buffer))
+		return protocol.AcceptFile(a.Name, head, a.Type)
+	case <-failed:
+		release()
+		return "", errUploadFailed
+	case <-ctx.Done():
+		// The functions stay until the read settles, which calls one.
+		go func() {
+			select {
+			case <-read:
+			case <-failed:
+			}
+			release()
+		}()
+		return "", ctx.Err()
+	}
 }

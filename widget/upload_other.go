@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+
+	"github.com/parleychat/parley/protocol"
 )
 
 // NewAttachment returns an attachment of bytes.
@@ -34,9 +36,15 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 	if err != nil {
 		return 0, nil, err
 	}
-	status, data, err := request(ctx, http.MethodPost, url, map[string]string{"Authorization": auth, "Content-Type": mw.FormDataContentType()}, body.Bytes())
+	resp, err := request(ctx, http.MethodPost, url, map[string]string{"Authorization": auth, "Content-Type": mw.FormDataContentType()}, body.Bytes())
 	if err == nil && progress != nil {
 		progress(a.Size, a.Size)
 	}
-	return status, data, err
+	return resp.status, resp.body, err
+}
+
+// check decides, as the server will, whether the bytes are a kind of file
+// the chat takes; it returns the content's MIME type.
+func (a Attachment) check(context.Context) (string, error) {
+	return protocol.AcceptFile(a.Name, a.data[:min(len(a.data), protocol.SniffBytes)], a.Type)
 }

@@ -19,10 +19,13 @@ const MaxFileBytes = protocol.MaxFileBytes
 
 // Upload stores a file that party shares in the chat, read from body, and
 // returns it. It reads at most MaxFileBytes and refuses more with
-// CodeUploadTooLarge, and refuses a party's file beyond MaxFiles with
-// CodeRateLimited. The content type is sniffed from the bytes, never taken
-// from the client.
-func (s *Service) Upload(ctx context.Context, chatID, partyID, name string, body io.Reader) (File, error) {
+// CodeUploadTooLarge, refuses a party's file beyond MaxFiles with
+// CodeRateLimited, and a file that is not of a kind the chat takes with
+// CodeFileType: the widget decides the same way before it uploads (see
+// protocol.AcceptFile). The content type comes from the bytes and the
+// name; hint, the type the client reported, counts only for a name without
+// an extension.
+func (s *Service) Upload(ctx context.Context, chatID, partyID, name, hint string, body io.Reader) (File, error) {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
 		return File{}, err
@@ -38,17 +41,22 @@ func (s *Service) Upload(ctx context.Context, chatID, partyID, name string, body
 		return File{}, protocol.Errorf(protocol.CodeRateLimited, "%d files is the most one party may share in a chat", s.MaxFiles)
 	}
 	limited := &limitedReader{r: body, left: MaxFileBytes}
-	var head [512]byte
-	sniffed, err := io.ReadFull(limited, head[:])
+	var head [protocol.SniffBytes]byte
+	sniffed, _ := io.ReadFull(limited, head[:])
 	if limited.err != nil {
 		return File{}, uploadError(limited.err)
+	}
+	name = cleanFileName(name)
+	contentType, err := protocol.AcceptFile(name, head[:sniffed], hint)
+	if err != nil {
+		return File{}, err
 	}
 	f := File{
 		ID:          newFileID(),
 		ChatID:      chatID,
 		PartyID:     partyID,
-		Name:        cleanFileName(name),
-		ContentType: http.DetectContentType(head[:sniffed]),
+		Name:        name,
+		ContentType: contentType,
 		Created:     s.Now(),
 	}
 	if err := s.store.PutFile(ctx, f, io.MultiReader(bytes.NewReader(head[:sniffed]), limited)); err != nil {
@@ -130,7 +138,7 @@ func IsImage(contentType string) bool {
 }
 
 // cleanFileName keeps a file's base name, without directories or control
-// characters, and at most protocol.MaxNameBytes long.
+// characters, and at most protocol.MaxNameBytes long with its extension.
 func cleanFileName(name string) string {
 	name = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -142,11 +150,18 @@ func cleanFileName(name string) string {
 	if name == "." || name == "/" || name == "" {
 		name = "file"
 	}
-	for len(name) > protocol.MaxNameBytes {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
+	// Too long, the name loses the end of its stem, never its extension,
+	// which says what the file is.
+	ext := path.Ext(name)
+	if len(ext) > protocol.MaxNameBytes/2 {
+		ext = ""
 	}
-	return name
+	stem := name[:len(name)-len(ext)]
+	for len(stem)+len(ext) > protocol.MaxNameBytes {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	return stem + ext
 }
 
 // errTooLarge is what limitedReader returns past MaxFileBytes.

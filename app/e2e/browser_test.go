@@ -36,6 +36,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	if err := ensureAxe(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	profile, err := os.MkdirTemp("", "parley-chromium-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -156,18 +160,26 @@ func (tb *tab) watch(ctx context.Context) {
 	}()
 }
 
-// frame attaches to the cross-site iframe whose URL starts with prefix:
-// Chromium runs it in its own process, out of reach of the page's
+// framesTaken are the iframe targets a tab attached to, so that two tabs on
+// one page never take the same.
+var framesTaken sync.Map
+
+// frame attaches to the cross-site iframe of the tab whose URL starts with
+// prefix: Chromium runs it in its own process, out of reach of the page's
 // selectors.
 func (tb *tab) frame(prefix string) context.Context {
 	tb.t.Helper()
+	own := chromedp.FromContext(tb.ctx).Target.TargetID
 	for {
 		infos, err := chromedp.Targets(tb.ctx)
 		if err != nil {
 			tb.t.Fatalf("listing targets: %v", err)
 		}
 		for _, info := range infos {
-			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) && (info.ParentID == "" || info.ParentID == own) {
+				if _, taken := framesTaken.LoadOrStore(info.TargetID, true); taken {
+					continue
+				}
 				ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(info.TargetID))
 				tb.t.Cleanup(cancel)
 				tb.watch(ctx)

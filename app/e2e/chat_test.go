@@ -26,6 +26,7 @@ func TestVisitorAndAgentChat(t *testing.T) {
 		t.Fatalf("waiting for the widget to connect: %v", err)
 	}
 	chatID := attribute(t, frame, `[data-testid=chat]`, "data-chat-id")
+	page := attribute(t, frame, `[data-testid=chat]`, "data-tab")
 	agent, err := srv.Chats.Subscribe(tab.ctx, chatID, protocol.Position{}, "agent-7")
 	if err != nil {
 		t.Fatalf("subscribing to the chat: %v", err)
@@ -43,9 +44,9 @@ func TestVisitorAndAgentChat(t *testing.T) {
 	// connects and numbers as its first msg_id; then what the visitor did.
 	got := nextEvents(t, tab.ctx, agent, 4)
 	want := []protocol.Event{
-		&protocol.Navigation{MsgID: protocol.MessageID(chatID, 1), Page: srv.DemoURL + "/", Title: demoTitle, Meta: protocol.Meta{PartyID: chatID, Seq: 1}},
+		&protocol.Navigation{MsgID: protocol.TextID(page + ":1"), Page: srv.DemoURL + "/", Title: demoTitle, Meta: protocol.Meta{PartyID: chatID, Seq: 1}},
 		&protocol.Typing{Meta: protocol.Meta{PartyID: chatID}},
-		&protocol.Message{MsgID: protocol.MessageID(chatID, 2), Msg: text, Meta: protocol.Meta{PartyID: chatID, Seq: 2}},
+		&protocol.Message{MsgID: protocol.TextID(page + ":2"), Msg: text, Meta: protocol.Meta{PartyID: chatID, Seq: 2}},
 		&protocol.NotTyping{Meta: protocol.Meta{PartyID: chatID}},
 	}
 	for i := range want {

@@ -205,6 +205,8 @@ func TestContrast(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("Do the boots run small?")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "A little: take half a size up."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
@@ -236,8 +238,8 @@ func TestContrast(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "the read receipt", func(e []protocol.Event) bool { return len(e) == 5 })
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Do the boots run small?"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Do the boots run small?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "A little: take half a size up.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},

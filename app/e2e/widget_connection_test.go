@@ -29,27 +29,20 @@ func (w *chatWindow) caughtUp(srv *parleytest.Server) {
 }
 
 // visitorNumbers are the msg_id numbers of what the visitor numbered, in
-// the order the server stored them.
-func visitorNumbers(t *testing.T, events []protocol.Event, chatID string) []int {
+// the order the server stored them, by the page that numbered them.
+func visitorNumbers(t *testing.T, events []protocol.Event, chatID string) map[string][]int {
 	t.Helper()
-	var numbers []int
+	numbers := map[string][]int{}
 	for _, e := range sentBy(events, chatID) {
-		var id protocol.ID
-		switch e := e.(type) {
-		case *protocol.Message:
-			id = e.MsgID
-		case *protocol.Navigation:
-			id = e.MsgID
-		case *protocol.File:
-			id = e.MsgID
-		default:
+		id := protocol.MsgIDOf(e)
+		if id == nil {
 			continue
 		}
-		owner, n, ok := protocol.ParseMessageID(id)
-		if !ok || owner != chatID {
-			t.Errorf("the visitor's %s has msg_id %q", e.EventType(), id)
+		page, n, ok := protocol.ParseMessageID(*id)
+		if !ok {
+			t.Errorf("the visitor's %s has msg_id %q", e.EventType(), *id)
 		}
-		numbers = append(numbers, n)
+		numbers[page] = append(numbers[page], n)
 	}
 	return numbers
 }
@@ -61,6 +54,8 @@ func TestReloadKeepsTheChat(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("One: is the stove in stock?")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "Two: yes, it is."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.say("Three: great, thanks.")
@@ -69,6 +64,7 @@ func TestReloadKeepsTheChat(t *testing.T) {
 	// reloads before it does).
 	waitJS(t, w.frame, "the outbox to empty", `!`+outboxOf(w.chatID)+`.includes("Three")`)
 	chatID := w.chatID
+	first := *w
 
 	w.reopenAfterReload()
 	w.waitConnected()
@@ -89,21 +85,22 @@ func TestReloadKeepsTheChat(t *testing.T) {
 	}
 
 	w.say("Four: one more question.")
-	w.waitVisible(fmt.Sprintf(`[data-testid=message][data-msg-id="%s"][data-status=sent]`, protocol.MessageID(chatID, 5)))
+	w.waitVisible(fmt.Sprintf(`[data-testid=message][data-msg-id="%s"][data-status=sent]`, w.msgID(2)))
 	got := storedAtLeast(t, srv, chatID, 8)
-	if numbers := visitorNumbers(t, got, chatID); !equalInts(numbers, []int{1, 2, 3, 4, 5}) {
-		t.Errorf("the visitor's msg_ids number %v, want 1 to 5 without a gap or a repeat", numbers)
+	numbers := visitorNumbers(t, got, chatID)
+	if len(numbers) != 2 || !equalInts(numbers[first.tabID], []int{1, 2, 3}) || !equalInts(numbers[w.tabID], []int{1, 2}) {
+		t.Errorf("the visitor's msg_ids number %v, want 1 to 3 for the first page and 1 to 2 for the reloaded one", numbers)
 	}
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, chatID, 1),
-		visitorMsg(chatID, 2, "One: is the stove in stock?"),
+		navEvent(srv, &first, 1),
+		visitorMsg(&first, 2, "One: is the stove in stock?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "Two: yes, it is.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: chatID}},
-		visitorMsg(chatID, 3, "Three: great, thanks."),
-		navEvent(srv, chatID, 4),
-		visitorMsg(chatID, 5, "Four: one more question."),
+		visitorMsg(&first, 3, "Three: great, thanks."),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Four: one more question."),
 	})
 	if n := countIn(t, w.frame, `[data-testid=message]`); n != 4 {
 		t.Errorf("the window shows %d messages, want 4", n)
@@ -126,8 +123,8 @@ func viaProxy(t *testing.T, srv *parleytest.Server) (*chatWindow, *parleytest.Ne
 
 // hostNavigation is the chat_session_navigation of a window on servePage's
 // page, numbered n.
-func hostNavigation(page, chatID string, n int) *protocol.Navigation {
-	return &protocol.Navigation{MsgID: protocol.MessageID(chatID, n), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: chatID}}
+func hostNavigation(page string, w *chatWindow, n int) *protocol.Navigation {
+	return &protocol.Navigation{MsgID: w.msgID(n), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}}
 }
 
 // networkBack tells the window the network is back, as the browser does
@@ -150,7 +147,7 @@ func TestConnectionLoss(t *testing.T) {
 	// never hears so.
 	proxy.Lose(false, true)
 	w.say("Is anyone there?")
-	id := protocol.MessageID(w.chatID, 2)
+	id := w.msgID(2)
 	waitStored(t, srv, w.chatID, "the message", func(e []protocol.Event) bool { return len(e) == 2 })
 	line := fmt.Sprintf(`[data-testid=message][data-msg-id="%s"]`, id)
 	if status := attribute(t, w.frame, line, "data-status"); status != "pending" {
@@ -172,7 +169,7 @@ func TestConnectionLoss(t *testing.T) {
 	}
 	// Written offline, it waits in the outbox.
 	w.say("Hello?")
-	offline := fmt.Sprintf(`[data-testid=message][data-msg-id="%s"]`, protocol.MessageID(w.chatID, 3))
+	offline := fmt.Sprintf(`[data-testid=message][data-msg-id="%s"]`, w.msgID(3))
 	w.waitVisible(offline + `[data-status=pending]`)
 	w.tab.screenshot("connection-reconnecting")
 	if m := countdown.FindStringSubmatch(first); m != nil && m[1] != "1" {
@@ -199,15 +196,15 @@ func TestConnectionLoss(t *testing.T) {
 		messages = append(messages, m)
 	}
 	sameEvents(t, "the messages the server stored", messages, []protocol.Event{
-		visitorMsg(w.chatID, 2, "Is anyone there?"),
-		visitorMsg(w.chatID, 3, "Hello?"),
-		visitorMsg(w.chatID, 4, "Good, you are back."),
+		visitorMsg(w, 2, "Is anyone there?"),
+		visitorMsg(w, 3, "Hello?"),
+		visitorMsg(w, 4, "Good, you are back."),
 	})
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		hostNavigation(page, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Is anyone there?"),
-		visitorMsg(w.chatID, 3, "Hello?"),
-		visitorMsg(w.chatID, 4, "Good, you are back."),
+		hostNavigation(page, w, 1),
+		visitorMsg(w, 2, "Is anyone there?"),
+		visitorMsg(w, 3, "Hello?"),
+		visitorMsg(w, 4, "Good, you are back."),
 	})
 }
 
@@ -226,7 +223,7 @@ func TestReloadWithAPendingMessage(t *testing.T) {
 
 	proxy.Lose(true, true)
 	w.say("Please keep this one.")
-	id := protocol.MessageID(w.chatID, 2)
+	id := w.msgID(2)
 	line := fmt.Sprintf(`[data-testid=message][data-msg-id="%s"]`, id)
 	w.waitVisible(line + `[data-status=pending]`)
 	outbox := outboxOf(w.chatID)
@@ -234,6 +231,7 @@ func TestReloadWithAPendingMessage(t *testing.T) {
 	if n := len(storedEvents(t, srv, w.chatID)); n != 1 {
 		t.Fatalf("the server has %d events; the network should have lost the message", n)
 	}
+	first := *w
 
 	w.reopenAfterReload()
 	w.waitConnected()
@@ -245,17 +243,18 @@ func TestReloadWithAPendingMessage(t *testing.T) {
 	waitJS(t, w.frame, "the outbox to empty", `!`+outbox+`.includes("Please keep this one.")`)
 	w.tab.screenshot("connection-reload-pending-sent")
 	sameEvents(t, "the events the server stored", storedAtLeast(t, srv, w.chatID, 3), []protocol.Event{
-		hostNavigation(page, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Please keep this one."),
-		hostNavigation(page, w.chatID, 3),
+		hostNavigation(page, &first, 1),
+		visitorMsg(&first, 2, "Please keep this one."),
+		hostNavigation(page, w, 1),
 	})
 }
 
-// outboxOf is a JavaScript expression for what the window keeps in the
-// browser's storage as the chat's outbox: the messages the server has not
-// confirmed.
+// outboxOf is a JavaScript expression for what the visitor's pages keep in
+// the browser's storage as the chat's outboxes: the messages the server
+// has not confirmed.
 func outboxOf(chatID string) string {
-	return fmt.Sprintf(`(localStorage.getItem(%s) || "")`, jsString("parley."+parleytest.AppID+".outbox."+chatID))
+	prefix := jsString("parley." + parleytest.AppID + ".outbox." + chatID + ".")
+	return fmt.Sprintf(`Object.keys(localStorage).filter(k => k.startsWith(%s)).map(k => localStorage.getItem(k)).join("")`, prefix)
 }
 
 // TestReloadRightAfterSending: a visitor who reloads (or goes to another
@@ -278,6 +277,7 @@ func TestReloadRightAfterSending(t *testing.T) {
 	w.say("Three: then I will come by.")
 	waitStored(t, srv, w.chatID, "the third message", func(e []protocol.Event) bool { return len(e) == 6 })
 	waitJS(t, w.frame, "the message in the outbox", outboxOf(w.chatID)+`.includes("Three")`)
+	first := *w
 	w.reopenAfterReload()
 	w.waitConnected()
 	w.caughtUp(srv)
@@ -294,13 +294,13 @@ func TestReloadRightAfterSending(t *testing.T) {
 	got := storedEvents(t, srv, w.chatID)
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		hostNavigation(page, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "One: do you sell gas canisters?"),
+		hostNavigation(page, &first, 1),
+		visitorMsg(&first, 2, "One: do you sell gas canisters?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "Two: only in the shop.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 3, "Three: then I will come by."),
-		hostNavigation(page, w.chatID, 4),
+		visitorMsg(&first, 3, "Three: then I will come by."),
+		hostNavigation(page, w, 1),
 	})
 }
 
@@ -331,8 +331,8 @@ func TestLongPollingWithoutWebSockets(t *testing.T) {
 	})
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		hostNavigation(page, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Hello from behind a strict proxy."),
+		hostNavigation(page, w, 1),
+		visitorMsg(w, 2, "Hello from behind a strict proxy."),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "Hello! Long polling works.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},

@@ -105,7 +105,7 @@ func TestAttachImageAndDocuments(t *testing.T) {
 		{"size chart.pdf", tinyPDF, protocol.FileAttachment},
 		{"packing-list.txt", text, protocol.FileAttachment},
 	}
-	want := []protocol.Event{navEvent(srv, w.chatID, 1)}
+	want := []protocol.Event{navEvent(srv, w, 1)}
 	for i, f := range files {
 		log := logNetwork(t, w.frame)
 		w.attach(tempFile(t, f.name, f.data))
@@ -114,12 +114,12 @@ func TestAttachImageAndDocuments(t *testing.T) {
 		if !ok {
 			t.Fatalf("the server stored %s for %s, want a chat_session_file", dumpEvents(got[i+1:]), f.name)
 		}
-		want = append(want, &protocol.File{MsgID: protocol.MessageID(w.chatID, i+2), FileID: shared.FileID, FileType: f.fileType, FileName: f.name, Meta: protocol.Meta{PartyID: w.chatID}})
+		want = append(want, &protocol.File{MsgID: w.msgID(i + 2), FileID: shared.FileID, FileType: f.fileType, FileName: f.name, Meta: protocol.Meta{PartyID: w.chatID}})
 		sameEvents(t, "the events the server stored after "+f.name, got, want)
 		if !bytes.Equal(storedFile(t, srv, w.chatID, shared.FileID), f.data) {
 			t.Errorf("the server holds other bytes for %s", f.name)
 		}
-		line := fmt.Sprintf(`[data-testid=file][data-from=visitor][data-msg-id="%s"]`, protocol.MessageID(w.chatID, i+2))
+		line := fmt.Sprintf(`[data-testid=file][data-from=visitor][data-msg-id="%s"]`, w.msgID(i+2))
 		w.waitVisible(line + `[data-status=sent]`)
 		uploadThenShare(t, log, f.name)
 
@@ -178,8 +178,8 @@ func TestFilesRefusedBeforeSending(t *testing.T) {
 	w.say("Never mind, I will describe it.")
 	got := storedAtLeast(t, srv, w.chatID, 2)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Never mind, I will describe it."),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Never mind, I will describe it."),
 	})
 	for _, r := range log.requests() {
 		if strings.Contains(r, protocol.PathFiles) {
@@ -192,7 +192,7 @@ func TestFilesRefusedBeforeSending(t *testing.T) {
 	if n := countIn(t, w.frame, `[data-testid=file], [data-testid=upload]`); n != 0 {
 		t.Errorf("the window shows %d files or uploads", n)
 	}
-	w.waitGone(`[data-testid=composer-notice]`)
+	w.waitGone(`[data-testid=composer-notice]:not(.parley-empty)`)
 }
 
 // TestAgentFiles: a picture and a document the agent shares show in the
@@ -236,7 +236,7 @@ func TestAgentFiles(t *testing.T) {
 		t.Fatalf("the server stored %d files", len(files))
 	}
 	sameEvents(t, "the events the server stored", dropTypes(got, protocol.TypeMessageRead), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.PartyJoined{FirstName: "Grace", LastName: "Hopper", DisplayName: "Grace Hopper", Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: agent.PartyID}},
 		&protocol.Status{State: protocol.StateConnected},
 		&protocol.File{MsgID: files[0].MsgID, FileID: png.FileID, FileType: protocol.FileImage, FileName: "tent-in-the-rain.png", Meta: protocol.Meta{PartyID: agent.PartyID}},
@@ -277,7 +277,7 @@ func TestDropAndPasteFiles(t *testing.T) {
 	w.tab.screenshot("files-drop-zone")
 	drag(input.DispatchDragEventTypeDrop)
 	w.waitVisible(`[data-testid=file][data-from=visitor][data-status=sent] a[data-testid=download]`)
-	w.waitGone(`[data-testid=dropzone]`)
+	w.waitGone(`[data-testid=dropzone]:not(.parley-empty)`)
 	waitText(t, w.frame, `[data-testid=file][data-from=visitor] a[data-testid=download]`, "dropped.pdf")
 
 	// A picture from the clipboard, as a browser hands it to a paste.
@@ -301,9 +301,9 @@ func TestDropAndPasteFiles(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "both files", func(e []protocol.Event) bool { return len(eventsOf[*protocol.File](e)) == 2 })
 	files := eventsOf[*protocol.File](got)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		&protocol.File{MsgID: protocol.MessageID(w.chatID, 2), FileID: files[0].FileID, FileType: protocol.FileAttachment, FileName: "dropped.pdf", Meta: protocol.Meta{PartyID: w.chatID}},
-		&protocol.File{MsgID: protocol.MessageID(w.chatID, 3), FileID: files[1].FileID, FileType: protocol.FileImage, FileName: "pasted.png", Meta: protocol.Meta{PartyID: w.chatID}},
+		navEvent(srv, w, 1),
+		&protocol.File{MsgID: w.msgID(2), FileID: files[0].FileID, FileType: protocol.FileAttachment, FileName: "dropped.pdf", Meta: protocol.Meta{PartyID: w.chatID}},
+		&protocol.File{MsgID: w.msgID(3), FileID: files[1].FileID, FileType: protocol.FileImage, FileName: "pasted.png", Meta: protocol.Meta{PartyID: w.chatID}},
 	})
 	if !bytes.Equal(storedFile(t, srv, w.chatID, files[0].FileID), tinyPDF) || !bytes.Equal(storedFile(t, srv, w.chatID, files[1].FileID), picture) {
 		t.Error("the server holds other bytes than were dropped and pasted")
@@ -322,12 +322,12 @@ func throttleUploads(t *testing.T, w *chatWindow, rate float64) {
 	}
 }
 
-// sparseFile makes a file of size zero bytes, sparse: the test does not
-// write them.
+// sparseFile makes a PDF of size bytes: a PDF's first line, then zeros
+// that are sparse, so the test does not write them.
 func sparseFile(t *testing.T, name string, size int64) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("%PDF-1.4\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(path, size); err != nil {
@@ -383,8 +383,8 @@ func TestCancelUpload(t *testing.T) {
 	w.say("I will send it later.")
 	got := storedAtLeast(t, srv, w.chatID, 2)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "I will send it later."),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "I will send it later."),
 	})
 	if n := filesOf(t, srv, w.chatID, w.chatID); n != 0 {
 		t.Errorf("the server holds %d files of the visitor after the cancel", n)
@@ -426,8 +426,8 @@ func TestUploadProgressMoves(t *testing.T) {
 	got := storedAtLeast(t, srv, w.chatID, 2)
 	if files := eventsOf[*protocol.File](got); len(files) == 1 {
 		sameEvents(t, "the events the server stored", got, []protocol.Event{
-			navEvent(srv, w.chatID, 1),
-			&protocol.File{MsgID: protocol.MessageID(w.chatID, 2), FileID: files[0].FileID, FileType: protocol.FileAttachment, FileName: "tent-manual.pdf", Meta: protocol.Meta{PartyID: w.chatID}},
+			navEvent(srv, w, 1),
+			&protocol.File{MsgID: w.msgID(2), FileID: files[0].FileID, FileType: protocol.FileAttachment, FileName: "tent-manual.pdf", Meta: protocol.Meta{PartyID: w.chatID}},
 		})
 		if n := len(storedFile(t, srv, w.chatID, files[0].FileID)); n != 3<<20 {
 			t.Errorf("the server holds %d bytes of the 3 MB file", n)

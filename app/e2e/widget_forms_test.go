@@ -80,7 +80,7 @@ func TestPreChatForm(t *testing.T) {
 		t.Fatalf("the scenario asked for %d forms", len(show))
 	}
 	sameEvents(t, "what the visitor sent", dropTypes(sentBy(got, w.chatID), protocol.TypeMessageRead), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.FormData{FormRequestID: show[0].FormRequestID, FormName: "pre_chat", Data: protocol.FormValues{Fields: map[string]string{
 			"first_name": "Ada Lovelace", "email": "ada@example.com", "topic": "product",
 		}}, Meta: protocol.Meta{PartyID: w.chatID}},
@@ -178,9 +178,14 @@ func TestEveryFieldType(t *testing.T) {
 		t.Errorf("the size options read %q", got)
 	}
 	if got := allText(t, w.frame, card+` label, `+card+` legend, `+card+` .parley-form-label, `+card+` .parley-form-title`); !slices.Equal(got, []string{
-		"Your order", "We answer within a day.", "Order number *", "Email", "Phone", "How many?", "Notes", "Size", "Delivery", "Standard", "Express", "Gift wrap", "Deliver on",
+		"Your order", "We answer within a day.", "Order number*", "Email", "Phone", "How many?", "Notes", "Size", "Delivery", "Standard", "Express", "Gift wrap", "Deliver on",
 	}) {
 		t.Errorf("the form's texts read %q", got)
+	}
+	// The required mark is the label's, apart from its text, and hidden
+	// from screen readers, which hear "required" from the field.
+	if got := allText(t, w.frame, card+` .parley-required[aria-hidden=true]`); !slices.Equal(got, []string{"*"}) {
+		t.Errorf("the required marks read %q", got)
 	}
 
 	// Wrong values are refused field by field, with the window's words.
@@ -216,7 +221,7 @@ func TestEveryFieldType(t *testing.T) {
 
 	got := waitStored(t, srv, w.chatID, "the answer", func(e []protocol.Event) bool { return len(eventsOf[*protocol.FormData](e)) > 0 })
 	sameEvents(t, "what the visitor sent", sentBy(got, w.chatID), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.FormData{FormRequestID: request, FormName: "order_details", Data: protocol.FormValues{Fields: map[string]string{
 			"order": "AB-1234", "email": "ada@example.com", "phone": "+49 30 1234567", "quantity": "7",
 			"notes": "Leave it at the door.\nThanks!", "size": "m", "delivery": "express", "gift": "true", "when": "2026-12-24",
@@ -243,9 +248,9 @@ func TestFormTimeout(t *testing.T) {
 	w.say("Sorry, I was away.")
 	got := storedAtLeast(t, srv, w.chatID, 3)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.FormShow{FormRequestID: request, FormName: "pre_chat", FormTimeout: 2, Channel: protocol.ChannelChat},
-		visitorMsg(w.chatID, 2, "Sorry, I was away."),
+		visitorMsg(w, 2, "Sorry, I was away."),
 	})
 }
 
@@ -270,10 +275,10 @@ func TestFormForTheNextMessage(t *testing.T) {
 		return len(eventsOf[*protocol.Message](sentBy(e, w.chatID))) == 2
 	})
 	sameEvents(t, "what the visitor sent", sentBy(got, w.chatID), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "AB-1234"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "AB-1234"),
 		&protocol.FormData{FormRequestID: request, Data: protocol.FormValues{Fields: map[string]string{"text": "AB-1234"}}, Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 3, "It is the blue one."),
+		visitorMsg(w, 3, "It is the blue one."),
 	})
 	if placeholder := attribute(t, w.frame, composerInput, "placeholder"); placeholder != "Write a message…" {
 		t.Errorf("after the answer the message box invites %q", placeholder)
@@ -294,7 +299,7 @@ func TestUnknownFormsAreAnswered(t *testing.T) {
 	waitText(t, w.frame, formCard(protocol.NumberID(21))+` .parley-form-status`, "This form cannot be shown here.")
 	got := waitStored(t, srv, w.chatID, "both answers", func(e []protocol.Event) bool { return len(e) == 5 })
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.FormShow{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Channel: protocol.ChannelChat},
 		&protocol.SecureFormShow{FormRequestID: protocol.TextID("sec-x"), FormID: "no-such-id", FormName: "payment"},
 		&protocol.FormData{FormRequestID: protocol.NumberID(21), FormName: "loyalty_signup", Data: protocol.FormValues{Note: protocol.FormNotFound}, Meta: protocol.Meta{PartyID: w.chatID}},
@@ -335,7 +340,7 @@ func TestSecureForm(t *testing.T) {
 
 	got := waitStored(t, srv, w.chatID, "the answer and the cancel", func(e []protocol.Event) bool { return len(e) == 5 })
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-1"), FormID: "card-7", FormName: "payment"},
 		&protocol.SecureFormData{FormRequestID: protocol.TextID("pay-1"), FormName: "payment", Data: protocol.FormValues{Fields: map[string]string{
 			"holder": "Ada Lovelace", "card": "4111 1111 1111 1111",

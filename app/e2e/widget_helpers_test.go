@@ -40,6 +40,9 @@ type chatWindow struct {
 	tab    *tab
 	frame  context.Context
 	chatID string
+	// tabID names the window's page among the visitor's pages: its
+	// msg_ids are "tabID:n".
+	tabID string
 	// server is the origin the window is served from: the chat server, or
 	// a proxy in front of it.
 	server string
@@ -79,11 +82,23 @@ func (tb *tab) openWindow(server string) *chatWindow {
 	}
 	w := &chatWindow{t: tb.t, tab: tb, frame: tb.frame(server + "/widget/"), server: server}
 	w.waitConnected()
-	w.chatID = attribute(tb.t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 	if w.chatID == "" {
 		tb.t.Fatal("the connected window names no chat")
 	}
 	return w
+}
+
+// learn reads the chat and the page's name from a connected window.
+func (w *chatWindow) learn() {
+	w.t.Helper()
+	w.chatID = attribute(w.t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.tabID = attribute(w.t, w.frame, `[data-testid=chat]`, "data-tab")
+}
+
+// msgID is the msg_id of the window's nth message, file or page.
+func (w *chatWindow) msgID(n int) protocol.ID {
+	return protocol.TextID(fmt.Sprintf("%s:%d", w.tabID, n))
 }
 
 // reopenAfterReload reloads the host page, opens the window again and
@@ -98,6 +113,9 @@ func (w *chatWindow) reopenAfterReload() {
 		w.t.Fatalf("clicking the launcher after the reload: %v", err)
 	}
 	w.frame = w.tab.frameOtherThan(w.server+"/widget/", old)
+	// The new page numbers its msg_ids under a name of its own.
+	waitJS(w.t, w.frame, "the new page's session", `!!document.querySelector("[data-testid=chat]").dataset.tab`)
+	w.tabID = attribute(w.t, w.frame, `[data-testid=chat]`, "data-tab")
 }
 
 // frameOtherThan is tab.frame for an iframe that replaced the target old.
@@ -110,6 +128,9 @@ func (tb *tab) frameOtherThan(prefix string, old target.ID) context.Context {
 		}
 		for _, info := range infos {
 			if info.Type == "iframe" && info.TargetID != old && strings.HasPrefix(info.URL, prefix) {
+				if _, taken := framesTaken.LoadOrStore(info.TargetID, true); taken {
+					continue
+				}
 				ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(info.TargetID))
 				tb.t.Cleanup(cancel)
 				tb.watch(ctx)
@@ -444,13 +465,13 @@ func dropTypes(events []protocol.Event, types ...string) []protocol.Event {
 
 // navEvent is the chat_session_navigation a window on the demo website
 // sends when it connects, numbered n.
-func navEvent(srv *parleytest.Server, chatID string, n int) *protocol.Navigation {
-	return &protocol.Navigation{MsgID: protocol.MessageID(chatID, n), Page: srv.DemoURL + "/", Title: demoTitle, Meta: protocol.Meta{PartyID: chatID}}
+func navEvent(srv *parleytest.Server, w *chatWindow, n int) *protocol.Navigation {
+	return &protocol.Navigation{MsgID: w.msgID(n), Page: srv.DemoURL + "/", Title: demoTitle, Meta: protocol.Meta{PartyID: w.chatID}}
 }
 
-// visitorMsg is a message the visitor of chatID sent as their nth.
-func visitorMsg(chatID string, n int, text string) *protocol.Message {
-	return &protocol.Message{MsgID: protocol.MessageID(chatID, n), Msg: text, Meta: protocol.Meta{PartyID: chatID}}
+// visitorMsg is a message the window sent as its nth.
+func visitorMsg(w *chatWindow, n int, text string) *protocol.Message {
+	return &protocol.Message{MsgID: w.msgID(n), Msg: text, Meta: protocol.Meta{PartyID: w.chatID}}
 }
 
 // serverPublish posts events to the chat from the contact center's side.

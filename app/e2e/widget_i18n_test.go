@@ -21,7 +21,7 @@ func openLogged(t *testing.T, pageURL, server string) (*chatWindow, *netLog) {
 	w := &chatWindow{t: t, tab: tb, frame: tb.frame(server + "/widget/"), server: server}
 	log := logNetwork(t, w.frame)
 	w.waitConnected()
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 	return w, log
 }
 
@@ -65,8 +65,8 @@ func TestGermanWindow(t *testing.T) {
 		t.Errorf("the window never fetched %s; it fetched %v", catalogue, urls)
 	}
 	sameEvents(t, "the events the server stored", storedAtLeast(t, srv, w.chatID, 2), []protocol.Event{
-		&protocol.Navigation{MsgID: protocol.MessageID(w.chatID, 1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 2, "Guten Tag, haben Sie das Zelt in Grün?"),
+		&protocol.Navigation{MsgID: w.msgID(1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
+		visitorMsg(w, 2, "Guten Tag, haben Sie das Zelt in Grün?"),
 	})
 }
 
@@ -90,8 +90,8 @@ func TestEnglishWindowFetchesNoWords(t *testing.T) {
 		t.Errorf("the record of the window's requests misses the configuration it surely fetched: %v", urls)
 	}
 	sameEvents(t, "the events the server stored", storedAtLeast(t, srv, w.chatID, 2), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Hello!"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Hello!"),
 	})
 }
 
@@ -107,6 +107,8 @@ func TestArabicWindowIsRightToLeft(t *testing.T) {
 	}
 
 	w.say("مرحبا، هل الخيمة متوفرة؟")
+	// Stored before the contact center answers: the test's order.
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "نعم، لدينا ثلاث خيام."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
@@ -127,8 +129,8 @@ func TestArabicWindowIsRightToLeft(t *testing.T) {
 	got := waitStored(t, srv, w.chatID, "the read receipt", func(e []protocol.Event) bool { return len(eventsOf[*protocol.MessageRead](e)) == 1 })
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		&protocol.Navigation{MsgID: protocol.MessageID(w.chatID, 1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 2, "مرحبا، هل الخيمة متوفرة؟"),
+		&protocol.Navigation{MsgID: w.msgID(1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
+		visitorMsg(w, 2, "مرحبا، هل الخيمة متوفرة؟"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "نعم، لدينا ثلاث خيام.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},

@@ -54,6 +54,7 @@ func TestEndChat(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	w := openChat(t, srv)
 	w.say("Do you ship to Oslo?")
+	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "Yes, in three days."))
 	w.waitVisible(`[data-testid=message][data-from=agent]`)
 
@@ -87,8 +88,8 @@ func TestEndChat(t *testing.T) {
 	got := storedAtLeast(t, srv, w.chatID, 6)
 	reply := eventsOf[*protocol.Message](sentBy(got, graceID))[0]
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Do you ship to Oslo?"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Do you ship to Oslo?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: reply.MsgID, Msg: "Yes, in three days.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: reply.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},
@@ -126,15 +127,15 @@ func TestEndChat(t *testing.T) {
 			evalJS[map[string]string](t, w.frame, `({...document.querySelector("[data-testid=chat]").dataset})`),
 			textOf(t, w.frame, `[data-testid=status]`), len(open), err)
 	}
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
-	if n := countIn(t, w.frame, `[data-testid=messages] > *`); n != 0 {
+	w.learn()
+	if n := countIn(t, w.frame, `[data-testid=messages] li`); n != 0 {
 		t.Errorf("the new chat shows %d lines of the old one", n)
 	}
 	w.waitVisible(`[data-testid=composer-input]:not([disabled])`)
 	w.say("One more question.")
 	sameEvents(t, "the events of the new chat", storedAtLeast(t, srv, w.chatID, 2), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "One more question."),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "One more question."),
 	})
 	if n := len(storedEvents(t, srv, old)); n != 6 {
 		t.Errorf("the old chat has %d events after the new one started", n)
@@ -178,7 +179,7 @@ func TestLeaveAndAnswerTheSurvey(t *testing.T) {
 		}
 	}
 	sameEvents(t, "what the visitor sent", dropTypes(sentBy(got, w.chatID), protocol.TypeMessageRead), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.Disconnect{Meta: protocol.Meta{PartyID: w.chatID}},
 		&protocol.FormData{FormRequestID: surveyID, FormName: "survey", Data: protocol.FormValues{Fields: map[string]string{
 			"rating": "5", "comment": "Quick and friendly.",
@@ -210,7 +211,7 @@ func TestDeclineTheSurvey(t *testing.T) {
 
 	got := waitStored(t, srv, w.chatID, "the end", func(e []protocol.Event) bool { return len(eventsOf[*protocol.End](e)) == 1 })
 	sameEvents(t, "what the visitor sent", dropTypes(sentBy(got, w.chatID), protocol.TypeMessageRead), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.Disconnect{Meta: protocol.Meta{PartyID: w.chatID}},
 		&protocol.End{Meta: protocol.Meta{PartyID: w.chatID}},
 	})
@@ -237,7 +238,7 @@ func TestIdleWarningAndTimeout(t *testing.T) {
 	w.tab.screenshot("lifecycle-inactivity-timeout")
 
 	sameEvents(t, "the events the server stored", storedEvents(t, srv, w.chatID), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.TimeoutWarning{Msg: warning},
 		&protocol.InactivityTimeout{},
 	})
@@ -272,7 +273,7 @@ func TestAgentEndsTheChat(t *testing.T) {
 		t.Fatalf("the server stored %d messages", len(said))
 	}
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.PartyJoined{FirstName: "Grace", LastName: "Hopper", DisplayName: "Grace Hopper", Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: agent.PartyID}},
 		&protocol.Status{State: protocol.StateConnected},
 		&protocol.Message{MsgID: said[0].MsgID, Msg: "Anything else I can do?", Meta: protocol.Meta{PartyID: agent.PartyID}},

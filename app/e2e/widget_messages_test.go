@@ -36,8 +36,8 @@ func TestEnterSendsShiftEnterBreaksTheLine(t *testing.T) {
 
 	got := storedAtLeast(t, srv, w.chatID, 2)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Two lines:\nthe second one"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Two lines:\nthe second one"),
 	})
 	w.waitVisible(`[data-testid=message][data-from=visitor][data-status=sent]`)
 	if shown := textOf(t, w.frame, `[data-from=visitor] .parley-text`); shown != "Two lines:\nthe second one" {
@@ -118,7 +118,7 @@ collect:
 			t.Errorf("not_typing came %v after the last key; the window waits 3 s", quiet)
 		}
 	}
-	sameEvents(t, "the events the server stored", storedEvents(t, srv, w.chatID), []protocol.Event{navEvent(srv, w.chatID, 1)})
+	sameEvents(t, "the events the server stored", storedEvents(t, srv, w.chatID), []protocol.Event{navEvent(srv, w, 1)})
 	if draft := evalJS[string](t, w.frame, `document.querySelector("[data-testid=composer-input]").value`); draft != "abcdefghijklmnopqrst" {
 		t.Errorf("the draft is %q", draft)
 	}
@@ -147,7 +147,7 @@ func TestAgentTypingShows(t *testing.T) {
 	got := storedAtLeast(t, srv, w.chatID, 4)
 	agentMsg := got[2].(*protocol.Message)
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		agentJoined(graceID, "Grace"),
 		&protocol.Message{MsgID: agentMsg.MsgID, Msg: "Here I am.", Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: agentMsg.MsgID, Meta: protocol.Meta{PartyID: w.chatID}},
@@ -163,7 +163,7 @@ func TestReceipts(t *testing.T) {
 	w.say("Is the tent waterproof?")
 	mine := `[data-testid=message][data-from=visitor]`
 	w.waitVisible(mine + `[data-status=sent]`)
-	id := protocol.MessageID(w.chatID, 2)
+	id := w.msgID(2)
 	if got := attribute(t, w.frame, mine, "data-msg-id"); got != id.String() {
 		t.Fatalf("the message shows msg_id %q, want %q", got, id)
 	}
@@ -189,8 +189,8 @@ func TestReceipts(t *testing.T) {
 		t.Errorf("the agent's message shows msg_id %q, the server gave it %q", shown, reply.MsgID)
 	}
 	sameEvents(t, "the events the server stored", got, []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, "Is the tent waterproof?"),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, "Is the tent waterproof?"),
 		agentJoined(graceID, "Grace"),
 		&protocol.MessageDelivered{RefMsgID: id, Meta: protocol.Meta{PartyID: graceID}},
 		&protocol.MessageRead{RefMsgID: id, Meta: protocol.Meta{PartyID: graceID}},

@@ -28,7 +28,7 @@ func TestMobileWindow(t *testing.T) {
 	}
 	w := &chatWindow{t: t, tab: tb, frame: tb.frame(srv.URL + "/widget/"), server: srv.URL}
 	w.waitConnected()
-	w.chatID = attribute(t, w.frame, `[data-testid=chat]`, "data-chat-id")
+	w.learn()
 
 	box := evalJS[map[string]float64](t, tb.ctx, `(() => {
 		const r = document.querySelector("parley-widget").shadowRoot.querySelector("iframe").getBoundingClientRect();
@@ -67,7 +67,7 @@ func TestMobileWindow(t *testing.T) {
 	}
 
 	sameEvents(t, "the events the server stored", storedAtLeast(t, srv, w.chatID, 2), []protocol.Event{
-		&protocol.Navigation{MsgID: protocol.MessageID(w.chatID, 1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
-		visitorMsg(w.chatID, 2, "Sent from my phone."),
+		&protocol.Navigation{MsgID: w.msgID(1), Page: page, Title: "A host page", Meta: protocol.Meta{PartyID: w.chatID}},
+		visitorMsg(w, 2, "Sent from my phone."),
 	})
 }

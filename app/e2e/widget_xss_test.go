@@ -156,8 +156,8 @@ func TestHostileTextsShowAsText(t *testing.T) {
 		t.Errorf("the server stored the agent as %s", dumpEvents(got[1:2]))
 	}
 	sameEvents(t, "the visitor's message on the server", dropTypes(sentBy(got, w.chatID), protocol.TypeMessageRead), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
-		visitorMsg(w.chatID, 2, mine),
+		navEvent(srv, w, 1),
+		visitorMsg(w, 2, mine),
 	})
 }
 
@@ -240,7 +240,7 @@ func TestHostileConfiguration(t *testing.T) {
 	w.noMarkup(`[data-testid=chat]`)
 	got := waitStored(t, srv, w.chatID, "the answer", func(e []protocol.Event) bool { return len(eventsOf[*protocol.FormData](e)) == 1 })
 	sameEvents(t, "what the visitor sent", sentBy(got, w.chatID), []protocol.Event{
-		navEvent(srv, w.chatID, 1),
+		navEvent(srv, w, 1),
 		&protocol.FormData{FormRequestID: protocol.NumberID(31), FormName: "details", Data: protocol.FormValues{Fields: map[string]string{
 			fieldName: "Ada", "size": optionValue, "delivery": "x",
 		}}, Meta: protocol.Meta{PartyID: w.chatID}},

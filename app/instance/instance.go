@@ -36,6 +36,9 @@ type Config struct {
 	Quiet bool
 	// AgentToken guards the agent console and its API; "" turns them off.
 	AgentToken string
+	// PublicURL is the server's address as browsers reach it; its origin
+	// may open chat sockets.
+	PublicURL string
 	// AllowedOrigins are host patterns whose pages may open chat sockets.
 	AllowedOrigins []string
 	// Logger receives what the instance has to say; nil discards it.
@@ -97,6 +100,7 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 		WebDir:         cfg.WebDir,
 		Contact:        cfg.Contact,
 		AgentToken:     cfg.AgentToken,
+		PublicURL:      cfg.PublicURL,
 		AllowedOrigins: cfg.AllowedOrigins,
 		Logger:         log,
 	}, chats)

@@ -93,6 +93,7 @@ func run() error {
 		WebDir:         *webDir,
 		Contact:        contact,
 		AgentToken:     *agentToken,
+		PublicURL:      *publicURL,
 		AllowedOrigins: allowed,
 		Logger:         log,
 	})

@@ -64,6 +64,10 @@ func AllowOrigins(patterns ...string) Option {
 	return func(s *settings) { s.cfg.AllowedOrigins = append(s.cfg.AllowedOrigins, patterns...) }
 }
 
+// PublicURL is the server's address as browsers reach it, when they reach
+// it through a proxy of the test's.
+func PublicURL(u string) Option { return func(s *settings) { s.cfg.PublicURL = u } }
+
 // Memory keeps the server's data in memory instead of SQLite.
 func Memory() Option { return func(s *settings) { s.cfg.DataDir = "" } }
 

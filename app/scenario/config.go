@@ -84,6 +84,18 @@ func Default() Config {
 					{FormFieldType: "selection_list", Name: "topic", Label: "Topic", Required: true,
 						Options: []protocol.WidgetOption{{Value: "order", Label: "An order"}, {Value: "product", Label: "A product"}, {Value: "other", Label: "Something else"}}},
 				},
+				Texts: map[string]protocol.WidgetFormTexts{
+					"de": {Title: "Bevor wir beginnen", SubmitButtonText: "Chat beginnen", Fields: map[string]protocol.WidgetFieldTexts{
+						"first_name": {Label: "Ihr Name"},
+						"email":      {Label: "E-Mail, für eine Kopie des Chats"},
+						"topic":      {Label: "Thema", Options: map[string]string{"order": "Eine Bestellung", "product": "Ein Produkt", "other": "Etwas anderes"}},
+					}},
+					"ar": {Title: "قبل أن نبدأ", SubmitButtonText: "ابدأ المحادثة", Fields: map[string]protocol.WidgetFieldTexts{
+						"first_name": {Label: "اسمك"},
+						"email":      {Label: "البريد الإلكتروني، لنسخة من المحادثة"},
+						"topic":      {Label: "الموضوع", Options: map[string]string{"order": "طلب", "product": "منتج", "other": "شيء آخر"}},
+					}},
+				},
 			},
 			{
 				Name: "survey", Title: "How did we do?", SubmitButtonText: "Send", CancelButtonText: "No thanks",
@@ -91,6 +103,16 @@ func Default() Config {
 					{FormFieldType: "radio_buttons", Name: "rating", Label: "Your rating", Required: true,
 						Options: []protocol.WidgetOption{{Value: "5", Label: "Great"}, {Value: "3", Label: "OK"}, {Value: "1", Label: "Poor"}}},
 					{FormFieldType: "multiline_text", Name: "comment", Label: "Anything else?", Options: []protocol.WidgetOption{{Value: "3", Label: "3"}}},
+				},
+				Texts: map[string]protocol.WidgetFormTexts{
+					"de": {Title: "Wie war es?", SubmitButtonText: "Senden", CancelButtonText: "Nein, danke", Fields: map[string]protocol.WidgetFieldTexts{
+						"rating":  {Label: "Ihre Bewertung", Options: map[string]string{"5": "Sehr gut", "3": "In Ordnung", "1": "Schlecht"}},
+						"comment": {Label: "Sonst noch etwas?"},
+					}},
+					"ar": {Title: "كيف كانت تجربتك؟", SubmitButtonText: "إرسال", CancelButtonText: "لا، شكرًا", Fields: map[string]protocol.WidgetFieldTexts{
+						"rating":  {Label: "تقييمك", Options: map[string]string{"5": "ممتاز", "3": "مقبول", "1": "ضعيف"}},
+						"comment": {Label: "هل من شيء آخر؟"},
+					}},
 				},
 			},
 		},

@@ -35,9 +35,9 @@ type Chats interface {
 	Send(ctx context.Context, chatID string, events ...protocol.Event) error
 	Publish(ctx context.Context, chatID string, events ...protocol.Event) error
 	Take(ctx context.Context, chatID string, agent *protocol.PartyJoined) error
-	// Upload stores a file a party shares; OpenFile and OpenFileByID read
-	// one back.
-	Upload(ctx context.Context, chatID, partyID, name string, body io.Reader) (chat.File, error)
+	// Upload stores a file a party shares (hint is the type the client
+	// reported); OpenFile and OpenFileByID read one back.
+	Upload(ctx context.Context, chatID, partyID, name, hint string, body io.Reader) (chat.File, error)
 	OpenFile(ctx context.Context, chatID, fileID string) (chat.File, io.ReadSeekCloser, error)
 	OpenFileByID(ctx context.Context, fileID string) (chat.File, io.ReadSeekCloser, error)
 	// LeasePoll takes the lease on a chat's one waiting long poll;

@@ -88,7 +88,7 @@ func TestWebChatVisitorsAreToldApartByTheirCookie(t *testing.T) {
 	wantError(t, "WebChat with a forged cookie", forged.call(http.MethodGet, "chats/"+first.ChatID+"/history", nil), http.StatusNotFound, protocol.CodeChatNotFound)
 
 	// The web client loads files by URL, with its cookie and no header.
-	f, err := srv.Chats.Upload(t.Context(), first.ChatID, first.ChatID, "note.txt", strings.NewReader("hello"))
+	f, err := srv.Chats.Upload(t.Context(), first.ChatID, first.ChatID, "note.txt", "", strings.NewReader("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, chatID, par
 		if part.FileName() == "" {
 			continue
 		}
-		f, err := s.chats.Upload(r.Context(), chatID, partyID, part.FileName(), part)
+		f, err := s.chats.Upload(r.Context(), chatID, partyID, part.FileName(), part.Header.Get("Content-Type"), part)
 		if errors.As(err, &tooBig) {
 			return chat.File{}, protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", chat.MaxFileBytes>>20)
 		}

@@ -48,7 +48,7 @@ func TestV1AndV2AnswerTheSame(t *testing.T) {
 	if err := svc.Publish(t.Context(), c.ID, &protocol.PartyJoined{Type: protocol.PartyInternal, DisplayName: "Grace", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := svc.Upload(t.Context(), c.ID, c.ID, "note.txt", strings.NewReader("hello"))
+	f, err := svc.Upload(t.Context(), c.ID, c.ID, "note.txt", "", strings.NewReader("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,6 +26,11 @@ type Config struct {
 	Contact scenario.Config
 	// AgentToken guards the agent console's API; empty turns the API off.
 	AgentToken string
+	// PublicURL is the server's address as browsers reach it, such as
+	// "https://chat.example.com". Its origin may open chat sockets: behind
+	// a reverse proxy that forwards with a Host header of its own, the
+	// widget's frame and the agent console are not the request's host.
+	PublicURL string
 	// AllowedOrigins lists the host patterns, besides the server's own,
 	// whose pages may open chat sockets (see coder/websocket's
 	// AcceptOptions.OriginPatterns). The widget's own frame is same-origin
@@ -38,7 +45,10 @@ type Server struct {
 	// PollWait is how long Get New Chat Events waits for an event.
 	PollWait time.Duration
 
-	cfg     Config
+	cfg Config
+	// origins are the patterns of the origins, besides the request's own
+	// host, whose pages may open chat sockets.
+	origins []string
 	chats   Chats
 	assets  *assets
 	handler http.Handler
@@ -65,6 +75,14 @@ func New(cfg Config, svc Chats) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{PollWait: 10 * time.Second, cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
+	s.origins = slices.Clone(cfg.AllowedOrigins)
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("the public URL %q is not an http(s) URL", cfg.PublicURL)
+		}
+		s.origins = append(s.origins, u.Scheme+"://"+u.Host)
+	}
 	if _, ok := a.files[wasmFile]; !ok {
 		log.Warn("the widget's wasm is missing; build it with ./build.sh", "file", wasmFile, "dir", cfg.WebDir)
 	}

@@ -41,6 +41,7 @@ type visitor struct {
 	polling  bool
 	events   []protocol.Event
 	restored []protocol.Event
+	unsent   []protocol.Event
 	changed  chan struct{}
 }
 
@@ -63,6 +64,19 @@ func startVisitor(ctx context.Context, t *testing.T, baseURL string) *visitor {
 // returns once it is connected.
 func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor {
 	t.Helper()
+	v := runSession(ctx, t, cfg)
+	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.chatID == "" {
+		t.Fatal("connected without a chat")
+	}
+	return v
+}
+
+// runSession runs a session with cfg until the test ends or stop.
+func runSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor {
+	t.Helper()
 	v := &visitor{t: t, changed: make(chan struct{}, 1)}
 	v.session = widget.NewSession(cfg)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -82,6 +96,7 @@ func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor
 			}
 			v.events = append(v.events, u.Events...)
 			v.restored = append(v.restored, u.Restored...)
+			v.unsent = append(v.unsent, u.Unsent...)
 			v.mu.Unlock()
 			select {
 			case v.changed <- struct{}{}:
@@ -92,12 +107,6 @@ func startSession(ctx context.Context, t *testing.T, cfg widget.Config) *visitor
 	var once sync.Once
 	v.stop = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(v.stop)
-	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.chatID == "" {
-		t.Fatal("connected without a chat")
-	}
 	return v
 }
 
@@ -176,7 +185,7 @@ func TestSessionChatsBothWays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := protocol.MessageID(v.chatID, 2); id != want {
+	if want := protocol.TextID(v.session.Tab() + ":2"); id != want {
 		t.Errorf("second msg_id = %q, want %q", id, want)
 	}
 	if got := visitorMessages(ctx, t, agent, v.chatID, 2); !slices.Equal(got, []string{"first", "second"}) {
@@ -295,58 +304,17 @@ func TestSessionNoticesASilentSocket(t *testing.T) {
 	}
 }
 
-// memory is a widget.Memory in a map, as localStorage would keep it.
-type memory struct {
-	mu   sync.Mutex
-	data map[string][]byte
-}
-
-func newMemory() *memory { return &memory{data: map[string][]byte{}} }
-
-func (m *memory) Get(key string, v any) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, ok := m.data[key]
-	if !ok {
-		return nil
-	}
-	return json.Unmarshal(data, v)
-}
-
-func (m *memory) Set(key string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.data[key] = data
-	return nil
-}
-
-func (m *memory) Del(key string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.data, key)
-}
-
-func (m *memory) keys() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.data)
-}
-
 // TestOutboxOutlivesThePage sends messages while the connection is down,
 // then closes the page. The next page, with the same storage, shows them as
-// pending, sends them, and the agent gets each exactly once; the msg_id
-// counter goes on where it was.
+// pending, sends them, and the agent gets each exactly once; its own
+// messages are numbered under its own name.
 func TestOutboxOutlivesThePage(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
 	cfg := visitorConfig(proxy.URL())
-	cfg.Memory = newMemory()
+	cfg.Memory = widget.NewPageMemory()
 	first := startSession(ctx, t, cfg)
 	agent := subscribe(ctx, t, srv.Chats, first.chatID)
 	if _, err := first.session.SendMessage("sent while up"); err != nil {
@@ -388,8 +356,8 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := protocol.MessageID(first.chatID, 4); id != want {
-		t.Errorf("the next msg_id is %s, want %s", id, want)
+	if want := protocol.TextID(second.session.Tab() + ":1"); id != want || second.session.Tab() == first.session.Tab() {
+		t.Errorf("the next msg_id is %s, want %s, under a name the first page did not have", id, want)
 	}
 	if got := visitorMessages(ctx, t, agent, first.chatID, 1); !slices.Equal(got, []string{"after the reload"}) {
 		t.Errorf("then the agent got %q", got)
@@ -400,19 +368,21 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	second.waitFor(ctx, "the end", func() bool { return second.state() == widget.ConnEnded })
-	if n := cfg.Memory.(*memory).keys(); n != 0 {
-		t.Errorf("%d keys remain in storage after the end", n)
+	if keys := cfg.Memory.Keys("parley." + parleytest.AppID + ".outbox."); len(keys) != 0 {
+		t.Errorf("%v remain in storage after the end", keys)
 	}
 }
 
 // TestResentMessagesAreNotDuplicated loses the server's answer: the message
-// is stored, the page does not know, and sends it again after a reload.
+// is stored, the page does not know, and sends it again after a reload. The
+// outbox is kept the way pages kept it before they had names of their own:
+// a page of today adopts it all the same.
 func TestResentMessagesAreNotDuplicated(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	cfg := visitorConfig(srv.URL)
-	cfg.Memory = newMemory()
+	cfg.Memory = widget.NewPageMemory()
 	first := startSession(ctx, t, cfg)
 	first.stop()
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -60,7 +61,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify fu
 	// shutdown still waits for this request, so Serve's Wait sees it.
 	s.sockets.Add(1)
 	defer s.sockets.Done()
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
 		return // Accept has answered, e.g. 403 for an origin that is not allowed
 	}
@@ -84,17 +85,70 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify fu
 	defer sub.Close()
 	conn.SetReadLimit(protocol.MaxEnvelopeBytes)
 
+	var typing typingParty
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		defer cancel()
-		s.readFrames(ctx, conn, side, sub)
+		s.readFrames(ctx, conn, side, sub, &typing)
 	}()
 	go s.ping(ctx, conn)
 	s.writeFrames(ctx, conn, sub)
+	conn.CloseNow() // a writer that failed leaves the reader waiting
+	<-read
+	s.stopTyping(side, typing.get())
+}
+
+// typingParty is the party that said it is typing on a socket and has not
+// said it stopped: "" when none.
+type typingParty struct {
+	mu    sync.Mutex
+	party string
+}
+
+// note follows what a frame's events say about typing.
+func (t *typingParty) note(side socketSide, events []protocol.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, e := range events {
+		party := e.EventMeta().PartyID
+		if party == "" {
+			party = side.party
+		}
+		switch e.(type) {
+		case *protocol.Typing:
+			t.party = party
+		case *protocol.NotTyping, *protocol.Message:
+			if party == t.party {
+				t.party = ""
+			}
+		}
+	}
+}
+
+func (t *typingParty) get() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.party
+}
+
+// stopTyping ends the typing of a party whose socket went away while it
+// typed, as closing a tab mid-word does: nobody else would ever say it
+// stopped.
+func (s *Server) stopTyping(side socketSide, party string) {
+	if party == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if err := side.take(ctx, side.chat.ID, &protocol.NotTyping{Meta: protocol.Meta{PartyID: party}}); err != nil {
+		s.log.Debug("ending the typing of a party that went away", "chat", side.chat.ID, "party", party, "err", err)
+	}
 }
 
 // readFrames hands each frame's events to the side's taker and answers the
-// frame by its ref.
-func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side socketSide, sub *chat.Subscription) {
+// frame by its ref; typing follows who types.
+func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side socketSide, sub *chat.Subscription, typing *typingParty) {
 	chatID := side.chat.ID
 	for {
 		_, data, err := conn.Read(ctx)
@@ -113,6 +167,7 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			sub.Reply(env.Ref, s.socketError(chatID, err))
 			continue
 		}
+		typing.note(side, env.Events)
 		if env.Ref != "" {
 			sub.Reply(env.Ref, nil)
 		}

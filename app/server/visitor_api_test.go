@@ -808,6 +808,7 @@ func TestUploadAndDownloadFiles(t *testing.T) {
 	s := c.open()
 	pic := pngImage(t)
 	page := []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
+	zipBytes := []byte("PK\x05\x06" + strings.Repeat("\x00", 18))
 
 	cases := []struct {
 		name   string
@@ -821,12 +822,12 @@ func TestUploadAndDownloadFiles(t *testing.T) {
 			"photo.png", "image/png", "inline"},
 		{"the Android SDK's part", nil, filePart{field: "file-upload-input", name: "IMG_0001.jpg", contentType: "image/jpeg", content: pic},
 			"IMG_0001.jpg", "image/png", "inline"},
-		{"a browser's FormData", map[string]string{"note": "from the widget"}, filePart{field: "attachment", name: "page.html", contentType: "text/html", content: page},
-			"page.html", "application/octet-stream", "attachment"},
-		{"a page that claims to be an image", nil, filePart{field: "file", name: "cat.png", contentType: "image/png", content: page},
-			"cat.png", "application/octet-stream", "attachment"},
-		{"a name to quote", nil, filePart{field: "file", name: `naïve "quoted"; résumé.html`, contentType: "text/html", content: page},
-			`naïve "quoted"; résumé.html`, "application/octet-stream", "attachment"},
+		{"a browser's FormData", map[string]string{"note": "from the widget"}, filePart{field: "attachment", name: "notes.txt", contentType: "text/plain", content: page},
+			"notes.txt", "application/octet-stream", "attachment"},
+		{"a zip as Windows names its type", nil, filePart{field: "file", name: "manual.zip", contentType: "application/x-zip-compressed", content: zipBytes},
+			"manual.zip", "application/octet-stream", "attachment"},
+		{"a name to quote", nil, filePart{field: "file", name: `naïve "quoted"; résumé.txt`, contentType: "text/plain", content: []byte("a text")},
+			`naïve "quoted"; résumé.txt`, "application/octet-stream", "attachment"},
 		{"a Windows path", nil, filePart{field: "file", name: `C:\Users\ada\notes.txt`, contentType: "text/plain", content: []byte("notes\n")},
 			"notes.txt", "application/octet-stream", "attachment"},
 	}
@@ -870,12 +871,12 @@ func TestUploadAndDownloadFiles(t *testing.T) {
 	}
 
 	// Sharing a file fills in what the upload learnt about it.
-	shared := []protocol.Event{&protocol.File{FileID: uploaded["photo.png"]}, &protocol.File{FileID: uploaded["page.html"]}}
+	shared := []protocol.Event{&protocol.File{FileID: uploaded["photo.png"]}, &protocol.File{FileID: uploaded["notes.txt"]}}
 	wantOK(t, "sharing the files", c.sendEvents(s.ChatID, envelope(t, shared...)))
 	history := c.history(s.ChatID)
 	want := []protocol.File{
 		{FileID: uploaded["photo.png"], FileName: "photo.png", FileType: protocol.FileImage},
-		{FileID: uploaded["page.html"], FileName: "page.html", FileType: protocol.FileAttachment},
+		{FileID: uploaded["notes.txt"], FileName: "notes.txt", FileType: protocol.FileAttachment},
 	}
 	if len(history) != len(want) {
 		t.Fatalf("history %v, want the two files", eventTypes(history))
@@ -885,6 +886,30 @@ func TestUploadAndDownloadFiles(t *testing.T) {
 		if !ok || f.FileID != want[i].FileID || f.FileName != want[i].FileName || f.FileType != want[i].FileType || f.PartyID != s.ChatID {
 			t.Errorf("history[%d] = %+v, want %+v from the visitor", i, e, want[i])
 		}
+	}
+}
+
+// TestUploadTakesOnlyKindsOfFileTheWidgetTakes: the server decides by the
+// content and the name, as the widget does before it uploads
+// (protocol.AcceptFile), so a client that skips the widget's check gets
+// the same answer.
+func TestUploadTakesOnlyKindsOfFileTheWidgetTakes(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.Start(t, parleytest.Quiet())
+	c := newAPIClient(t, srv.URL)
+	s := c.open()
+	page := []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
+	for _, part := range []filePart{
+		{field: "file", name: "page.html", contentType: "text/html", content: page},
+		{field: "file", name: "cat.png", contentType: "image/png", content: page},
+		{field: "file", name: "logo.svg", contentType: "image/svg+xml", content: []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)},
+		{field: "file", name: "setup.zip", contentType: "application/zip", content: []byte("MZ\x90\x00\x03\x00\x00\x00")},
+	} {
+		ct, body := multipartBody(t, nil, part)
+		wantError(t, part.name, c.upload(ct, body), http.StatusUnsupportedMediaType, protocol.CodeFileType)
+	}
+	if events := c.history(s.ChatID); len(events) != 0 {
+		t.Errorf("refused files left %v in the chat", eventTypes(events))
 	}
 }
 
@@ -938,8 +963,8 @@ func TestUploadOverTheLimit(t *testing.T) {
 	contentType := mw.FormDataContentType()
 	written := make(chan error, 1)
 	go func() {
-		part, err := mw.CreateFormFile("file", "big.bin")
-		chunk := make([]byte, 1<<20)
+		part, err := mw.CreateFormFile("file", "big.txt")
+		chunk := bytes.Repeat([]byte("a"), 1<<20)
 		for left := chat.MaxFileBytes + 1; left > 0 && err == nil; left -= len(chunk) {
 			chunk = chunk[:min(left, len(chunk))]
 			_, err = part.Write(chunk)

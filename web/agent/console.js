@@ -1,27 +1,60 @@
 /*
  * Parley agent console. It is built only on the agent API (see the README):
  * a long poll for the list of open chats, and a WebSocket per open chat for
- * its events, both ways. Every text from the network goes into the page as
- * text (textContent), never as HTML.
+ * its events, both ways; where WebSockets fail (a proxy that refuses them),
+ * the API's long poll and POST instead. Every text from the network goes
+ * into the page as text (textContent), never as HTML.
  */
 (function () {
   "use strict";
 
+  // Timing: a socket silent for HEARTBEAT is asked for an answer, and any
+  // answer may take ANSWER; a typing indicator nobody renews goes after
+  // TYPING_SHOWN, so an agent who goes on typing says so again every
+  // TYPING_RENEW.
+  var HEARTBEAT = 20000, ANSWER = 5000, TYPING_SHOWN = 15000, TYPING_RENEW = 10000;
+  // The API's limit on a message, in UTF-8 bytes.
+  var MAX_TEXT_BYTES = 16384;
+
+  // Storage may be refused (a browser that blocks cookies): the console then
+  // keeps its state for the page's life.
+  function stored(area, key, value) {
+    try {
+      if (value === undefined) {
+        return window[area].getItem(key);
+      }
+      window[area].setItem(key, value);
+    } catch (e) {
+      return null;
+    }
+    return value;
+  }
+
   var params = new URLSearchParams(location.search);
-  var token = params.get("token") || sessionStorage.getItem("parley.agent.token") || "";
+  var token = params.get("token") || stored("sessionStorage", "parley.agent.token") || "";
   if (params.get("token")) {
     // Keep the token out of the address bar, screenshots and history.
-    sessionStorage.setItem("parley.agent.token", token);
+    stored("sessionStorage", "parley.agent.token", token);
     history.replaceState(null, "", location.pathname);
   }
 
   var $ = function (id) { return document.getElementById(id); };
-  var me = JSON.parse(localStorage.getItem("parley.agent.me") || "null");
+  var me = null;
+  try {
+    me = JSON.parse(stored("localStorage", "parley.agent.me") || "null");
+  } catch (e) {
+    me = null;
+  }
   var chats = {};
   var forms = [];
-  var current = null; // {id, socket, lastSeq, epoch, parties, typingTimer, closed}
+  var readCounts = {};
+  // The chat open in the console: {id, socket, polling, lastSeq, epoch,
+  // parties, closed, failures, heard, asked}.
+  var current = null;
   var typing = false;
+  var typingSent = 0;
   var typingTimer = 0;
+  var visitorTypingTimer = 0;
   var lastRef = 0;
 
   function api(path, options) {
@@ -56,7 +89,7 @@
   function login(name) {
     var parts = name.trim().split(/\s+/);
     me = { name: name.trim(), party_id: slug(name), first: parts[0], last: parts.slice(1).join(" ") };
-    localStorage.setItem("parley.agent.me", JSON.stringify(me));
+    stored("localStorage", "parley.agent.me", JSON.stringify(me));
     showMe();
   }
 
@@ -92,7 +125,7 @@
   }
 
   function readCount(id) {
-    return Number(localStorage.getItem("parley.agent.read." + id) || 0);
+    return Number(stored("localStorage", "parley.agent.read." + id) || readCounts[id] || 0);
   }
 
   function visitorName(c) {
@@ -107,7 +140,8 @@
     ids.forEach(function (id) {
       var c = chats[id];
       if (current && current.id === id) {
-        localStorage.setItem("parley.agent.read." + id, String(c.visitor_messages));
+        readCounts[id] = c.visitor_messages;
+        stored("localStorage", "parley.agent.read." + id, String(c.visitor_messages));
       }
       var unread = c.visitor_messages - readCount(id);
       var button = el("button");
@@ -130,67 +164,175 @@
     });
   }
 
-  // One chat: its stream over the agent socket, resumed after a drop.
+  // One chat: its stream over the agent socket, resumed after a drop; over
+  // the long poll when sockets fail.
   function openChat(id) {
     if (current) {
       current.closed = true;
-      current.socket.close();
+      if (current.socket) {
+        current.socket.close();
+      }
     }
-    current = { id: id, lastSeq: 0, epoch: "", parties: {}, closed: false };
+    current = { id: id, lastSeq: 0, epoch: "", parties: {}, closed: false, failures: 0 };
     $("chat").hidden = false;
-    $("transcript").textContent = "";
+    $("lines").textContent = "";
     $("visitor-typing").hidden = true;
     connect(current);
     updateChatHead();
     renderList();
   }
 
-  function connect(chat) {
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
-      "/agent/api/chats/" + encodeURIComponent(chat.id) + "/socket?token=" + encodeURIComponent(token) +
-      "&party_id=" + encodeURIComponent(me ? me.party_id : "") + "&after=" + chat.lastSeq +
-      "&epoch=" + encodeURIComponent(chat.epoch);
-    chat.socket = new WebSocket(url);
-    chat.socket.onmessage = function (message) {
-      var frame = JSON.parse(message.data);
-      if (frame.error_code) {
-        note("Refused: " + frame.error_message);
+  function chatPath(chat, rest) {
+    return "/chats/" + encodeURIComponent(chat.id) + rest;
+  }
+
+  // Frames written on the socket that wait for the server's answer, by ref:
+  // {done, at}.
+  var waiting = {};
+
+  // receive applies a frame of the chat's stream, or the answer to a frame.
+  function receive(chat, frame) {
+    chat.heard = Date.now();
+    if (frame.ref === "heartbeat") {
+      chat.asked = 0;
+      return;
+    }
+    if (frame.ref && waiting[frame.ref]) {
+      waiting[frame.ref].done(!frame.error_code);
+      delete waiting[frame.ref];
+    }
+    if (frame.error_code) {
+      note("Refused: " + frame.error_message);
+      return;
+    }
+    if (frame.epoch && frame.epoch !== chat.epoch) {
+      if (chat.epoch) {
+        $("lines").textContent = "";
+      }
+      chat.epoch = frame.epoch;
+    }
+    (frame.events || []).forEach(function (event) {
+      if (event.seq && event.seq <= chat.lastSeq) {
         return;
       }
-      if (frame.epoch && frame.epoch !== chat.epoch) {
-        if (chat.epoch) {
-          $("transcript").textContent = "";
-        }
-        chat.epoch = frame.epoch;
+      if (event.seq) {
+        chat.lastSeq = event.seq;
       }
-      (frame.events || []).forEach(function (event) {
-        if (event.seq && event.seq <= chat.lastSeq) {
-          return;
-        }
-        if (event.seq) {
-          chat.lastSeq = event.seq;
-        }
-        show(chat, event);
-      });
+      show(chat, event);
+    });
+  }
+
+  function connect(chat) {
+    if (chat.failures >= 2) {
+      chat.polling = true;
+      updateChatHead();
+      return poll(chat);
+    }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+      "/agent/api" + chatPath(chat, "/socket?token=" + encodeURIComponent(token) +
+      "&party_id=" + encodeURIComponent(me ? me.party_id : "") + "&after=" + chat.lastSeq +
+      "&epoch=" + encodeURIComponent(chat.epoch));
+    var socket = new WebSocket(url);
+    var opened = false;
+    chat.socket = socket;
+    socket.onopen = function () {
+      opened = true;
+      chat.failures = 0;
+      chat.heard = Date.now();
+      chat.asked = 0;
     };
-    chat.socket.onclose = function (close) {
-      if (!chat.closed && close.code !== 4404 && close.code !== 4403) {
-        setTimeout(function () { connect(chat); }, 1000);
+    socket.onmessage = function (message) {
+      receive(chat, JSON.parse(message.data));
+    };
+    socket.onclose = function (close) {
+      $("visitor-typing").hidden = true;
+      Object.keys(waiting).forEach(function (ref) {
+        waiting[ref].done(false);
+        delete waiting[ref];
+      });
+      if (chat.closed || close.code === 4404 || close.code === 4403) {
+        return;
       }
+      if (!opened) {
+        chat.failures += 1;
+      }
+      setTimeout(function () { connect(chat); }, 1000);
     };
   }
 
-  function send(events) {
-    if (!current || current.socket.readyState !== WebSocket.OPEN) {
-      note("Not connected; try again in a moment.");
+  // poll follows the chat over the agent API's long poll.
+  function poll(chat) {
+    if (chat.closed) {
       return;
     }
+    api(chatPath(chat, "/events?after=" + chat.lastSeq + "&epoch=" + encodeURIComponent(chat.epoch) +
+      "&party_id=" + encodeURIComponent(me ? me.party_id : ""))).then(function (frame) {
+      receive(chat, frame);
+      poll(chat);
+    }).catch(function () {
+      setTimeout(function () { poll(chat); }, 2000);
+    });
+  }
+
+  function socketOpen() {
+    return !!current && !!current.socket && current.socket.readyState === WebSocket.OPEN;
+  }
+
+  // A socket that went silent (a network that drops packets) is given up
+  // within seconds of a frame or a heartbeat the server did not answer; it
+  // is asked at once when the browser comes back online or the page
+  // becomes visible.
+  function check(force) {
+    if (!socketOpen()) {
+      return;
+    }
+    var now = Date.now();
+    var late = Object.keys(waiting).some(function (ref) { return now - waiting[ref].at >= ANSWER; });
+    if (late || current.asked && now - current.asked >= ANSWER) {
+      current.socket.close();
+      return;
+    }
+    if (!current.asked && (force || now - current.heard >= HEARTBEAT)) {
+      current.asked = now;
+      current.socket.send(JSON.stringify({ ref: "heartbeat" }));
+    }
+  }
+  setInterval(check, 1000);
+  addEventListener("online", function () { check(true); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      check(true);
+    }
+  });
+
+  // send hands events to the chat, and resolves to whether the server took
+  // them: over the socket, or with a POST when the console long-polls.
+  function send(events) {
+    if (current && current.polling) {
+      return api(chatPath(current, "/events"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ events: events })
+      }).then(function () { return true; }, function (err) {
+        note("Not sent: " + err.message);
+        return false;
+      });
+    }
+    if (!socketOpen()) {
+      note("Not connected; try again in a moment.");
+      return Promise.resolve(false);
+    }
     lastRef += 1;
-    current.socket.send(JSON.stringify({ ref: String(lastRef), events: events }));
+    var ref = String(lastRef);
+    return new Promise(function (done) {
+      waiting[ref] = { done: done, at: Date.now() };
+      current.socket.send(JSON.stringify({ ref: ref, events: events }));
+    });
   }
 
   function updateChatHead() {
     var c = chats[current.id];
+    $("chat").setAttribute("data-transport", current.polling ? "polling" : "socket");
     var mine = c && me && c.agent === me.party_id;
     $("chat-title").textContent = c ? visitorName(c) : "Chat " + current.id.slice(0, 8);
     $("chat-state").textContent = c ? (c.state + (c.agent ? ", taken by " + c.agent : ", nobody has taken it")) : "ended";
@@ -206,9 +348,8 @@
   }
 
   function append(li) {
-    var list = $("transcript");
-    list.appendChild(li);
-    list.scrollTop = list.scrollHeight;
+    $("lines").appendChild(li);
+    $("transcript").scrollTop = $("transcript").scrollHeight;
   }
 
   function who(chat, partyID) {
@@ -243,7 +384,11 @@
       line(chat, event, event.msg_text || event.msg);
       break;
     case "chat_session_typing":
-      typingNote.hidden = event.party_id !== chat.id;
+      if (event.party_id === chat.id) {
+        typingNote.hidden = false;
+        clearTimeout(visitorTypingTimer);
+        visitorTypingTimer = setTimeout(function () { typingNote.hidden = true; }, TYPING_SHOWN);
+      }
       break;
     case "chat_session_not_typing":
       typingNote.hidden = typingNote.hidden || event.party_id === chat.id;
@@ -302,11 +447,18 @@
 
   // The reply box: Enter sends, and the visitor sees the agent typing.
   function setTyping(on) {
-    if (on === typing || !current || !me) {
+    var renew = on && typing && Date.now() - typingSent >= TYPING_RENEW;
+    if ((on === typing && !renew) || !me || !socketOpen() && !(current && current.polling)) {
       return;
     }
     typing = on;
+    typingSent = Date.now();
     send([{ event: on ? "chat_session_typing" : "chat_session_not_typing", party_id: me.party_id }]);
+  }
+
+  // utf8Bytes counts as the server does.
+  function utf8Bytes(text) {
+    return new TextEncoder().encode(text).length;
   }
 
   $("reply").addEventListener("input", function () {
@@ -315,22 +467,44 @@
     typingTimer = setTimeout(function () { setTyping(false); }, 3000);
   });
 
+  // The Enter that confirms an input method's conversion comes after
+  // compositionend in some browsers, with isComposing false: its keyCode,
+  // 229, tells it apart.
+  var composing = false;
+  $("reply").addEventListener("compositionstart", function () { composing = true; });
+  $("reply").addEventListener("compositionend", function () { composing = false; });
   $("reply").addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229 && !composing) {
       event.preventDefault();
       $("composer").requestSubmit();
     }
   });
 
+  // The reply stays in the box until it went: only sending empties it.
   $("composer").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("reply").value.trim();
     if (!text) {
       return;
     }
-    send([{ event: "chat_session_message", msg: text, party_id: me.party_id }]);
-    $("reply").value = "";
-    setTyping(false);
+    if (utf8Bytes(text) > MAX_TEXT_BYTES) {
+      var chars = Array.from(text);
+      var over = 0;
+      while (utf8Bytes(chars.join("")) > MAX_TEXT_BYTES) {
+        chars.pop();
+        over += 1;
+      }
+      note("Your reply is too long: shorten it by " + over + " characters to send it.");
+      return;
+    }
+    send([{ event: "chat_session_message", msg: text, party_id: me.party_id }]).then(function (sent) {
+      if (!sent) {
+        note("Your reply was not sent; it is kept in the box.");
+      } else if ($("reply").value.trim() === text) {
+        $("reply").value = "";
+        setTyping(false);
+      }
+    });
   });
 
   $("take").addEventListener("click", function () {

@@ -1,0 +1,9 @@
+//go:build !js
+
+package widget
+
+import "time"
+
+// visitorTime is t in the visitor's time zone: in Go programs, the
+// program's.
+func visitorTime(t time.Time) time.Time { return t.Local() }
