@@ -8,8 +8,10 @@ import (
 )
 
 const (
-	historyMessages = 1000
-	burstMessages   = 200
+	// targetHistory is the history of issue 17's target: the main table
+	// shows the history nearest it, the scaling table every size.
+	targetHistory = 1000
+	burstMessages = 200
 	// pageIdle is how long the host page must have made no request before
 	// its bytes count as all it loads by itself.
 	pageIdle = 2 * time.Second
@@ -18,7 +20,8 @@ const (
 // browserSuite opens the widget on the demo website in headless Chromium:
 // cold (a fresh profile and browser process each run) and warm (one profile
 // and process, a new tab each run), then renders a long history, takes a
-// burst of agent messages, and reads the window's memory.
+// burst of agent messages, and reads the window's memory; then renders a
+// history of each size of -history.
 func browserSuite(ctx context.Context, cfg config) ([]row, error) {
 	if _, err := os.Stat(chromium); err != nil {
 		return nil, fmt.Errorf("%s is missing; ./build.sh bench installs it", chromium)
@@ -68,18 +71,32 @@ func browserSuite(ctx context.Context, cfg config) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("burst: %w", err)
 	}
-	logf("browser: a history of %d messages", historyMessages)
-	history, receipts, err := renderHistory(ctx, p)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
+	mainSize := nearest(cfg.history, targetHistory)
+	var history *opening
+	var receipts int
+	var scaling []row
+	for _, n := range cfg.history {
+		logf("browser: a history of %d messages", n)
+		o, r, err := renderHistory(ctx, p, n)
+		if err != nil {
+			return nil, fmt.Errorf("history of %d: %w", n, err)
+		}
+		if n == mainSize {
+			history, receipts = o, r
+		}
+		scaling = append(scaling, row{
+			Series: "history: click to the end of the window's last long task", Size: float64(n), SizeUnit: "messages",
+			Value: o.busyUntil, Unit: "ms",
+		})
 	}
-	return append(openingRows(cold, warm, burst, history), row{
-		Figure: fmt.Sprintf("history of %d: read receipts for them the server took (the visitor limit is 5/s, burst 20)", historyMessages),
-		Value:  float64(receipts), Ref: new(float64(historyMessages)), RefLabel: "one per message shown",
-	}), nil
+	rows := append(openingRows(cold, warm, burst, history, mainSize), row{
+		Figure: fmt.Sprintf("history of %d: read receipts for them the server took (the visitor limit is 5/s, burst 20)", mainSize),
+		Value:  float64(receipts), Ref: new(float64(mainSize)), RefLabel: "one per message shown",
+	})
+	return append(rows, scaling...), nil
 }
 
-func openingRows(cold, warm []*opening, burst float64, history *opening) []row {
+func openingRows(cold, warm []*opening, burst float64, history *opening, historyMessages int) []row {
 	med := func(runs []*opening, f func(*opening) float64) float64 {
 		xs := make([]float64, len(runs))
 		for i, o := range runs {

@@ -85,16 +85,15 @@ func widgetFrames(tab context.Context, chatURL string) ([]*target.Info, error) {
 }
 
 // attachWindow attaches to the chat window as soon as it exists, and
-// starts the script early in it first: until, a promise, is kept in
-// window.__parleyReady.
-func attachWindow(ctx context.Context, tab context.Context, chatURL, until string) (context.Context, error) {
+// starts script in it first (see hook).
+func attachWindow(ctx context.Context, tab context.Context, chatURL, script string) (context.Context, error) {
 	for {
 		frames, err := widgetFrames(tab, chatURL)
 		if err != nil {
 			return nil, err
 		}
 		if len(frames) > 0 {
-			if err := hook(ctx, tab, frames[0].TargetID, until); err != nil {
+			if err := hook(ctx, tab, frames[0].TargetID, script); err != nil {
 				return nil, fmt.Errorf("starting the script in the chat window: %w", err)
 			}
 			// The window's context ends with the tab's.
@@ -112,13 +111,13 @@ func attachWindow(ctx context.Context, tab context.Context, chatURL, until strin
 	}
 }
 
-// hook starts "window.__parleyReady = until" in the window over a bare
-// session of its own: three calls to the browser, where chromedp's attach
-// enables a dozen domains one after the other while the window boots, too
-// late for a warm window. The script is evaluated in the document there
-// is, and added to the next one, in case the target came before its
-// document.
-func hook(ctx context.Context, tab context.Context, id target.ID, until string) error {
+// hook starts script in the window over a bare session of its own: three
+// calls to the browser, where chromedp's attach enables a dozen domains one
+// after the other while the window boots, too late for a warm window. The
+// script is evaluated in the document there is, and added to the next one,
+// in case the target came before its document; scripts made with keep run
+// once in each document however often they are started.
+func hook(ctx context.Context, tab context.Context, id target.ID, script string) error {
 	b := chromedp.FromContext(tab).Browser
 	var attached struct {
 		SessionID string `json:"sessionId"`
@@ -126,7 +125,6 @@ func hook(ctx context.Context, tab context.Context, id target.ID, until string) 
 	if err := b.Call(ctx, "Target.attachToTarget", map[string]any{"targetId": id, "flatten": false}, &attached); err != nil {
 		return err
 	}
-	script := "window.__parleyReady = window.__parleyReady || " + until
 	for i, m := range []map[string]any{
 		{"method": "Page.addScriptToEvaluateOnNewDocument", "params": map[string]any{"source": script}},
 		{"method": "Runtime.evaluate", "params": map[string]any{"expression": script}},
@@ -141,6 +139,11 @@ func hook(ctx context.Context, tab context.Context, id target.ID, until string) 
 		}
 	}
 	return nil
+}
+
+// keep is a script that keeps the promise, started once, in window.name.
+func keep(name, promise string) string {
+	return "window." + name + " = window." + name + " || " + promise
 }
 
 // jsHeap reads the window's JavaScript heap. The Go program's heap lives in

@@ -8,13 +8,13 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// renderHistory stores historyMessages agent messages in a chat, then
+// renderHistory stores n agent messages in a chat, then
 // opens the widget on it anew and measures from the click to every message
 // in the DOM, and the window's JavaScript heap after; and counts the read
 // receipts for them the server took by the time the window was quiet. The
 // browser has a profile of its own, warmed by the first open, which makes
 // the chat.
-func renderHistory(ctx context.Context, p *parley) (*opening, int, error) {
+func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error) {
 	b, err := startBrowser(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -29,16 +29,16 @@ func renderHistory(ctx context.Context, p *parley) (*opening, int, error) {
 		return nil, 0, err
 	}
 	const batch = 100
-	for i := 0; i < historyMessages; i += batch {
+	for i := 0; i < n; i += batch {
 		events := make([]protocol.Event, 0, batch)
-		for j := i; j < i+batch; j++ {
+		for j := i; j < min(i+batch, n); j++ {
 			events = append(events, &protocol.Message{Msg: fmt.Sprintf("history message %d", j), Meta: protocol.Meta{PartyID: benchAgentParty}})
 		}
 		if err := p.publish(ctx, o.chatID, events...); err != nil {
 			return nil, 0, err
 		}
 	}
-	again, err := b.open(ctx, p, agentLines(historyMessages))
+	again, err := b.open(ctx, p, agentLines(n))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -60,6 +60,24 @@ func renderHistory(ctx context.Context, p *parley) (*opening, int, error) {
 		}
 	}
 	return again, receipts, nil
+}
+
+// nearest is the size of sizes nearest to want.
+func nearest(sizes []int, want int) int {
+	best := sizes[0]
+	for _, s := range sizes {
+		if abs(s-want) < abs(best-want) {
+			best = s
+		}
+	}
+	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // agentLines is true once the window shows at least n agent messages.

@@ -272,7 +272,8 @@ func (b *browser) open(ctx context.Context, p *parley, until string) (*opening, 
 }
 
 func (o *opening) measure(ctx context.Context, p *parley, traffic *pageTraffic, until string) error {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	// A bound for the longest history, not a target.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	// The tab lives as long as b.ctx; each step here is bounded by ctx.
 	stop := context.AfterFunc(ctx, o.closeTab)
@@ -321,7 +322,7 @@ func (o *opening) measure(ctx context.Context, p *parley, traffic *pageTraffic, 
 	if err := chromedp.Do(o.tab, chromedp.MouseClickXY(launch.At[0], launch.At[1])); err != nil {
 		return fmt.Errorf("clicking the launcher: %w", err)
 	}
-	o.frame, err = attachWindow(ctx, o.tab, p.url, when(until))
+	o.frame, err = attachWindow(ctx, o.tab, p.url, keep("__parleyReady", when(until)))
 	if err != nil {
 		return err
 	}
@@ -329,7 +330,7 @@ func (o *opening) measure(ctx context.Context, p *parley, traffic *pageTraffic, 
 		At      float64
 		Already bool
 	}
-	raw, err = chromedp.Run(o.frame, chromedp.Evaluate[[]byte](`window.__parleyReady = window.__parleyReady || `+when(until), chromedp.EvalAwaitPromise))
+	raw, err = chromedp.Run(o.frame, chromedp.Evaluate[[]byte](keep("__parleyReady", when(until)), chromedp.EvalAwaitPromise))
 	if err == nil {
 		err = json.Unmarshal(raw, &ready)
 	}

@@ -27,14 +27,17 @@ type visitorConn struct {
 }
 
 // openChats starts n chats, each with its visitor's socket open and, if
-// taken, an agent who took it and follows it on the agent socket.
-func openChats(ctx context.Context, p *parley, n int, taken bool) ([]*chatPair, error) {
+// taken, an agent who took it and follows it on the agent socket. With one
+// server both sides are on it; with two (processes sharing a database),
+// chat i's visitor is on servers[i%2] and its agent on the other.
+func openChats(ctx context.Context, n int, taken bool, servers ...*parley) ([]*chatPair, error) {
 	chats := make([]*chatPair, n)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i := range chats {
 		g.Go(func() error {
-			c, err := openChat(gctx, p, taken)
+			v, a := servers[i%len(servers)], servers[(i+1)%len(servers)]
+			c, err := openChat(gctx, v, a, taken)
 			chats[i] = c
 			return err
 		})
@@ -46,15 +49,17 @@ func openChats(ctx context.Context, p *parley, n int, taken bool) ([]*chatPair, 
 	return chats, nil
 }
 
-func openChat(ctx context.Context, p *parley, taken bool) (*chatPair, error) {
+// openChat starts a chat with its visitor on server v and, if taken, its
+// agent on server a.
+func openChat(ctx context.Context, v, a *parley, taken bool) (*chatPair, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	creds := newVisitor()
-	chat, err := p.requestChat(ctx, creds)
+	chat, err := v.requestChat(ctx, creds)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := p.visitorSocket(ctx, chat)
+	conn, err := v.visitorSocket(ctx, chat)
 	if err != nil {
 		return nil, fmt.Errorf("the visitor socket: %w", err)
 	}
@@ -62,11 +67,11 @@ func openChat(ctx context.Context, p *parley, taken bool) (*chatPair, error) {
 	if !taken {
 		return c, nil
 	}
-	if err := p.take(ctx, chat.ChatID, benchAgentParty); err != nil {
+	if err := a.take(ctx, chat.ChatID, benchAgentParty); err != nil {
 		c.close()
 		return nil, err
 	}
-	conn, err = p.agentSocket(ctx, chat.ChatID, benchAgentParty)
+	conn, err = a.agentSocket(ctx, chat.ChatID, benchAgentParty)
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("the agent socket: %w", err)

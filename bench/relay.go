@@ -2,30 +2,66 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/jackc/pgx/v5"
 	"github.com/parleychat/parley/protocol"
 )
 
 // relay is the floor of delivery: a coder/websocket server that forwards
 // every frame of side a to side b and back, with nothing in between. With a
-// log it is the floor of a server that stores before it delivers: each frame
-// is appended to the log and synced, one at a time, before it goes on.
+// store it is the floor of a server that stores before it delivers: each
+// frame is stored (appended to a file and fsynced, or committed in
+// PostgreSQL), one at a time, before it goes on.
 type relay struct {
 	mu    sync.Mutex
 	sides map[string]*websocket.Conn
 	both  chan struct{}
-	log   *os.File
+	// store keeps a frame durably; nil for the bare relay. It runs under
+	// mu, one frame at a time.
+	store func([]byte) error
+}
+
+// newRelay makes the relay of the mode, and what closes its store.
+func newRelay(mode string) (*relay, func(), error) {
+	rl := &relay{sides: map[string]*websocket.Conn{}, both: make(chan struct{})}
+	switch mode {
+	case relayFsync:
+		// A temporary file, beside Parley's own temporary data.
+		log, err := os.CreateTemp("", "parley-bench-relay-*.log")
+		if err != nil {
+			return nil, nil, err
+		}
+		rl.store = func(frame []byte) error {
+			if _, err := log.Write(append(frame, '\n')); err != nil {
+				return err
+			}
+			return log.Sync()
+		}
+		return rl, func() { log.Close(); os.Remove(log.Name()) }, nil
+	case relayPostgres:
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, os.Getenv(databaseEnv))
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := conn.Exec(ctx, `CREATE TABLE relay_frames (id bigserial PRIMARY KEY, frame text NOT NULL)`); err != nil {
+			conn.Close(ctx)
+			return nil, nil, err
+		}
+		// Each Exec is a transaction of its own, committed (and with
+		// synchronous_commit on, flushed) before it returns.
+		rl.store = func(frame []byte) error {
+			_, err := conn.Exec(ctx, `INSERT INTO relay_frames (frame) VALUES ($1)`, string(frame))
+			return err
+		}
+		return rl, func() { conn.Close(ctx) }, nil
+	}
+	return rl, func() {}, nil
 }
 
 func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +88,7 @@ func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		if err := rl.store(data); err != nil {
+		if err := rl.keep(data); err != nil {
 			return
 		}
 		if err := other.Write(ctx, typ, data); err != nil {
@@ -61,116 +97,24 @@ func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (rl *relay) store(frame []byte) error {
-	if rl.log == nil {
+func (rl *relay) keep(frame []byte) error {
+	if rl.store == nil {
 		return nil
 	}
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	if _, err := rl.log.Write(append(frame, '\n')); err != nil {
-		return err
-	}
-	return rl.log.Sync()
-}
-
-// relayEnv, when set to relayBare or relayDurable, makes the bench program
-// serve that relay and nothing else, so the floor runs in a process of its
-// own as Parley does.
-const (
-	relayEnv     = "PARLEY_BENCH_RELAY"
-	relayBare    = "bare"
-	relayDurable = "durable"
-)
-
-// serveRelay serves the relay on a loopback port that it prints, until its
-// standard input closes: the benchmark closes it, or ends. A durable relay
-// keeps its log in a temporary file beside Parley's own temporary data.
-func serveRelay(durable bool) error {
-	rl := &relay{sides: map[string]*websocket.Conn{}, both: make(chan struct{})}
-	if durable {
-		log, err := os.CreateTemp("", "parley-bench-relay-*.log")
-		if err != nil {
-			return err
-		}
-		defer os.Remove(log.Name())
-		defer log.Close()
-		rl.log = log
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	fmt.Println("relay: ws://" + ln.Addr().String())
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		ln.Close()
-	}()
-	err = http.Serve(ln, rl)
-	if errors.Is(err, net.ErrClosed) {
-		return nil
-	}
-	return err
-}
-
-// startRelay runs the bench program as the relay of the mode and returns
-// its address.
-func startRelay(ctx context.Context, mode string) (string, func(), error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", nil, err
-	}
-	addr := make(chan string, 1)
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), relayEnv+"="+mode)
-	cmd.Stdout = &lineWriter{line: func(line string) {
-		if rest, ok := strings.CutPrefix(line, "relay: "); ok {
-			addr <- rest
-		}
-	}}
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	stop := func() {
-		stdin.Close()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
-	select {
-	case u := <-addr:
-		return u, stop, nil
-	case <-done:
-		err = errors.New("the relay exited at once")
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-time.After(10 * time.Second):
-		err = errors.New("the relay did not start within 10 s")
-	}
-	stop()
-	return "", nil, err
+	return rl.store(frame)
 }
 
 // relayLatency measures the relay of the mode with the frames Parley's
 // visitor and agent send, latencyMessages each way.
-func relayLatency(ctx context.Context, chatID, mode string) (ab, ba []time.Duration, err error) {
-	url, stop, err := startRelay(ctx, mode)
+func relayLatency(ctx context.Context, chatID, mode string, env ...string) (ab, ba []time.Duration, err error) {
+	h, err := startHelper(ctx, mode, env...)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer stop()
+	defer h.stop()
+	url := h.url
 	dial := func(side string) (*peer, error) {
 		conn, _, err := websocket.Dial(ctx, url+"/?side="+side, nil)
 		if err != nil {

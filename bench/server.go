@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Sizes and counts of the server suite.
+// Sizes and counts of the server suites.
 const (
 	latencyMessages = 2000
 	// latencyChats spreads the visitor's messages over enough chats that
@@ -19,102 +19,67 @@ const (
 	uploadBytes     = 20_000_000
 	uploadRuns      = 3
 	idleOpeners     = 32
-	idleHold        = 35 * time.Second
 	benchAgentParty = "agent-bench"
 )
 
-// serverSuite measures the parley program as a subprocess: one process for
-// delivery, throughput and uploads, and a fresh one for the idle chats, so
-// its memory holds nothing but them.
+// serverSuite measures the parley program on SQLite, as a subprocess: one
+// process for delivery, throughput and uploads, then fresh ones for the
+// idle chats and their floor, so that their memory holds nothing but them.
 func serverSuite(ctx context.Context, cfg config) ([]row, error) {
-	var rows []row
 	p, err := startParley(ctx, cfg.parley, cfg.web, false)
 	if err != nil {
 		return nil, err
 	}
-	more, err := deliveryRows(ctx, p)
-	rows = append(rows, more...)
+	rows, err := sqliteRows(ctx, cfg, p)
 	p.stop()
 	if err != nil {
 		return rows, err
 	}
-
-	p, err = startParley(ctx, cfg.parley, cfg.web, false)
-	if err != nil {
-		return rows, err
-	}
-	defer p.stop()
-	more, err = idleChatRows(ctx, p, cfg.chats)
-	return append(rows, more...), err
+	parleySteps, floorSteps, err := idleChats(ctx, cfg)
+	return append(rows, idleRows(parleySteps, floorSteps, cfg.hold)...), err
 }
 
-// deliveryRows measures one-way delivery, sustained events and uploads on p
-// and their floors.
-func deliveryRows(ctx context.Context, p *parley) ([]row, error) {
-	var rows []row
+// sqliteRows measures delivery, events per second and uploads on p, and
+// their floors.
+func sqliteRows(ctx context.Context, cfg config, p *parley) ([]row, error) {
 	logf("server: one-way delivery, %d messages each way over %d chats", latencyMessages, latencyChats)
-	chats, err := openChats(ctx, p, latencyChats, true)
+	chats, err := openChats(ctx, latencyChats, true, p)
 	if err != nil {
 		return nil, err
 	}
-	defer closeChats(chats)
-	toAgent, err := oneWay(ctx, chats, latencyMessages, visitorToAgent, true)
+	got, err := deliveryLatency(ctx, chats)
+	chatID := chats[0].visitor.chat.ChatID
+	closeChats(chats)
 	if err != nil {
-		return nil, fmt.Errorf("visitor to agent: %w", err)
+		return nil, err
 	}
-	toVisitor, err := oneWay(ctx, chats, latencyMessages, agentToVisitor, true)
+	floors, err := relayFloors(ctx, chatID, nil, relayBare, relayFsync)
 	if err != nil {
-		return nil, fmt.Errorf("agent to visitor: %w", err)
+		return nil, err
 	}
-	logf("server: the bare coder/websocket relay")
-	floorAB, floorBA, err := relayLatency(ctx, chats[0].visitor.chat.ChatID, relayBare)
+	rows := deliveryRows("", got, floors)
+
+	logf("floor: SQLite alone, one INSERT per transaction")
+	floor, err := sqliteFloor(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("the bare relay: %w", err)
+		return rows, fmt.Errorf("the SQLite floor: %w", err)
 	}
-	logf("server: the relay that syncs each frame to a file first")
-	durableAB, durableBA, err := relayLatency(ctx, chats[0].visitor.chat.ChatID, relayDurable)
+	rates, err := busyRates(ctx, cfg.busy, p)
 	if err != nil {
-		return nil, fmt.Errorf("the durable relay: %w", err)
+		return rows, err
 	}
-	for _, d := range []struct {
-		name                  string
-		parley, bare, durable []time.Duration
-	}{
-		{"visitor to agent", toAgent, floorAB, durableAB},
-		{"agent to visitor", toVisitor, floorBA, durableBA},
-	} {
-		for _, q := range []float64{0.50, 0.99} {
-			figure := fmt.Sprintf("delivery %s, p%02.0f (%d messages)", d.name, q*100, latencyMessages)
-			value := ms(quantile(d.parley, q))
-			rows = append(rows,
-				row{
-					Figure: figure, Value: value, Unit: "ms",
-					Ref: new(ms(quantile(d.bare, q))), RefLabel: "bare coder/websocket relay, a process of its own",
-				},
-				row{
-					Figure: figure, Value: value, Unit: "ms",
-					Ref: new(ms(quantile(d.durable, q))), RefLabel: "the same relay, appending each frame to a file and fsyncing it before it forwards it",
-				})
+	floorLabel := "SQLite alone in one process: one INSERT per transaction, the store's pragmas (WAL, synchronous=FULL), one writer"
+	for _, size := range []int{1, parallelChats} {
+		if rate, ok := rates[size]; ok {
+			rows = append(rows, busyRow(size, rate, "", &floor, floorLabel))
 		}
 	}
-
-	noRef := "none: every event is stored first (SQLite WAL, synchronous=FULL) and fsynced"
-	logf("server: events per second, one chat, agent socket, window %d", window)
-	rate, _, err := sustained(ctx, p, 1, true)
-	if err != nil {
-		return rows, err
+	for _, size := range cfg.busy {
+		rows = append(rows, row{Series: "busy chats: events/s sustained (SQLite)", Size: float64(size), SizeUnit: "chats", Value: rates[size], Unit: "/s", Rate: true, Ref: new(floor), RefLabel: "SQLite alone"})
 	}
-	rows = append(rows, row{Figure: fmt.Sprintf("events/s one chat sustains (agent socket, %d frames in flight)", window), Value: rate, Unit: "/s", RefLabel: noRef})
-
-	logf("server: events per second, %d chats in parallel", parallelChats)
-	rate, _, err = sustained(ctx, p, parallelChats, true)
-	if err != nil {
-		return rows, err
-	}
-	rows = append(rows, row{Figure: fmt.Sprintf("events/s all chats sustain (%d chats, agent sockets, %d in flight each)", parallelChats, window), Value: rate, Unit: "/s", RefLabel: noRef})
 
 	logf("server: events per second, one visitor")
-	rate, refused, err := sustained(ctx, p, 1, false)
+	rate, refused, err := sustained(ctx, 1, false, p)
 	if err != nil {
 		return rows, err
 	}
@@ -127,15 +92,47 @@ func deliveryRows(ctx context.Context, p *parley) ([]row, error) {
 		row{Figure: fmt.Sprintf("the same: frames refused with 7002 in those %s", sustainFor), Value: float64(refused)},
 	)
 
+	up, err := uploadRow(ctx, p, "", "the bytes fsynced under their final name, then the row committed (synchronous=FULL)")
+	return append(rows, up...), err
+}
+
+// busyRates measures the events per second that each size of chats
+// sustains on the servers, an agent sending on each chat's agent socket.
+func busyRates(ctx context.Context, sizes []int, servers ...*parley) (map[int]float64, error) {
+	rates := map[int]float64{}
+	for _, size := range sizes {
+		logf("server: events per second, %d chats at once, agent sockets, window %d", size, window)
+		rate, _, err := sustained(ctx, size, true, servers...)
+		if err != nil {
+			return rates, err
+		}
+		rates[size] = rate
+	}
+	return rates, nil
+}
+
+// busyRow is the main table's row of the events per second size chats
+// sustained; where says on what, when it is not the one SQLite process.
+func busyRow(size int, rate float64, where string, ref *float64, refLabel string) row {
+	figure := fmt.Sprintf("events/s one chat sustains (agent socket, %d frames in flight%s)", window, where)
+	if size > 1 {
+		figure = fmt.Sprintf("events/s all chats sustain (%d chats, agent sockets, %d in flight each%s)", size, window, where)
+	}
+	return row{Figure: figure, Value: rate, Unit: "/s", Ref: ref, RefLabel: refLabel}
+}
+
+// uploadRow uploads uploadBytes to p, beside a bare upload; where says on
+// what, when it is not the one SQLite process, and synced how the store
+// makes the file durable before it answers.
+func uploadRow(ctx context.Context, p *parley, where, synced string) ([]row, error) {
 	logf("server: uploads of %d MB", uploadBytes/1_000_000)
 	up, bare, err := uploadThroughput(ctx, p)
 	if err != nil {
-		return rows, err
+		return nil, err
 	}
-	rows = append(rows, row{
-		Figure: fmt.Sprintf("upload of a %d MB file, POST files (median of %d)", uploadBytes/1_000_000, uploadRuns),
+	return []row{{
+		Figure: fmt.Sprintf("upload of a %d MB file, POST files (median of %d%s; synced before it is acknowledged: %s)", uploadBytes/1_000_000, uploadRuns, where, synced),
 		Value:  up, Unit: "MB/s",
 		Ref: new(bare), RefLabel: "bare net/http upload into io.Discard, same body",
-	})
-	return rows, nil
+	}}, nil
 }

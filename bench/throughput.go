@@ -12,10 +12,10 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// sustained opens n chats, taken by an agent who sends if byAgent, and
-// measures what they sustain.
-func sustained(ctx context.Context, p *parley, n int, byAgent bool) (perSecond float64, refused int, err error) {
-	chats, err := openChats(ctx, p, n, byAgent)
+// sustained opens n chats on the servers (see openChats), taken by an agent
+// who sends if byAgent, and measures what they sustain.
+func sustained(ctx context.Context, n int, byAgent bool, servers ...*parley) (perSecond float64, refused int, err error) {
+	chats, err := openChats(ctx, n, byAgent, servers...)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -17,7 +17,7 @@ import (
 // visitor of a chat, and to a bare handler that reads it into io.Discard;
 // each figure is the median of uploadRuns, in MB/s.
 func uploadThroughput(ctx context.Context, p *parley) (parleyMBs, bareMBs float64, err error) {
-	chats, err := openChats(ctx, p, 1, false)
+	chats, err := openChats(ctx, 1, false, p)
 	if err != nil {
 		return 0, 0, err
 	}
