@@ -1,8 +1,9 @@
 // Command bench measures Parley and sets each figure beside a reference
 // measured in the same run (or a published one, so labelled): the size of
 // the widget next to the smallest go-app program; the browser's timings and
-// bytes; the server's delivery, throughput, uploads and idle chats on SQLite
-// and on PostgreSQL (one process and two sharing a database) next to bare
+// bytes, on loopback and through a throttling proxy at mobile profiles; the
+// server's delivery, throughput, uploads and idle chats on SQLite and on
+// PostgreSQL (one process and two sharing a database) next to bare
 // coder/websocket, net/http and the databases alone; and the typing events
 // of a keystroke burst. It prints one table, then a scaling table (how idle
 // chats, busy chats and long histories cost as they grow), and writes both
@@ -10,7 +11,7 @@
 //
 //	go run ./bench -parley /path/to/parley [-web web] [-out bench/results.json]
 //	    [-runs 5] [-repeat 1] [-idle 1000,5000,10000] [-hold 35s] [-busy 1,10,50,200]
-//	    [-history 100,1000,5000] [-skip size,browser,server,postgres,typing]
+//	    [-history 100,1000,5000] [-skip size,browser,server,postgres,throttled,typing]
 //
 // With -repeat N every chosen suite runs N times and each figure is the
 // median of the runs, followed by their range, so that noise can be told
@@ -62,6 +63,7 @@ var suites = []suite{
 	{"browser", 20 * time.Minute, browserSuite},
 	{"server", 20 * time.Minute, serverSuite},
 	{"postgres", 15 * time.Minute, postgresSuite},
+	{"throttled", 20 * time.Minute, throttledSuite},
 	{"typing", 5 * time.Minute, typingSuite},
 }
 
