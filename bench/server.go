@@ -101,7 +101,7 @@ func sqliteRows(ctx context.Context, cfg config, p *parley) ([]row, error) {
 func busyRates(ctx context.Context, sizes []int, servers ...*parley) (map[int]float64, error) {
 	rates := map[int]float64{}
 	for _, size := range sizes {
-		logf("server: events per second, %d chats at once, agent sockets, window %d", size, window)
+		logf("server: events per second, %s at once, agent sockets, window %d", count(float64(size), "chats"), window)
 		rate, _, err := sustained(ctx, size, true, servers...)
 		if err != nil {
 			return rates, err
