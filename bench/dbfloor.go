@@ -102,7 +102,9 @@ func postgresFloor(ctx context.Context, database string, conns int) (float64, er
 			for seq := 0; time.Now().Before(deadline); seq++ {
 				if _, err := pool.Exec(ctx, `INSERT INTO `+table+` (chat, seq, body) VALUES ($1, $2, $3)`, chat, seq, body); err != nil {
 					mu.Lock()
-					firstErr = err
+					if firstErr == nil {
+						firstErr = err
+					}
 					mu.Unlock()
 					return
 				}

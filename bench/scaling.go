@@ -24,6 +24,17 @@ type growth struct {
 	// Ratio is the cost per unit at To over the cost per unit at From.
 	Ratio  float64 `json:"ratio"`
 	Linear bool    `json:"linear"`
+	// Knee is the step between two sizes next to each other where the
+	// cost per unit rose the most (or fell the least): where to look
+	// first when it grows too fast.
+	Knee step `json:"knee"`
+}
+
+// step is how the cost per unit changed from one size to the next.
+type step struct {
+	From  float64 `json:"from"`
+	To    float64 `json:"to"`
+	Ratio float64 `json:"ratio"`
 }
 
 // scalingSeries groups the scaling table's rows by series, in the order the
@@ -85,14 +96,22 @@ func growths(rows []row) []growth {
 		if len(s) < 2 || first.Size == last.Size {
 			continue
 		}
-		a, unit := perUnit(first, first.Value)
-		b, _ := perUnit(last, last.Value)
-		if a == 0 {
+		costs := make([]float64, len(s))
+		var unit string
+		for i, r := range s {
+			costs[i], unit = perUnit(r, r.Value)
+		}
+		if slices.Contains(costs, 0) {
 			continue
 		}
 		_, per, _ := strings.Cut(unit, "/")
-		g := growth{Series: first.Series, From: first.Size, To: last.Size, SizeUnit: first.SizeUnit, Per: per, Ratio: b / a}
+		g := growth{Series: first.Series, From: first.Size, To: last.Size, SizeUnit: first.SizeUnit, Per: per, Ratio: costs[len(s)-1] / costs[0]}
 		g.Linear = g.Ratio <= linearTolerance
+		for i := 1; i < len(s); i++ {
+			if ratio := costs[i] / costs[i-1]; i == 1 || ratio > g.Knee.Ratio {
+				g.Knee = step{From: s[i-1].Size, To: s[i].Size, Ratio: ratio}
+			}
+		}
 		out = append(out, g)
 	}
 	return out
@@ -127,8 +146,12 @@ func printScaling(w io.Writer, rows []row) {
 		if !g.Linear {
 			verdict = "FASTER than linearly"
 		}
-		fmt.Fprintf(w, "- %s: per %s, %.2fx as much at %s as at %s: grows %s\n",
-			g.Series, g.Per, g.Ratio, count(g.To, g.SizeUnit), count(g.From, g.SizeUnit), verdict)
+		knee := ""
+		if g.Knee.From != g.From || g.Knee.To != g.To {
+			knee = fmt.Sprintf("; the steepest step, %s to %s: %.2fx", count(g.Knee.From, g.SizeUnit), count(g.Knee.To, g.SizeUnit), g.Knee.Ratio)
+		}
+		fmt.Fprintf(w, "- %s: per %s, %.2fx as much at %s as at %s: grows %s%s\n",
+			g.Series, g.Per, g.Ratio, count(g.To, g.SizeUnit), count(g.From, g.SizeUnit), verdict, knee)
 	}
 }
 

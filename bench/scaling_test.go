@@ -47,27 +47,32 @@ func TestGrowths(t *testing.T) {
 		{
 			name: "linear, out of order",
 			rows: []row{memory(10000, 1e9), memory(1000, 1e8), memory(5000, 5e8)},
-			want: []growth{{Series: "memory", From: 1000, To: 10000, SizeUnit: "chats", Per: "chat", Ratio: 1, Linear: true}},
+			want: []growth{{Series: "memory", From: 1000, To: 10000, SizeUnit: "chats", Per: "chat", Ratio: 1, Linear: true, Knee: step{1000, 5000, 1}}},
 		},
 		{
 			name: "within the noise",
 			rows: []row{memory(1000, 1e8), memory(10000, 1.09e9)},
-			want: []growth{{Series: "memory", From: 1000, To: 10000, SizeUnit: "chats", Per: "chat", Ratio: 1.09, Linear: true}},
+			want: []growth{{Series: "memory", From: 1000, To: 10000, SizeUnit: "chats", Per: "chat", Ratio: 1.09, Linear: true, Knee: step{1000, 10000, 1.09}}},
 		},
 		{
 			name: "quadratic",
 			rows: []row{memory(100, 100), memory(1000, 10000)},
-			want: []growth{{Series: "memory", From: 100, To: 1000, SizeUnit: "chats", Per: "chat", Ratio: 10, Linear: false}},
+			want: []growth{{Series: "memory", From: 100, To: 1000, SizeUnit: "chats", Per: "chat", Ratio: 10, Linear: false, Knee: step{100, 1000, 10}}},
 		},
 		{
 			name: "a rate that falls costs more per event",
 			rows: []row{rate(1, 2400), rate(200, 1200)},
-			want: []growth{{Series: "events", From: 1, To: 200, SizeUnit: "chats", Per: "event", Ratio: 2, Linear: false}},
+			want: []growth{{Series: "events", From: 1, To: 200, SizeUnit: "chats", Per: "event", Ratio: 2, Linear: false, Knee: step{1, 200, 2}}},
 		},
 		{
 			name: "a rate that rises costs less",
 			rows: []row{rate(1, 2400), rate(50, 24000)},
-			want: []growth{{Series: "events", From: 1, To: 50, SizeUnit: "chats", Per: "event", Ratio: 0.1, Linear: true}},
+			want: []growth{{Series: "events", From: 1, To: 50, SizeUnit: "chats", Per: "event", Ratio: 0.1, Linear: true, Knee: step{1, 50, 0.1}}},
+		},
+		{
+			name: "a knee in the middle hides behind the ends",
+			rows: []row{rate(1, 245), rate(10, 628), rate(50, 506), rate(200, 280)},
+			want: []growth{{Series: "events", From: 1, To: 200, SizeUnit: "chats", Per: "event", Ratio: 245.0 / 280, Linear: true, Knee: step{50, 200, 506.0 / 280}}},
 		},
 		{
 			name: "one size says nothing; main table rows are not series",
@@ -83,10 +88,10 @@ func TestGrowths(t *testing.T) {
 			}
 			for i := range got {
 				g, w := got[i], tt.want[i]
-				if math.Abs(g.Ratio-w.Ratio) > 1e-9 {
-					t.Errorf("ratio %v, want %v", g.Ratio, w.Ratio)
+				if math.Abs(g.Ratio-w.Ratio) > 1e-9 || math.Abs(g.Knee.Ratio-w.Knee.Ratio) > 1e-9 {
+					t.Errorf("ratio %v, knee %v; want %v, %v", g.Ratio, g.Knee.Ratio, w.Ratio, w.Knee.Ratio)
 				}
-				g.Ratio = w.Ratio
+				g.Ratio, g.Knee.Ratio = w.Ratio, w.Knee.Ratio
 				if g != w {
 					t.Errorf("growth %+v, want %+v", g, w)
 				}

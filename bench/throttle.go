@@ -27,7 +27,7 @@ var profiles = []profile{
 }
 
 func (p profile) String() string {
-	return fmt.Sprintf("%s: %.3g Mbit/s down, %.3g Mbit/s up, %s round trips", p.name, p.down/1e6, p.up/1e6, p.rtt)
+	return fmt.Sprintf("%s: %.3g Mbit/s down, %.3g Mbit/s up, %d ms round trips", p.name, p.down/1e6, p.up/1e6, p.rtt.Milliseconds())
 }
 
 // segment is how many bytes the link carries at a time, a TCP segment's

@@ -98,7 +98,7 @@ func slowRows(prof profile, runs []*slowOpening, prefetch bool, document, wasm f
 	if late > 0 {
 		logf("throttled, %s: in %d runs the agent's socket opened after the message could have been stored; those times are upper bounds", prof.name, late)
 	}
-	how := fmt.Sprintf("cold, phone, %s: %.3g Mbit/s down, %s round trips, median of %d", prof.name, prof.down/1e6, prof.rtt, len(runs))
+	how := fmt.Sprintf("cold, phone, %s: %.3g Mbit/s down, %d ms round trips, median of %d", prof.name, prof.down/1e6, prof.rtt.Milliseconds(), len(runs))
 	docLabel := "the window's document alone through the same network (Go client, a new connection)"
 	wasmLabel := "the wasm alone through the same network (Go client, brotli, a new connection)"
 	paint := row{Figure: fmt.Sprintf("tap to painted chat window (%s)", how), Value: med(func(o *slowOpening) float64 { return o.paint }), Unit: "ms"}
