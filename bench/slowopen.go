@@ -51,10 +51,12 @@ const chatID = `new Promise(resolve => {
   }).observe(document, { childList: true, subtree: true, attributes: true });
 })`
 
-// nextFrame resolves with the wall clock time of the window's next
-// animation frame. A hidden window runs none, so started before the tap in
-// a prefetched window it resolves with the first frame it shows.
-const nextFrame = `new Promise(resolve => requestAnimationFrame(() => resolve(Date.now())))`
+// afterNextFrame resolves with the wall clock time just after the page's
+// next frame.
+const afterNextFrame = `new Promise(resolve => requestAnimationFrame(() => setTimeout(() => resolve(Date.now()))))`
+
+// watchComposer keeps, in the window, when its composer first took typing.
+var watchComposer = keep("__parleyTyping", when(takesTyping))
 
 // slowOpening is one cold open through the throttle, in milliseconds from
 // the tap.
@@ -99,7 +101,7 @@ func slowOpen(ctx context.Context, p *parley, t *throttle, pagesURL string, pref
 	if prefetch {
 		// The loader loads the window hidden once the page is idle; the
 		// window asks for a chat and connects behind the launcher.
-		if frame, err = attachWindow(ctx, tab, t.URL(), keep("__parleyShown", nextFrame)); err != nil {
+		if frame, err = attachWindow(ctx, tab, t.URL(), watchComposer); err != nil {
 			return nil, err
 		}
 		ready, err := chromedp.Run(frame, chromedp.Evaluate[float64](when(interactive)+`.then(r => r.at)`, chromedp.EvalAwaitPromise))
@@ -127,17 +129,20 @@ func slowOpen(ctx context.Context, p *parley, t *throttle, pagesURL string, pref
 	if err != nil {
 		return nil, err
 	}
-	if err := chromedp.Do(tab, chromedp.TapXY(x, y)); err != nil {
+	if err := chromedp.Do(tab,
+		chromedp.TapXY(x, y),
+		chromedp.Evaluate[chromedp.Void](keep("__parleyShown", afterNextFrame)),
+	); err != nil {
 		return nil, fmt.Errorf("tapping the launcher: %w", err)
 	}
 	if !prefetch {
-		if frame, err = attachWindow(ctx, tab, t.URL(), keep("__parleyTyping", when(takesTyping))); err != nil {
+		if frame, err = attachWindow(ctx, tab, t.URL(), watchComposer); err != nil {
 			return nil, err
 		}
 	}
 	follow := followChat(ctx, p, frame)
 
-	typing, err := chromedp.Run(frame, chromedp.Evaluate[float64]("("+keep("__parleyTyping", when(takesTyping))+").then(r => r.at)", chromedp.EvalAwaitPromise))
+	typing, err := chromedp.Run(frame, chromedp.Evaluate[float64]("("+watchComposer+").then(r => r.at)", chromedp.EvalAwaitPromise))
 	if err != nil {
 		return nil, fmt.Errorf("waiting for the composer: %w", err)
 	}
@@ -146,14 +151,15 @@ func slowOpen(ctx context.Context, p *parley, t *throttle, pagesURL string, pref
 		return nil, fmt.Errorf("reading the first paint: %w", err)
 	}
 	if painted < tapped {
-		// A prefetched window painted before it was hidden, or not at all:
-		// it shows with its first frame after the tap.
-		if painted, err = chromedp.Run(frame, chromedp.Evaluate[float64](`window.__parleyShown`, chromedp.EvalAwaitPromise)); err != nil {
-			return nil, fmt.Errorf("reading the first frame shown: %w", err)
+		// A prefetched window that painted while out of sight shows with
+		// the page's first frame after the tap.
+		if painted, err = chromedp.Run(tab, chromedp.Evaluate[float64](`window.__parleyShown`, chromedp.EvalAwaitPromise)); err != nil {
+			return nil, fmt.Errorf("reading the first frame after the tap: %w", err)
 		}
 	}
 	o.paint = painted - tapped
-	// The composer takes typing once it is enabled and shown.
+	// The composer takes typing once it is enabled and shown; a prefetched
+	// one was enabled before the tap.
 	o.typing = max(typing, painted) - tapped
 
 	if err := chromedp.Do(frame, chromedp.Tap(chromedp.CSS(`[data-testid=composer-input]`))); err != nil {
