@@ -304,24 +304,6 @@ func (s *MemoryStore) Upstream(_ context.Context, chatID string) (Upstream, erro
 	return *mc.upstream, nil
 }
 
-// Upstreams implements Store.
-func (s *MemoryStore) Upstreams(context.Context) ([]Upstream, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var chats []Chat
-	for _, mc := range s.chats {
-		if mc.upstream != nil && mc.upstream.Stopped == "" {
-			chats = append(chats, mc.chat)
-		}
-	}
-	sortByCreation(chats)
-	followed := make([]Upstream, len(chats))
-	for i, c := range chats {
-		followed[i] = *s.chats[c.ID].upstream
-	}
-	return followed, nil
-}
-
 // Enqueue implements Store.
 func (s *MemoryStore) Enqueue(_ context.Context, chatID string, box Box, entries []Queued) ([]Queued, error) {
 	s.mu.Lock()

@@ -355,7 +355,7 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 		for i, e := range run {
 			key, ok := keys[e]
 			if !ok {
-				key = dedupeKey(e)
+				key = DedupeKey(e)
 			}
 			entries[i] = Entry{Event: e, Key: key}
 		}
@@ -464,12 +464,13 @@ func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
 // such messages are never taken for one.
 const noMsgID = "null"
 
-// dedupeKey names what makes an event the same as one already stored: its
+// DedupeKey names what makes an event the same as one already stored: its
 // sender sending the same msg_id with the same content again, the same
 // answer to a form request again, a party's receipt for the same message
 // again. A different event that reuses a msg_id has another key, and is
-// stored too.
-func dedupeKey(e protocol.Event) string {
+// stored too; "" says nothing makes the event the same as another. The
+// upstream bridge's outbox takes a visitor's event by the same rule.
+func DedupeKey(e protocol.Event) string {
 	party := e.EventMeta().PartyID
 	switch e := e.(type) {
 	case *protocol.MessageDelivered:

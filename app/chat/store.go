@@ -72,9 +72,6 @@ type Store interface {
 	// Upstream returns what the upstream bridge keeps of the chat, or
 	// ErrNotFound.
 	Upstream(ctx context.Context, chatID string) (Upstream, error)
-	// Upstreams returns the bridged chats the bridge still follows (their
-	// Stopped is empty), oldest chat first.
-	Upstreams(ctx context.Context) ([]Upstream, error)
 	// Enqueue appends entries to a box of the chat, in one transaction,
 	// numbering them on from the box's last number (their N is ignored).
 	// An entry whose Key the box already has, an earlier entry of the

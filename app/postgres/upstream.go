@@ -32,26 +32,6 @@ func (s *Store) Upstream(ctx context.Context, chatID string) (_ chat.Upstream, e
 	return scanUpstream(s.pool.QueryRow(ctx, `SELECT `+upstreamColumns+` FROM upstream WHERE chat_id = $1`, chatID))
 }
 
-// Upstreams implements chat.Store.
-func (s *Store) Upstreams(ctx context.Context) (_ []chat.Upstream, err error) {
-	defer wrap(&err, "listing the followed upstream chats")
-	rows, err := s.pool.Query(ctx, `SELECT u.chat_id, u.client_id, u.upstream_id, u.published, u.sent, u.stopped
-		FROM upstream u JOIN chats c ON c.id = u.chat_id WHERE u.stopped = '' ORDER BY c.created, c.opened`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var followed []chat.Upstream
-	for rows.Next() {
-		u, err := scanUpstream(rows)
-		if err != nil {
-			return nil, err
-		}
-		followed = append(followed, u)
-	}
-	return followed, rows.Err()
-}
-
 // Enqueue implements chat.Store. The batch is one transaction, holding the
 // chat's row lock, so numbers never clash whoever writes.
 func (s *Store) Enqueue(ctx context.Context, chatID string, box chat.Box, entries []chat.Queued) (_ []chat.Queued, err error) {

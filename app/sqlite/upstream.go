@@ -16,7 +16,6 @@ var (
 		ON CONFLICT (chat_id) DO UPDATE SET client_id = excluded.client_id, upstream_id = excluded.upstream_id,
 		published = excluded.published, sent = excluded.sent, stopped = excluded.stopped`)
 	selectUpstream   = declare(`SELECT ` + upstreamColumns + ` FROM upstream WHERE chat_id = ?`)
-	selectFollowed   = declare(`SELECT u.chat_id, u.client_id, u.upstream_id, u.published, u.sent, u.stopped FROM upstream u JOIN chats c ON c.id = u.chat_id WHERE u.stopped = '' ORDER BY c.created, c.rowid`)
 	selectLastQueued = declare(`SELECT COALESCE(MAX(n), 0) FROM upstream_queue WHERE chat_id = ? AND box = ?`)
 	selectQueueKey   = declare(`SELECT EXISTS (SELECT 1 FROM upstream_queue WHERE chat_id = ? AND box = ? AND dedupe_key = ?)`)
 	insertQueued     = declare(`INSERT INTO upstream_queue (chat_id, box, n, body, dedupe_key) VALUES (?, ?, ?, ?, ?)`)
@@ -50,30 +49,6 @@ func (s *Store) Upstream(ctx context.Context, chatID string) (_ chat.Upstream, e
 	}
 	defer tx.Rollback()
 	return scanUpstream(tx.queryRow(ctx, selectUpstream, chatID))
-}
-
-// Upstreams implements chat.Store.
-func (s *Store) Upstreams(ctx context.Context) (_ []chat.Upstream, err error) {
-	defer wrap(&err, "listing the followed upstream chats")
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.query(ctx, selectFollowed)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var followed []chat.Upstream
-	for rows.Next() {
-		u, err := scanUpstream(rows)
-		if err != nil {
-			return nil, err
-		}
-		followed = append(followed, u)
-	}
-	return followed, rows.Err()
 }
 
 // Enqueue implements chat.Store. The batch is one transaction.

@@ -956,28 +956,6 @@ func testUpstream(t *testing.T, open func(*testing.T) chat.Store) {
 				t.Errorf("Queue = %v, want ErrNotFound", err)
 			}
 		}},
-		{"the followed chats, oldest first", func(t *testing.T, s chat.Store, c chat.Chat) {
-			later := mustOpenChat(t, s, NewChat("app", "later", time.Hour))
-			stopped := mustOpenChat(t, s, NewChat("app", "stopped", time.Minute))
-			mustOpenChat(t, s, NewChat("app", "not bridged", 2*time.Minute))
-			for _, u := range []chat.Upstream{
-				{ChatID: later.ID, ClientID: "b"},
-				{ChatID: stopped.ID, ClientID: "c", Stopped: "ended upstream"},
-				{ChatID: c.ID, ClientID: "a", UpstreamID: "up-a"},
-			} {
-				if err := s.SaveUpstream(t.Context(), u); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := s.Upstreams(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := []chat.Upstream{{ChatID: c.ID, ClientID: "a", UpstreamID: "up-a"}, {ChatID: later.ID, ClientID: "b"}}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("Upstreams = %+v, want %+v", got, want)
-			}
-		}},
 		{"each box numbers its entries from 1", func(t *testing.T, s chat.Store, c chat.Chat) {
 			other := mustOpenChat(t, s, NewChat("app", "other", 0))
 			add := func(chatID string, box chat.Box, bodies ...string) []uint64 {

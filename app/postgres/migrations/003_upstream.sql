@@ -13,8 +13,6 @@ CREATE TABLE upstream (
 	stopped     text NOT NULL DEFAULT ''
 );
 
-CREATE INDEX upstream_followed ON upstream (chat_id) WHERE stopped = '';
-
 CREATE TABLE upstream_queue (
 	chat_id    text NOT NULL REFERENCES chats (id),
 	box        text NOT NULL,

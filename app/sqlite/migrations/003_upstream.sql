@@ -12,8 +12,6 @@ CREATE TABLE upstream (
 	stopped     TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
-CREATE INDEX upstream_followed ON upstream (chat_id) WHERE stopped = '';
-
 CREATE TABLE upstream_queue (
 	chat_id    TEXT NOT NULL REFERENCES chats (id),
 	box        TEXT NOT NULL,
