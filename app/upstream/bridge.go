@@ -162,6 +162,10 @@ func (b *Bridge) forget(f *follower) {
 	}
 }
 
+// Client is the bridge's client of the tenant, whose timeouts are tunables
+// too.
+func (b *Bridge) Client() *Client { return b.client }
+
 // waitReady waits until Run has resumed the open chats.
 func (b *Bridge) waitReady(ctx context.Context) error {
 	select {

@@ -49,6 +49,11 @@ type follower struct {
 	// saving orders the saves of up, so the last one stored is the last
 	// one made.
 	saving sync.Mutex
+	// delivering is held while one of the visitor's events goes to the
+	// tenant and, once taken, into the chat, and by whoever ends the
+	// chat: an end the tenant sent right after taking the visitor's last
+	// event comes after it here too.
+	delivering sync.Mutex
 
 	mu sync.Mutex
 	up chat.Upstream
@@ -205,39 +210,40 @@ func (f *follower) note(e protocol.Event) {
 	}
 }
 
-// poll publishes what the inbox holds and was not published, picks up from
-// the tenant's history what a lost poll answer carried (for a resumed
-// chat), and then long-polls the chat, one poll at a time, until it is
-// over.
+// poll publishes what the inbox holds and was not published, then
+// long-polls the chat, one poll at a time, until it is over. When a poll's
+// answer may have been lost on the way (or the server stopped as one came),
+// the tenant counted its events as delivered: the chat's history upstream
+// has them, and they are published before the next answer.
 func (f *follower) poll(resumed bool) {
 	if !f.publishPending() {
 		return
 	}
-	reconciled := !resumed
+	unsure := resumed
 	backoff := f.b.MinBackoff
 	for f.ctx.Err() == nil {
 		up := f.upstream()
-		if !reconciled {
-			err := f.reconcile(up)
-			if err == nil {
-				reconciled = true
-				continue
-			}
+		events, err := f.b.client.Poll(f.ctx, up.ClientID, up.UpstreamID)
+		if err != nil {
+			var fault *Fault
+			unsure = unsure || errors.As(err, &fault) && fault.Unsure
 			if !f.handle(err, &backoff) {
 				return
 			}
 			continue
 		}
-		events, err := f.b.client.Poll(f.ctx, up.ClientID, up.UpstreamID)
-		if err == nil {
-			f.reached()
-			backoff = f.b.MinBackoff
-			if !f.take(events) {
-				return
+		f.reached()
+		backoff = f.b.MinBackoff
+		if unsure {
+			missing, err := f.missing(up, events)
+			if err == nil {
+				unsure = false
+				events = append(missing, events...)
+			} else {
+				f.failed(err)
 			}
-			continue
 		}
-		if !f.handle(err, &backoff) {
+		if !f.take(events) {
 			return
 		}
 	}
@@ -366,33 +372,35 @@ func (f *follower) publishPending() bool {
 	}
 }
 
-// reconcile reads the chat's history upstream and publishes what the
-// tenant sent that is neither here nor known: what a poll answer carried
-// that never reached the inbox (the server stopped as it came). Only what
-// has a natural key can be told from what is here.
-func (f *follower) reconcile(up chat.Upstream) error {
+// missing reads the chat's history upstream for what the tenant sent that
+// is neither here nor in answer, the poll answer that came next: what a
+// lost answer carried, which comes before answer. Only what has a natural
+// key can be told from what is here.
+func (f *follower) missing(up chat.Upstream, answer []json.RawMessage) ([]json.RawMessage, error) {
 	history, err := f.b.client.History(f.ctx, up.ClientID, up.UpstreamID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f.reached()
+	coming := map[string]bool{}
+	for _, raw := range answer {
+		if e, err := decode(raw); err == nil {
+			coming[naturalKey(e)] = true
+		}
+	}
 	var missing []json.RawMessage
 	for _, raw := range history {
 		e, err := decode(raw)
 		if err != nil || e.EventMeta().PartyID == up.UpstreamID || protocol.Ephemeral(e) {
 			continue
 		}
-		if k := naturalKey(e); k != "" && !f.seen[k] {
+		if k := naturalKey(e); k != "" && !f.seen[k] && !coming[k] {
 			missing = append(missing, raw)
 		}
 	}
 	if len(missing) > 0 {
 		f.b.Log.Info("the tenant's history holds events a lost poll answer carried; publishing them", "chat", f.chatID, "events", len(missing))
 	}
-	tail := f.tail
-	f.take(missing)
-	f.tail = tail
-	return nil
+	return missing, nil
 }
 
 // publish publishes the inbox's entry n, the event e, in the chat, once
@@ -403,6 +411,10 @@ func (f *follower) publish(n uint64, e protocol.Event) bool {
 		key = "n\x00" + strconv.FormatUint(n, 10)
 	}
 	local := f.localize(e)
+	if protocol.EndsChat(local) {
+		f.delivering.Lock()
+		defer f.delivering.Unlock()
+	}
 	backoff := f.b.MinBackoff
 	for {
 		err := f.b.svc.PublishOnce(f.ctx, f.chatID, keyPrefix+key, local)
@@ -542,7 +554,10 @@ func (f *follower) stop(reason string, last protocol.Event) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), 10*time.Second)
 	defer cancel()
 	if last != nil {
-		if err := f.b.svc.PublishOnce(ctx, f.chatID, stoppedKey, last); err != nil && !isOver(err) {
+		f.delivering.Lock()
+		err := f.b.svc.PublishOnce(ctx, f.chatID, stoppedKey, last)
+		f.delivering.Unlock()
+		if err != nil && !isOver(err) {
 			f.b.Log.Error("ending a chat the bridge stopped following", "chat", f.chatID, "err", err)
 		}
 	}

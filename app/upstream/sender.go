@@ -111,10 +111,17 @@ func (f *follower) deliver(q chat.Queued) bool {
 	}
 	backoff := f.b.MinBackoff
 	for {
+		f.delivering.Lock()
 		err := f.offer(e)
 		if err == nil {
+			recorded := f.record(q.N, e)
+			f.delivering.Unlock()
+			if !recorded {
+				return false
+			}
 			break
 		}
+		f.delivering.Unlock()
 		switch outcomeOf(err) {
 		case gone:
 			f.gone()
@@ -132,11 +139,25 @@ func (f *follower) deliver(q chat.Queued) bool {
 			return false
 		}
 	}
-	backoff = f.b.MinBackoff
+	if !f.sent(q.N) {
+		return false
+	}
+	if protocol.EndsChat(e) {
+		f.stop("the visitor ended the chat", nil)
+		return false
+	}
+	return true
+}
+
+// record stores the outbox's entry n, the event e the tenant took, in the
+// chat, once however often it is recorded, and reports whether the
+// follower goes on.
+func (f *follower) record(n uint64, e protocol.Event) bool {
+	backoff := f.b.MinBackoff
 	for {
-		err := f.b.svc.Record(f.ctx, f.chatID, "outbox\x00"+strconv.FormatUint(q.N, 10), e)
+		err := f.b.svc.Record(f.ctx, f.chatID, "outbox\x00"+strconv.FormatUint(n, 10), e)
 		if err == nil {
-			break
+			return true
 		}
 		if isOver(err) {
 			f.stop("the chat ended here", nil)
@@ -147,14 +168,6 @@ func (f *follower) deliver(q chat.Queued) bool {
 			return false
 		}
 	}
-	if !f.sent(q.N) {
-		return false
-	}
-	if protocol.EndsChat(e) {
-		f.stop("the visitor ended the chat", nil)
-		return false
-	}
-	return true
 }
 
 // sent moves Sent to n and stores it.
