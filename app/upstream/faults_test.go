@@ -126,6 +126,7 @@ func TestPollFaultsLoseNothingAndRepeatNothing(t *testing.T) {
 			br.bp.Misbehave(tc.fault)
 			converse(ctx, t, br, v, up, agent, "during", 8)
 			br.bp.Behave()
+			checkSpoiled(t, br.bp, tc.fault)
 			converse(ctx, t, br, v, up, agent, "after", 3)
 		})
 	}
@@ -172,15 +173,18 @@ func TestSendFaultsLoseNothingAndRepeatNothing(t *testing.T) {
 	cases := []struct {
 		name   string
 		faults []parleytest.Fault
+		// unsure says the faults leave the bridge unsure whether the
+		// tenant took an event, which its history then says.
+		unsure bool
 	}{
-		{"503 from a proxy", []parleytest.Fault{{Kind: parleytest.FaultStatus, Status: http.StatusServiceUnavailable, Times: 3}}},
-		{"the tenant's own 5500", []parleytest.Fault{{Kind: parleytest.FaultError, Code: protocol.CodeInternal, Times: 3}}},
-		{"empty answers", []parleytest.Fault{{Kind: parleytest.FaultEmptyBody, Times: 3}}},
-		{"answers cut short", []parleytest.Fault{{Kind: parleytest.FaultDrop, Times: 3}}},
+		{"503 from a proxy", []parleytest.Fault{{Kind: parleytest.FaultStatus, Status: http.StatusServiceUnavailable, Times: 3}}, true},
+		{"the tenant's own 5500", []parleytest.Fault{{Kind: parleytest.FaultError, Code: protocol.CodeInternal, Times: 3}}, false},
+		{"empty answers", []parleytest.Fault{{Kind: parleytest.FaultEmptyBody, Times: 3}}, false},
+		{"answers cut short", []parleytest.Fault{{Kind: parleytest.FaultDrop, Times: 3}}, false},
 		{"answers lost after the tenant took the events", []parleytest.Fault{
 			{Kind: parleytest.FaultEmptyBody, Times: 3}, {Kind: parleytest.FaultDrop, Times: 3},
-		}},
-		{"answers later than the bridge waits", []parleytest.Fault{{Delay: 1500 * time.Millisecond, Times: 2}}},
+		}, true},
+		{"answers later than the bridge waits", []parleytest.Fault{{Delay: 1500 * time.Millisecond, Times: 2}}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,12 +193,18 @@ func TestSendFaultsLoseNothingAndRepeatNothing(t *testing.T) {
 			br := startBridged(t, parleytest.BrightPatternConfig{}, shortTimeouts(2*time.Second, time.Second))
 			v, up, agent := br.chatWithAgent(ctx, t)
 			converse(ctx, t, br, v, up, agent, "before", 2)
-			for _, f := range tc.faults {
-				f.Method = parleytest.MethodSendEvents
-				br.bp.Misbehave(f)
+			for i := range tc.faults {
+				tc.faults[i].Method = parleytest.MethodSendEvents
+				br.bp.Misbehave(tc.faults[i])
 			}
 			converse(ctx, t, br, v, up, agent, "during", 6)
 			br.bp.Behave()
+			for _, f := range tc.faults {
+				checkSpoiled(t, br.bp, f)
+			}
+			if asked := len(br.bp.RequestsTo(parleytest.MethodChatHistory)) > 0; asked != tc.unsure {
+				t.Errorf("the bridge asked the history whether an event arrived: %v, want %v", asked, tc.unsure)
+			}
 			converse(ctx, t, br, v, up, agent, "after", 2)
 		})
 	}
@@ -465,4 +475,18 @@ func TestUploadFaults(t *testing.T) {
 	if files != 1 {
 		t.Errorf("the tenant got %d file events, want one", files)
 	}
+}
+
+// checkSpoiled fails the test unless the fake spoiled a request with the
+// fault: a test of a fault that never happened proves nothing.
+func checkSpoiled(t *testing.T, bp *parleytest.BrightPattern, f parleytest.Fault) {
+	t.Helper()
+	for _, r := range bp.RequestsTo(f.Method) {
+		for _, got := range r.Faults {
+			if got.Kind == f.Kind && got.Delay == f.Delay && got.Status == f.Status && got.Code == f.Code {
+				return
+			}
+		}
+	}
+	t.Errorf("no %s request was spoiled with %+v", f.Method, f)
 }
