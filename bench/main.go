@@ -63,6 +63,7 @@ var suites = []suite{
 	{"browser", 20 * time.Minute, browserSuite},
 	{"server", 20 * time.Minute, serverSuite},
 	{"typing", 5 * time.Minute, typingSuite},
+	{"upstream", 10 * time.Minute, upstreamSuite},
 }
 
 func main() {

@@ -80,7 +80,12 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{}
+		// Every open chat holds a poll, and polls again the moment it is
+		// answered: keep a connection per chat rather than dial (and
+		// shake hands) for each poll.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = maxIdlePerTenant
+		client = &http.Client{Transport: transport}
 	}
 	return &Client{
 		PollTimeout: 20 * time.Second,
@@ -118,6 +123,10 @@ func (f *Fault) Error() string {
 }
 
 func (f *Fault) Unwrap() error { return f.Err }
+
+// maxIdlePerTenant is how many idle connections to the tenant are kept for
+// the next call: about one per chat open at once.
+const maxIdlePerTenant = 4096
 
 // errEmpty is an answer without a body where the method has one.
 var errEmpty = errors.New("the answer is empty")
