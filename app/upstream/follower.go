@@ -314,6 +314,9 @@ func (f *follower) take(raws []json.RawMessage) bool {
 			}
 			continue
 		}
+		if len(added) == 0 {
+			break // entries without keys are all kept; a store that kept fewer broke its contract
+		}
 		q := added[0]
 		added = added[1:]
 		if !f.publish(q.N, e) {
