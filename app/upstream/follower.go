@@ -211,22 +211,44 @@ func (f *follower) note(e protocol.Event) {
 }
 
 // poll publishes what the inbox holds and was not published, then
-// long-polls the chat, one poll at a time, until it is over. When a poll's
-// answer may have been lost on the way (or the server stopped as one came),
-// the tenant counted its events as delivered: the chat's history upstream
-// has them, and they are published before the next answer.
+// long-polls the chat, one poll at a time, until it is over.
+//
+// When a poll's answer may have been lost on the way (or the server
+// stopped as one came), the tenant counted its events as delivered, and
+// only the chat's history upstream still has them. So while unsure, the
+// follower reads the history before it polls: what the history held that is
+// neither here nor in the next answer was lost, and came before that
+// answer. (What the tenant had not delivered when the history was read is
+// all in the next answer; what came later is not in the history.)
 func (f *follower) poll(resumed bool) {
 	if !f.publishPending() {
 		return
 	}
 	unsure := resumed
+	var (
+		history []json.RawMessage
+		read    bool
+	)
 	backoff := f.b.MinBackoff
 	for f.ctx.Err() == nil {
 		up := f.upstream()
+		if unsure && !read {
+			var err error
+			if history, err = f.b.client.History(f.ctx, up.ClientID, up.UpstreamID); err != nil {
+				if !f.handle(err, &backoff) {
+					return
+				}
+				continue
+			}
+			read = true
+		}
 		events, err := f.b.client.Poll(f.ctx, up.ClientID, up.UpstreamID)
 		if err != nil {
-			var fault *Fault
-			unsure = unsure || errors.As(err, &fault) && fault.Unsure
+			if fault := (*Fault)(nil); errors.As(err, &fault) && fault.Unsure {
+				// This answer may be lost too: the history read before
+				// it may not hold all it carried.
+				unsure, read = true, false
+			}
 			if !f.handle(err, &backoff) {
 				return
 			}
@@ -235,13 +257,8 @@ func (f *follower) poll(resumed bool) {
 		f.reached()
 		backoff = f.b.MinBackoff
 		if unsure {
-			missing, err := f.missing(up, events)
-			if err == nil {
-				unsure = false
-				events = append(missing, events...)
-			} else {
-				f.failed(err)
-			}
+			events = append(f.missing(up, history, events), events...)
+			unsure, read, history = false, false, nil
 		}
 		if !f.take(events) {
 			return
@@ -375,15 +392,10 @@ func (f *follower) publishPending() bool {
 	}
 }
 
-// missing reads the chat's history upstream for what the tenant sent that
-// is neither here nor in answer, the poll answer that came next: what a
-// lost answer carried, which comes before answer. Only what has a natural
-// key can be told from what is here.
-func (f *follower) missing(up chat.Upstream, answer []json.RawMessage) ([]json.RawMessage, error) {
-	history, err := f.b.client.History(f.ctx, up.ClientID, up.UpstreamID)
-	if err != nil {
-		return nil, err
-	}
+// missing is what the tenant sent, of the chat's history read before
+// answer, that is neither here nor in answer: what a lost poll answer
+// carried. Only what has a natural key can be told from what is here.
+func (f *follower) missing(up chat.Upstream, history, answer []json.RawMessage) []json.RawMessage {
 	coming := map[string]bool{}
 	for _, raw := range answer {
 		if e, err := decode(raw); err == nil {
@@ -403,7 +415,7 @@ func (f *follower) missing(up chat.Upstream, answer []json.RawMessage) ([]json.R
 	if len(missing) > 0 {
 		f.b.Log.Info("the tenant's history holds events a lost poll answer carried; publishing them", "chat", f.chatID, "events", len(missing))
 	}
-	return missing, nil
+	return missing
 }
 
 // publish publishes the inbox's entry n, the event e, in the chat, once
