@@ -252,6 +252,8 @@ func TestMessagesAreHTMLUpstreamAndTextHere(t *testing.T) {
 	if m := got.Event.(*protocol.Message); m.Msg != "a &lt;b&gt; &amp; c<br>second line" || m.MsgText != "a <b> & c\nsecond line" {
 		t.Errorf("the tenant got msg %q, msg_text %q; want HTML and the text", m.Msg, m.MsgText)
 	}
+	// Stored once the tenant took it: then the agent answers.
+	v.waitFor(ctx, "the visitor's message stored", func() bool { return len(v.messages()) == 1 })
 	up.Say("1 < 2\nyes")
 	up.SendRaw(json.RawMessage(`{"event":"chat_session_message","msg_id":"html-only","party_id":"` + agent + `","msg":"<p>Bold <b>claim</b> &amp; more<br/>next</p>","timestamp":"1700000000"}`))
 	v.waitFor(ctx, "the agent's messages", func() bool { return len(v.messages()) == 3 })

@@ -12,6 +12,10 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// maxEphemeral is how many typing events and call signals may wait to go:
+// only the latest mean anything.
+const maxEphemeral = 16
+
 // ephemeralTimeout bounds the forwarding of a typing event or a call
 // signal: late, it means nothing.
 const ephemeralTimeout = 5 * time.Second
