@@ -221,7 +221,7 @@ func decodeAnswer(name string, a answer, out any) error {
 	if len(bytes.TrimSpace(a.body)) == 0 {
 		return &Fault{Call: name, Status: a.status, Unsure: true, Err: errEmpty}
 	}
-	if err := json.Unmarshal(a.body, out); err != nil {
+	if err := unmarshalLenient(a.body, out); err != nil {
 		return &Fault{Call: name, Status: a.status, Unsure: true, Err: fmt.Errorf("the answer is not what the API answers: %w", err)}
 	}
 	return nil

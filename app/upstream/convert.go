@@ -1,10 +1,13 @@
 package upstream
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"html"
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,6 +40,107 @@ func decode(raw json.RawMessage) (protocol.Event, error) {
 		return e, nil
 	}
 	return protocol.UnmarshalEvent(fixed)
+}
+
+// unmarshalLenient decodes an answer of the tenant into v as json.Unmarshal
+// does, but reads a number where v has a string as its digits, and a string
+// that holds a number where v has a number as that number: a Bright Pattern
+// server writes scalars in either type (a chat_id, a file name of digits, a
+// form's id in the widget configuration). Anything else that does not fit
+// fails as json.Unmarshal fails.
+func unmarshalLenient(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	var tree any
+	for range maxRetypes {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) || typeErr.Field == "" || typeErr.Type == nil {
+			return err
+		}
+		if tree == nil {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if dec.Decode(&tree) != nil {
+				return err
+			}
+		}
+		kind := typeErr.Type.Kind()
+		if kind == reflect.Pointer {
+			kind = typeErr.Type.Elem().Kind()
+		}
+		if !retype(tree, strings.Split(typeErr.Field, "."), kind) {
+			return err
+		}
+		fixed, merr := json.Marshal(tree)
+		if merr != nil {
+			return err
+		}
+		reflect.ValueOf(v).Elem().SetZero()
+		err = json.Unmarshal(fixed, v)
+	}
+	return err
+}
+
+// maxRetypes bounds how many fields unmarshalLenient fixes in one answer.
+const maxRetypes = 64
+
+// retype converts, in a decoded JSON tree, the scalars at the field path
+// (encoding/json's, which names no array index: every element of an array
+// on the way counts) to what a Go value of kind reads, and reports whether
+// it converted any.
+func retype(node any, path []string, kind reflect.Kind) bool {
+	switch n := node.(type) {
+	case []any:
+		changed := false
+		for i := range n {
+			changed = retype(n[i], path, kind) || changed
+		}
+		return changed
+	case map[string]any:
+		if len(path) == 0 {
+			return false
+		}
+		child, ok := n[path[0]]
+		if !ok {
+			return false
+		}
+		if len(path) > 1 {
+			return retype(child, path[1:], kind)
+		}
+		if list, ok := child.([]any); ok {
+			changed := false
+			for i, v := range list {
+				if c, ok := scalarAs(v, kind); ok {
+					list[i], changed = c, true
+				}
+			}
+			return changed
+		}
+		if c, ok := scalarAs(child, kind); ok {
+			n[path[0]] = c
+			return true
+		}
+	}
+	return false
+}
+
+// scalarAs is v, a number or a string of a decoded tree, as what a Go
+// value of kind reads: a string of its digits, or the number a string
+// holds.
+func scalarAs(v any, kind reflect.Kind) (any, bool) {
+	switch kind {
+	case reflect.String:
+		if n, ok := v.(json.Number); ok {
+			return n.String(), true
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		if s, ok := v.(string); ok {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+				return json.Number(strings.TrimSpace(s)), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // keepsType names the fields whose JSON type is part of their value.

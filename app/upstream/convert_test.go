@@ -151,3 +151,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestAnswersWithScalarsOfTheOtherType(t *testing.T) {
+	t.Parallel()
+	var session protocol.ChatSession
+	if err := unmarshalLenient([]byte(`{"chat_id":12345,"state":"queued","ewt":30,"is_new_chat":true}`), &session); err != nil {
+		t.Fatal(err)
+	}
+	if session.ChatID != "12345" || session.EWT != 30 || !session.IsNewChat {
+		t.Errorf("Request Chat's answer read as %+v", session)
+	}
+	var up protocol.UploadedFile
+	if err := unmarshalLenient([]byte(`{"file_id":"f-1","file_name":2024}`), &up); err != nil || up.FileName != "2024" {
+		t.Errorf("Upload File's answer read as %+v, %v", up, err)
+	}
+	var cfg protocol.WidgetConfiguration
+	err := unmarshalLenient([]byte(`{"definition":{"chatWidgetStyling":{"title":2024},"forms":[
+		{"id":1,"name":"a","fields":[{"formFieldType":"numerical_range_slider","name":"n","minValue":"1","maxValue":5,"options":[1,"two"]}]},
+		{"id":"2","name":"b","fields":[]}]}}`), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := cfg.Definition.Forms
+	if cfg.Definition.ChatWidgetStyling.Title != "2024" || len(forms) != 2 || forms[0].ID != "1" || forms[1].ID != "2" ||
+		*forms[0].Fields[0].MinValue != 1 || *forms[0].Fields[0].MaxValue != 5 || forms[0].Fields[0].Options[0].Value != "1" {
+		t.Errorf("the widget configuration read as %+v", cfg.Definition)
+	}
+	if err := unmarshalLenient([]byte(`{"chat_id":{"a":1}}`), &session); err == nil {
+		t.Error("an object where a string belongs was read")
+	}
+	if err := unmarshalLenient([]byte(`{"ewt":"soon","chat_id":"x"}`), &session); err != nil || session.ChatID != "x" {
+		t.Errorf("a wait in words: %+v, %v", session, err)
+	}
+}

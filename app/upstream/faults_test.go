@@ -492,3 +492,32 @@ func checkSpoiled(t *testing.T, bp *parleytest.BrightPattern, f parleytest.Fault
 	}
 	t.Errorf("no %s request was spoiled with %+v", f.Method, f)
 }
+
+func TestEveryAnswerWithItsTypesSwapped(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	widgetCfg := parleytest.DefaultBrightPatternWidget()
+	widgetCfg.Definition.ChatWidgetStyling.Title = "2024"
+	br := startBridged(t, parleytest.BrightPatternConfig{NumericIDs: true, Widget: &widgetCfg})
+	br.bp.Misbehave(parleytest.Fault{Kind: parleytest.FaultSwapTypes})
+	v, up, agent := br.chatWithAgent(ctx, t)
+	converse(ctx, t, br, v, up, agent, "swapped", 4)
+	uploaded, err := v.session.Upload(ctx, widget.NewAttachment("2024", "text/plain", []byte("a file named by its year")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.send(&protocol.File{FileID: uploaded.FileID, FileName: "2024", FileType: protocol.FileAttachment})
+	got, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFile })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := br.bp.File(got.Event.(*protocol.File).FileID); !ok || string(f.Content) != "a file named by its year" {
+		t.Errorf("the tenant's file is %+v (%v)", f, ok)
+	}
+	cfg, err := v.session.Configuration(ctx)
+	if err != nil || cfg.Definition.ChatWidgetStyling.Title != "2024" || cfg.Definition.Forms[0].ID != "1" {
+		t.Errorf("the widget configuration is %+v, %v; want the tenant's, read through the swap", cfg.Definition, err)
+	}
+	checkSpoiled(t, br.bp, parleytest.Fault{Method: parleytest.MethodRequestChat, Kind: parleytest.FaultSwapTypes})
+	checkSpoiled(t, br.bp, parleytest.Fault{Method: parleytest.MethodUploadFile, Kind: parleytest.FaultSwapTypes})
+}
