@@ -36,6 +36,9 @@ type Config struct {
 	// AcceptOptions.OriginPatterns). The widget's own frame is same-origin
 	// and needs none.
 	AllowedOrigins []string
+	// Tenant answers for the contact center: availability, the widget
+	// configuration, agents' photos. nil answers from Contact.
+	Tenant Tenant
 	// Logger receives what the server has to say; nil discards it.
 	Logger *slog.Logger
 }
@@ -52,6 +55,7 @@ type Server struct {
 	origins      []string
 	publicOrigin string
 	chats        Chats
+	contact      Tenant
 	assets       *assets
 	handler      http.Handler
 	log          *slog.Logger
@@ -76,7 +80,11 @@ func New(cfg Config, svc Chats) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{PollWait: 10 * time.Second, cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
+	tenant := cfg.Tenant
+	if tenant == nil {
+		tenant = configured{cfg.Contact}
+	}
+	s := &Server{PollWait: 10 * time.Second, cfg: cfg, chats: svc, contact: tenant, assets: a, log: log, closing: make(chan struct{})}
 	s.origins = slices.Clone(cfg.AllowedOrigins)
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
