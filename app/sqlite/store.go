@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
@@ -35,7 +36,16 @@ type Store struct {
 	written, read prepared
 	// files is the directory of file bytes.
 	files string
+	// appends queue for the committer, which closes committed when it
+	// stops; closed says Close began.
+	appends   chan *appendRequest
+	closed    chan struct{}
+	committed chan struct{}
+	closeOnce sync.Once
 }
+
+// errClosed is an Append after Close.
+var errClosed = errors.New("the store is closed")
 
 // pragmas apply to every connection the pool opens, which a one-off Exec
 // would not. Transactions that may write take the write lock at BEGIN: two
@@ -69,7 +79,11 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		writer.Close()
 		return nil, err
 	}
-	s := &Store{writer: writer, readers: readers, files: files}
+	s := &Store{
+		writer: writer, readers: readers, files: files,
+		appends: make(chan *appendRequest), closed: make(chan struct{}), committed: make(chan struct{}),
+	}
+	go s.commit()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -85,9 +99,12 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 	return s, nil
 }
 
-// Close closes the database. Nothing is lost if it is never called: every
-// method commits before it returns.
+// Close closes the database, once the appends under way committed.
+// Nothing is lost if it is never called: every method commits before it
+// returns.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.committed
 	s.written.close()
 	s.read.close()
 	if err := errors.Join(s.writer.Close(), s.readers.Close()); err != nil {
