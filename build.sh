@@ -8,9 +8,11 @@
 #   ./build.sh test   install what is missing (Chromium, PostgreSQL, axe-core)
 #                     and run every test, browser and PostgreSQL tests
 #                     included, with vet for both targets
-#   ./build.sh bench  build the widget and the server and measure them next
-#                     to their references: one table, and bench/results.json;
-#                     flags go to the benchmark (go run ./bench -h)
+#   ./build.sh bench  install what is missing (Chromium, PostgreSQL), build
+#                     the widget and the server and measure them next to their
+#                     references: a table, a scaling table, and
+#                     bench/results.json; flags go to the benchmark
+#                     (go run ./bench -h; -repeat 3 runs it three times)
 #
 # It needs Go; it fetches the pinned modules through the module proxy.
 set -euo pipefail
@@ -75,9 +77,9 @@ install_chromium() {
 	apt_install chromium
 }
 
-# The PostgreSQL tests start throwaway clusters of their own (app/postgres/pgtest):
-# a temporary data directory, a free loopback port, stopped when the tests end,
-# run as the postgres user when build.sh runs as root.
+# The PostgreSQL tests and the benchmark start throwaway clusters of their own
+# (app/postgres/pgcluster): a temporary data directory, a free loopback port,
+# stopped when they end, run as the postgres user when build.sh runs as root.
 install_postgresql() {
 	if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
 		return
@@ -144,13 +146,14 @@ cmd_test() {
 cmd_bench() {
 	require_go
 	install_chromium
+	install_postgresql
 	modules
 	build_widget
 	say "Building the server"
 	bench_bin="$(mktemp -d)"
 	trap 'rm -rf "$bench_bin"' EXIT
 	go build -trimpath -o "$bench_bin/parley" ./app/parley
-	say "Measuring (a few minutes; progress on stderr, the table on stdout)"
+	say "Measuring (about 20 minutes; progress on stderr, the tables on stdout)"
 	go run ./bench -parley "$bench_bin/parley" -web web "$@"
 }
 
@@ -162,7 +165,7 @@ bench)
 	cmd_bench "$@"
 	;;
 *)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

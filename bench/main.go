@@ -1,12 +1,21 @@
 // Command bench measures Parley and sets each figure beside a reference
 // measured in the same run (or a published one, so labelled): the size of
-// the widget next to the smallest go-app program, the browser's timings and
-// bytes, the server's delivery, throughput, uploads and idle chats next to
-// bare coder/websocket and net/http, and the typing events of a keystroke
-// burst. It prints one table and writes its rows as JSON.
+// the widget next to the smallest go-app program; the browser's timings and
+// bytes, on loopback and through a throttling proxy at mobile profiles; the
+// server's delivery, throughput, uploads and idle chats on SQLite and on
+// PostgreSQL (one process and two sharing a database) next to bare
+// coder/websocket, net/http and the databases alone; and the typing events
+// of a keystroke burst. It prints one table, then a scaling table (how idle
+// chats, busy chats and long histories cost as they grow), and writes both
+// as JSON.
 //
 //	go run ./bench -parley /path/to/parley [-web web] [-out bench/results.json]
-//	    [-chats 10000] [-runs 5] [-skip size,browser,server,typing]
+//	    [-runs 5] [-repeat 1] [-idle 1000,5000,10000] [-hold 35s] [-busy 1,10,50,200]
+//	    [-history 100,1000,5000] [-skip size,browser,server,postgres,throttled,typing]
+//
+// With -repeat N every chosen suite runs N times and each figure is the
+// median of the runs, followed by their range, so that noise can be told
+// from a change.
 //
 // ./build.sh bench builds the widget and the server first and runs it.
 package main
@@ -17,13 +26,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,23 +42,13 @@ import (
 // config is what the flags say.
 type config struct {
 	web, out, parley string
-	chats, runs      int
-	skip             map[string]bool
-}
-
-// row is one figure of the table. A reference is set when there is
-// something to compare with; the ratio is value/reference.
-type row struct {
-	Section string
-	Figure  string
-	Value   float64
-	Unit    string
-	// Text replaces the value where the figure is not a number.
-	Text string
-	// Ref and RefHigh are the reference, or its range; RefLabel says what
-	// it is, or stands alone where there is nothing to compare with.
-	Ref, RefHigh *float64
-	RefLabel     string
+	runs, repeat     int
+	// hold is how long the idle chats are held at each size.
+	hold time.Duration
+	// idle, busy and history are the sizes of the scaling table: idle chats
+	// held at once, chats sending at once, messages in a history.
+	idle, busy, history []int
+	skip                map[string]bool
 }
 
 // suite is a group of figures, measured together and skipped together.
@@ -62,13 +62,15 @@ var suites = []suite{
 	{"size", 5 * time.Minute, sizeSuite},
 	{"browser", 20 * time.Minute, browserSuite},
 	{"server", 20 * time.Minute, serverSuite},
+	{"postgres", 15 * time.Minute, postgresSuite},
+	{"throttled", 20 * time.Minute, throttledSuite},
 	{"typing", 5 * time.Minute, typingSuite},
 }
 
 func main() {
-	if mode := os.Getenv(relayEnv); mode != "" {
-		if err := serveRelay(mode == relayDurable); err != nil {
-			fmt.Fprintln(os.Stderr, "bench relay:", err)
+	if mode := os.Getenv(helperEnv); mode != "" {
+		if err := serveHelper(mode); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", mode, err)
 			os.Exit(1)
 		}
 		return
@@ -79,41 +81,27 @@ func main() {
 	}
 }
 
-func run() error {
-	var cfg config
-	var skip string
-	flag.StringVar(&cfg.web, "web", "web", "directory of the browser files, with the built app.wasm")
-	flag.StringVar(&cfg.out, "out", "bench/results.json", "where to write the rows as JSON")
-	flag.StringVar(&cfg.parley, "parley", "", "the parley program to measure; empty builds ./app/parley")
-	flag.IntVar(&cfg.chats, "chats", 10000, "concurrent idle chats to open")
-	flag.IntVar(&cfg.runs, "runs", 5, "runs of each browser timing, of which the median counts")
-	flag.StringVar(&skip, "skip", "", "comma-separated suites to leave out: size, browser, server, typing")
-	flag.Parse()
-	cfg.skip = map[string]bool{}
-	for name := range strings.SplitSeq(skip, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			if !slices.ContainsFunc(suites, func(s suite) bool { return s.name == name }) {
-				return fmt.Errorf("-skip: no suite %q", name)
-			}
-			cfg.skip[name] = true
-		}
-	}
-	if cfg.runs < 1 || cfg.chats < 1 {
-		return errors.New("-runs and -chats must be at least 1")
-	}
-	// Minutes of measuring must not end in a path that cannot be written.
-	if info, err := os.Stat(filepath.Dir(cfg.out)); err != nil || !info.IsDir() {
-		return fmt.Errorf("-out %s: its directory does not exist", cfg.out)
-	}
+// took is how long one run of a suite took, and how it failed.
+type took struct {
+	Suite   string  `json:"suite"`
+	Run     int     `json:"run"`
+	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"`
+}
 
+func run() error {
+	cfg, err := parseFlags()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// Before any subprocess starts, which inherits the limit: the server
 	// holds a descriptor per idle chat, and so does this process.
-	if err := raiseFileLimit(cfg.chats); err != nil {
+	if err := raiseFileLimit(slices.Max(cfg.idle)); err != nil {
 		return err
 	}
-	if cfg.parley == "" && (!cfg.skip["browser"] || !cfg.skip["server"] || !cfg.skip["typing"]) {
+	if cfg.parley == "" && slices.ContainsFunc(suites, func(s suite) bool { return s.name != "size" && !cfg.skip[s.name] }) {
 		dir, err := os.MkdirTemp("", "parley-bench-bin-")
 		if err != nil {
 			return err
@@ -126,55 +114,61 @@ func run() error {
 		}
 	}
 
-	var rows []row
-	type took struct {
-		Suite   string  `json:"suite"`
-		Seconds float64 `json:"seconds"`
-		Error   string  `json:"error,omitempty"`
-	}
+	var runs [][]row
 	var times []took
-	var failed []string
-	for _, s := range suites {
-		if cfg.skip[s.name] {
-			continue
+	failed := map[string]bool{}
+measuring:
+	for n := 1; n <= cfg.repeat; n++ {
+		var rows []row
+		for _, s := range suites {
+			if cfg.skip[s.name] {
+				continue
+			}
+			logf("== %s%s", s.name, ofRepeat(n, cfg.repeat))
+			start := time.Now()
+			suiteCtx, cancel := context.WithTimeout(ctx, s.timeout)
+			got, err := s.run(suiteCtx, cfg)
+			cancel()
+			t := took{Suite: s.name, Run: n, Seconds: time.Since(start).Seconds()}
+			for _, r := range got {
+				r.Section = s.name
+				rows = append(rows, r)
+			}
+			if err != nil {
+				t.Error = err.Error()
+				failed[s.name] = true
+				logf("== %s failed after %.0f s: %v", s.name, t.Seconds, err)
+			} else {
+				logf("== %s took %.0f s", s.name, t.Seconds)
+			}
+			times = append(times, t)
+			if ctx.Err() != nil {
+				runs = append(runs, rows)
+				break measuring
+			}
 		}
-		logf("== %s", s.name)
-		start := time.Now()
-		suiteCtx, cancel := context.WithTimeout(ctx, s.timeout)
-		got, err := s.run(suiteCtx, cfg)
-		cancel()
-		t := took{Suite: s.name, Seconds: time.Since(start).Seconds()}
-		for _, r := range got {
-			r.Section = s.name
-			rows = append(rows, r)
-		}
-		if err != nil {
-			t.Error = err.Error()
-			failed = append(failed, s.name)
-			logf("== %s failed after %.0f s: %v", s.name, t.Seconds, err)
-		} else {
-			logf("== %s took %.0f s", s.name, t.Seconds)
-		}
-		times = append(times, t)
-		if ctx.Err() != nil {
-			break
-		}
+		runs = append(runs, rows)
 	}
+	rows := merge(runs)
 
 	printTable(os.Stdout, rows)
+	fmt.Println()
+	printScaling(os.Stdout, rows)
 	fmt.Println()
 	for _, t := range times {
 		status := ""
 		if t.Error != "" {
 			status = " (failed: " + t.Error + ")"
 		}
-		fmt.Printf("suite %-8s %6.1f s%s\n", t.Suite, t.Seconds, status)
+		fmt.Printf("suite %-9s %6.1f s%s%s\n", t.Suite, t.Seconds, ofRepeat(t.Run, cfg.repeat), status)
 	}
 	out := struct {
-		Date   time.Time `json:"date"`
-		Rows   []jsonRow `json:"rows"`
-		Suites []took    `json:"suites"`
-	}{time.Now().UTC(), jsonRows(rows), times}
+		Date    time.Time `json:"date"`
+		Repeat  int       `json:"repeat"`
+		Rows    []jsonRow `json:"rows"`
+		Scaling []growth  `json:"scaling"`
+		Suites  []took    `json:"suites"`
+	}{time.Now().UTC(), cfg.repeat, jsonRows(rows), growths(rows), times}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
@@ -184,9 +178,84 @@ func run() error {
 	}
 	logf("wrote %s", cfg.out)
 	if len(failed) > 0 {
-		return fmt.Errorf("suites failed: %s", strings.Join(failed, ", "))
+		return fmt.Errorf("suites failed: %s", strings.Join(slices.Sorted(maps.Keys(failed)), ", "))
 	}
 	return ctx.Err()
+}
+
+// ofRepeat names run n of a repeated measurement, and nothing when there
+// is one run.
+func ofRepeat(n, of int) string {
+	if of == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (run %d of %d)", n, of)
+}
+
+func parseFlags() (config, error) {
+	cfg := config{skip: map[string]bool{}}
+	var skip, idle, busy, history string
+	flag.StringVar(&cfg.web, "web", "web", "directory of the browser files, with the built app.wasm")
+	flag.StringVar(&cfg.out, "out", "bench/results.json", "where to write the rows as JSON")
+	flag.StringVar(&cfg.parley, "parley", "", "the parley program to measure; empty builds ./app/parley")
+	flag.IntVar(&cfg.runs, "runs", 5, "runs of each browser timing, of which the median counts")
+	flag.IntVar(&cfg.repeat, "repeat", 1, "runs of every chosen suite; each figure is then their median, with their range")
+	flag.StringVar(&idle, "idle", "1000,5000,10000", "idle chats held at once, in steps; the server table's idle figures are at the largest")
+	flag.DurationVar(&cfg.hold, "hold", 35*time.Second, "how long idle chats are held at each size before the memory is read: past the server's ping (30 s)")
+	flag.StringVar(&busy, "busy", "1,10,50,200", "chats sending at once, one size at a time")
+	flag.StringVar(&history, "history", "100,1000,5000", "messages in a history the window replays, one size at a time")
+	flag.StringVar(&skip, "skip", "", "comma-separated suites to leave out: "+strings.Join(suiteNames(), ", "))
+	flag.Parse()
+	for name := range strings.SplitSeq(skip, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if !slices.Contains(suiteNames(), name) {
+				return cfg, fmt.Errorf("-skip: no suite %q", name)
+			}
+			cfg.skip[name] = true
+		}
+	}
+	if cfg.runs < 1 || cfg.repeat < 1 {
+		return cfg, errors.New("-runs and -repeat must be at least 1")
+	}
+	if cfg.hold < 0 {
+		return cfg, errors.New("-hold must not be negative")
+	}
+	var err error
+	for _, list := range []struct {
+		name, text string
+		sizes      *[]int
+	}{{"idle", idle, &cfg.idle}, {"busy", busy, &cfg.busy}, {"history", history, &cfg.history}} {
+		if *list.sizes, err = parseSizes(list.text); err != nil {
+			return cfg, fmt.Errorf("-%s: %w", list.name, err)
+		}
+	}
+	// Minutes of measuring must not end in a path that cannot be written.
+	if info, err := os.Stat(filepath.Dir(cfg.out)); err != nil || !info.IsDir() {
+		return cfg, fmt.Errorf("-out %s: its directory does not exist", cfg.out)
+	}
+	return cfg, nil
+}
+
+func suiteNames() []string {
+	names := make([]string, len(suites))
+	for i, s := range suites {
+		names[i] = s.name
+	}
+	return names
+}
+
+// parseSizes reads "1000,5000,10000": positive, sorted and without repeats.
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for item := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(item))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive whole number", item)
+		}
+		sizes = append(sizes, n)
+	}
+	slices.Sort(sizes)
+	return slices.Compact(sizes), nil
 }
 
 // raiseFileLimit lifts the soft limit on open files to the hard one, and
@@ -204,136 +273,6 @@ func raiseFileLimit(chats int) error {
 		logf("warning: %d open files at most; %d idle chats will not all fit", lim.Max, chats)
 	}
 	return nil
-}
-
-func (r row) ratio() (low, high *float64) {
-	if r.Ref == nil || *r.Ref == 0 || r.Text != "" {
-		return nil, nil
-	}
-	low = new(r.Value / *r.Ref)
-	if r.RefHigh != nil && *r.RefHigh != 0 {
-		// The larger reference gives the smaller ratio.
-		high, low = low, new(r.Value / *r.RefHigh)
-	}
-	return low, high
-}
-
-// printTable writes the rows as a Markdown table, a section heading row
-// before each suite's rows, so it reads in a terminal and in the README.
-func printTable(w io.Writer, rows []row) {
-	fmt.Fprintln(w, "| figure | value | reference | ratio |")
-	fmt.Fprintln(w, "|---|---|---|---|")
-	section := ""
-	for _, r := range rows {
-		if r.Section != section {
-			section = r.Section
-			fmt.Fprintf(w, "| **%s** | | | |\n", section)
-		}
-		value := r.Text
-		if value == "" {
-			value = format(r.Value, r.Unit)
-		}
-		ref := r.RefLabel
-		if r.Ref != nil {
-			v := format(*r.Ref, r.Unit)
-			if r.RefHigh != nil {
-				// Both ends in the unit of the higher one: "3–10 KB".
-				n, unit := scale(*r.Ref, unitOf(*r.RefHigh, r.Unit))
-				hi, _ := scale(*r.RefHigh, unitOf(*r.RefHigh, r.Unit))
-				v = n + "–" + hi + " " + unit
-			}
-			ref = v + ": " + r.RefLabel
-		}
-		if ref == "" {
-			ref = "—"
-		}
-		ratio := "—"
-		if low, high := r.ratio(); low != nil {
-			ratio = formatRatio(*low)
-			if high != nil {
-				ratio += "–" + formatRatio(*high)
-			}
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", r.Figure, value, ref, ratio)
-	}
-}
-
-func formatRatio(x float64) string {
-	switch {
-	case x >= 100:
-		return fmt.Sprintf("%.0f", x)
-	case x >= 10:
-		return fmt.Sprintf("%.1f", x)
-	case x >= 0.1:
-		return fmt.Sprintf("%.2f", x)
-	default:
-		return fmt.Sprintf("%.2g", x)
-	}
-}
-
-// unitOf is the unit format writes v in: bytes in decimal KB and MB, as
-// the published figures are.
-func unitOf(v float64, unit string) string {
-	if unit != "B" {
-		return unit
-	}
-	switch {
-	case math.Abs(v) >= 1e6:
-		return "MB"
-	case math.Abs(v) >= 1e4:
-		return "KB"
-	}
-	return "B"
-}
-
-// scale writes v, given in the base unit, as a number of unit.
-func scale(v float64, unit string) (string, string) {
-	switch unit {
-	case "MB":
-		return fmt.Sprintf("%.2f", v/1e6), unit
-	case "KB":
-		return fmt.Sprintf("%.1f", v/1e3), unit
-	case "ms":
-		if v < 10 {
-			return fmt.Sprintf("%.2f", v), unit
-		}
-	case "s":
-		return fmt.Sprintf("%.1f", v), unit
-	}
-	return fmt.Sprintf("%.0f", v), unit
-}
-
-func format(v float64, unit string) string {
-	n, u := scale(v, unitOf(v, unit))
-	return strings.TrimSpace(n + " " + u)
-}
-
-// jsonRow is a row as results.json has it.
-type jsonRow struct {
-	Section        string   `json:"section"`
-	Figure         string   `json:"figure"`
-	Value          *float64 `json:"value,omitempty"`
-	Unit           string   `json:"unit,omitempty"`
-	Text           string   `json:"text,omitempty"`
-	Reference      *float64 `json:"reference,omitempty"`
-	ReferenceHigh  *float64 `json:"reference_high,omitempty"`
-	ReferenceLabel string   `json:"reference_label,omitempty"`
-	Ratio          *float64 `json:"ratio,omitempty"`
-	RatioHigh      *float64 `json:"ratio_high,omitempty"`
-}
-
-func jsonRows(rows []row) []jsonRow {
-	out := make([]jsonRow, 0, len(rows))
-	for _, r := range rows {
-		j := jsonRow{Section: r.Section, Figure: r.Figure, Unit: r.Unit, Text: r.Text,
-			Reference: r.Ref, ReferenceHigh: r.RefHigh, ReferenceLabel: r.RefLabel}
-		if r.Text == "" {
-			j.Value = new(r.Value)
-		}
-		j.Ratio, j.RatioHigh = r.ratio()
-		out = append(out, j)
-	}
-	return out
 }
 
 func median(xs []float64) float64 {

@@ -59,9 +59,9 @@ func (p *parley) log(line string) {
 	}
 }
 
-// startParley runs the program on free loopback ports and waits until it
-// says where it listens.
-func startParley(ctx context.Context, binary, webDir string, demo bool) (*parley, error) {
+// startParley runs the program on free loopback ports, with extra flags
+// after its own, and waits until it says where it listens.
+func startParley(ctx context.Context, binary, webDir string, demo bool, extra ...string) (*parley, error) {
 	dataDir, err := os.MkdirTemp("", "parley-bench-data-")
 	if err != nil {
 		return nil, err
@@ -71,6 +71,7 @@ func startParley(ctx context.Context, binary, webDir string, demo bool) (*parley
 	if demo {
 		args = append(args, "-demo-addr", "localhost:0")
 	}
+	args = append(args, extra...)
 	type listening struct{ url, demoURL string }
 	addrs := make(chan listening, 1)
 	var l listening
@@ -169,10 +170,10 @@ func (p *parley) stop() {
 	os.RemoveAll(p.dataDir)
 }
 
-// rss is the program's resident memory, VmRSS of /proc/PID/status, in
-// bytes.
-func (p *parley) rss() (float64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+// rssOf is the resident memory of process pid, VmRSS of
+// /proc/PID/status, in bytes.
+func rssOf(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}

@@ -57,8 +57,10 @@ func (c *Chat) answerUnknownForms() {
 	if !c.configLoaded || c.session == nil || c.transcript.State.Over() {
 		return
 	}
-	for _, f := range c.transcript.Forms {
-		if f.Answered || (f.Name == "" && !f.Secure) || c.expired(f) {
+	// In the order they were asked, so the answers are too.
+	for _, l := range c.transcript.Lines {
+		f := c.transcript.Forms[l.Form]
+		if l.Form.IsZero() || f == nil || f.Answered || (f.Name == "" && !f.Secure) || c.expired(f) {
 			continue
 		}
 		if _, ok := c.schema(f); ok {

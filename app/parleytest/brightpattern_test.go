@@ -539,7 +539,7 @@ func TestBrightPatternAgent(t *testing.T) {
 			}},
 		{"push a form", func(c *parleytest.BrightPatternChat) { c.ShowForm("survey_form", 60) }, []string{protocol.TypeFormShow}, protocol.StateConnected,
 			func(t *testing.T, party string, events []map[string]json.RawMessage) {
-				if text(t, events[0], "form_name") != "survey_form" || text(t, events[0], "form_timeout") != "60" {
+				if text(t, events[0], "form_name") != "survey_form" || string(events[0]["form_timeout"]) != "60" {
 					t.Errorf("form %v", events[0])
 				}
 			}},

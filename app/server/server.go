@@ -47,14 +47,16 @@ type Server struct {
 
 	cfg Config
 	// origins are the patterns of the origins, besides the request's own
-	// host, whose pages may open chat sockets.
-	origins []string
-	chats   Chats
-	assets  *assets
-	handler http.Handler
-	log     *slog.Logger
-	polls   polls
-	conns   conns
+	// host, whose pages may open chat sockets; publicOrigin is the origin
+	// of the public URL, "" without one.
+	origins      []string
+	publicOrigin string
+	chats        Chats
+	assets       *assets
+	handler      http.Handler
+	log          *slog.Logger
+	polls        polls
+	conns        conns
 
 	// closing is closed when the server shuts down, so chat sockets close
 	// with a code that tells clients to come back.
@@ -81,7 +83,8 @@ func New(cfg Config, svc Chats) (*Server, error) {
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			return nil, fmt.Errorf("the public URL %q is not an http(s) URL", cfg.PublicURL)
 		}
-		s.origins = append(s.origins, u.Scheme+"://"+u.Host)
+		s.publicOrigin = u.Scheme + "://" + u.Host
+		s.origins = append(s.origins, s.publicOrigin)
 	}
 	if _, ok := a.files[wasmFile]; !ok {
 		log.Warn("the widget's wasm is missing; build it with ./build.sh", "file", wasmFile, "dir", cfg.WebDir)

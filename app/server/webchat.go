@@ -77,12 +77,13 @@ func newVisitorID() string {
 // withCredentials, the visitor cookie, an Authorization header, so a
 // preflight first). A request from any other origin is refused with 7003.
 // Requests without an Origin (the mobile SDKs) and from the server's own
-// origin (the widget's frame) pass as they are.
+// origin (the widget's frame, reached directly or at the public URL through
+// a proxy) pass as they are.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
-		if origin == "" || sameOrigin(r, origin) {
+		if origin == "" || s.ownOrigin(r, origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -105,11 +106,12 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// sameOrigin reports whether origin is the server's own, the host the
-// request was sent to.
-func sameOrigin(r *http.Request, origin string) bool {
+// ownOrigin reports whether origin is the server's own: the host the
+// request was sent to, or the public URL's, which a reverse proxy that
+// forwards with a Host header of its own hides.
+func (s *Server) ownOrigin(r *http.Request, origin string) bool {
 	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return err == nil && (strings.EqualFold(u.Host, r.Host) || strings.EqualFold(u.Scheme+"://"+u.Host, s.publicOrigin))
 }
 
 // allowedOrigin matches origin against the configured patterns, as the chat

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// uploadThroughput uploads the same multipart body to Parley, as the
+// visitor of a chat, and to a bare handler that reads it into io.Discard;
+// each figure is the median of uploadRuns, in MB/s.
+func uploadThroughput(ctx context.Context, p *parley) (parleyMBs, bareMBs float64, err error) {
+	chats, err := openChats(ctx, 1, false, p)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer closeChats(chats)
+	chats[0].visitor.drain()
+	content := bytes.Repeat([]byte("parley bench upload; "), uploadBytes/21+1)[:uploadBytes]
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", "bench.txt")
+	if err == nil {
+		_, err = part.Write(content)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}))
+	defer bare.Close()
+	measure := func(url, auth string) (float64, error) {
+		var rates []float64
+		for range uploadRuns {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body.Bytes()))
+			if err != nil {
+				cancel()
+				return 0, err
+			}
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			start := time.Now()
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("POST %s: %s", url, resp.Status)
+				}
+			}
+			elapsed := time.Since(start)
+			cancel()
+			if err != nil {
+				return 0, err
+			}
+			rates = append(rates, float64(uploadBytes)/1e6/elapsed.Seconds())
+		}
+		return median(rates), nil
+	}
+	if parleyMBs, err = measure(p.url+protocol.PathFiles, chats[0].visitor.creds.Authorization()); err != nil {
+		return 0, 0, err
+	}
+	bareMBs, err = measure(bare.URL, "")
+	return parleyMBs, bareMBs, err
+}
