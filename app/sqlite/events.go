@@ -94,23 +94,30 @@ func (s *Store) commitGroup(group []*appendRequest) {
 		return
 	}
 	defer tx.Rollback()
+	// A lone append needs no savepoint: what it did not store is rolled
+	// back with the transaction.
+	shared := len(group) > 1
 	wrote := false
 	for i, req := range group {
-		if _, err := tx.exec(ctx, savepoint); err != nil {
-			fail(err)
-			return
+		if shared {
+			if _, err := tx.exec(ctx, savepoint); err != nil {
+				fail(err)
+				return
+			}
 		}
 		stored, err := appendIn(ctx, tx, req.chatID, req.entries)
 		results[i] = appendResult{stored: stored, err: err}
-		if err != nil && len(stored) == 0 {
+		if shared && err != nil && len(stored) == 0 {
 			if _, err := tx.exec(ctx, rollbackToSavepoint); err != nil {
 				fail(err)
 				return
 			}
 		}
-		if _, err := tx.exec(ctx, releaseSavepoint); err != nil {
-			fail(err)
-			return
+		if shared {
+			if _, err := tx.exec(ctx, releaseSavepoint); err != nil {
+				fail(err)
+				return
+			}
 		}
 		wrote = wrote || len(stored) > 0
 	}
