@@ -14,12 +14,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// Socket timing. Every write is bounded, and a ping finds connections that
-// died without a close.
-const (
-	writeTimeout = 10 * time.Second
-	pingInterval = 30 * time.Second
-)
+// writeTimeout bounds every write to a chat socket, a ping's answer
+// included.
+const writeTimeout = 10 * time.Second
 
 // visitorSocket is a chat's WebSocket for its visitor: the visitor's
 // envelopes in, the chat's stream out, starting after the position the query
@@ -92,7 +89,6 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify fu
 		defer cancel()
 		s.readFrames(ctx, conn, side, sub, &typing)
 	}()
-	go s.ping(ctx, conn)
 	s.writeFrames(ctx, conn, sub)
 	conn.CloseNow() // a writer that failed leaves the reader waiting
 	<-read
@@ -180,28 +176,36 @@ func (s *Server) socketError(chatID string, err error) *protocol.Error {
 
 // writeFrames sends the subscription's deliveries until the socket or the
 // server goes away, and closes the socket with a code that says whether to
-// come back.
+// come back. A socket that had nothing to send for PingInterval is pinged,
+// so one that died without a close is noticed; the answer comes through
+// the reader. It runs in the socket's own goroutine: an idle socket costs
+// that one and its reader's, nothing more.
 func (s *Server) writeFrames(ctx context.Context, conn *websocket.Conn, sub *chat.Subscription) {
 	// Only waiting stops at shutdown: the reader keeps ctx, since a
 	// cancelled read would close the socket before it could say why.
 	waitCtx, stopWaiting := context.WithCancel(ctx)
 	defer stopWaiting()
-	go func() {
-		select {
-		case <-s.closing:
-			stopWaiting()
-		case <-waitCtx.Done():
-		}
-	}()
+	defer context.AfterFunc(s.closing, stopWaiting)()
 	for {
-		env, err := sub.Next(waitCtx)
+		nextCtx, cancel := context.WithTimeout(waitCtx, s.PingInterval)
+		env, err := sub.Next(nextCtx)
+		idle := errors.Is(err, context.DeadlineExceeded) && waitCtx.Err() == nil
+		cancel()
 		switch {
-		case isClosed(s.closing):
+		case s.closing.Err() != nil:
 			conn.Close(websocket.StatusCode(protocol.CloseGoingAway), "server shutting down")
 			return
 		case errors.Is(err, chat.ErrTooSlow):
 			conn.Close(websocket.StatusCode(protocol.CloseTryAgainLater), "too slow; resume from your position")
 			return
+		case idle:
+			pingCtx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := conn.Ping(pingCtx)
+			cancel()
+			if err != nil {
+				return
+			}
+			continue
 		case err != nil:
 			return
 		}
@@ -215,36 +219,6 @@ func (s *Server) writeFrames(ctx context.Context, conn *websocket.Conn, sub *cha
 		cancel()
 		if err != nil {
 			return
-		}
-	}
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
-// ping checks the connection now and then; a peer that does not answer is
-// disconnected, which ends the reader and the writer.
-func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
-	ticker := time.NewTicker(pingInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			pingCtx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Ping(pingCtx)
-			cancel()
-			if err != nil {
-				conn.CloseNow()
-				return
-			}
 		}
 	}
 }
