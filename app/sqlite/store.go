@@ -44,6 +44,11 @@ type Store struct {
 	committed    chan struct{}
 	checkpointed chan struct{}
 	closeOnce    sync.Once
+	// rows are the chats' rows as the last groups left them, and
+	// dataVersion SQLite's data_version when the last group began: the
+	// committer's alone, they spare a read of each chat's row per append.
+	rows        map[string]chat.Chat
+	dataVersion int64
 }
 
 // errClosed is an Append after Close.
@@ -58,6 +63,9 @@ var errClosed = errors.New("the store is closed")
 // carried would be late; the checkpointer does it beside the writers.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+
+// idleReaders is how many reading connections stay open between reads.
+const idleReaders = 32
 
 // checkpointEvery is how often the checkpointer copies the WAL into the
 // database, so that the WAL does not grow without end.
@@ -88,10 +96,15 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		writer.Close()
 		return nil, err
 	}
+	// database/sql keeps two idle connections by default: with more
+	// readers at once, every read opened a connection and prepared its
+	// statement anew, which took more time than the read.
+	readers.SetMaxIdleConns(idleReaders)
 	s := &Store{
 		writer: writer, readers: readers, files: files,
 		appends: make(chan *appendRequest), closed: make(chan struct{}),
 		committed: make(chan struct{}), checkpointed: make(chan struct{}),
+		rows: map[string]chat.Chat{},
 	}
 	go s.commit()
 	go s.checkpoint()
