@@ -483,9 +483,14 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // readJSON decodes a request body into v; an empty body leaves v as it is.
+// Text that is not UTF-8 is refused, never repaired (see
+// protocol.CheckText).
 func readJSON(r *http.Request, v any) error {
 	body, err := readBody(r)
 	if err != nil || len(body) == 0 {
+		return err
+	}
+	if err := protocol.CheckText(body); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
