@@ -40,6 +40,11 @@ type Service struct {
 	Receipts, Typing, Signaling Limit
 	// MaxFiles is how many files one party may share in a chat.
 	MaxFiles int
+	// Forms are the forms the contact center asks visitors to fill in:
+	// a visitor's answer is checked against the form its request asked
+	// for (see protocol.CheckFormAnswer). An answer to a form not among
+	// them may only say that the client does not know it.
+	Forms []protocol.WidgetForm
 	// Observer hears of every chat opened and every event stored, by this
 	// process or, through the Fanout, by others.
 	Observer Observer
@@ -199,6 +204,9 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 	if !ok {
 		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
 	}
+	if err := s.checkFormAnswers(ctx, chatID, events); err != nil {
+		return err
+	}
 	for _, e := range events {
 		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
 		if sig, ok := e.(*protocol.Signaling); ok {
@@ -209,6 +217,61 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 		}
 	}
 	return s.post(ctx, chatID, chatID, events, nil)
+}
+
+// checkFormAnswers checks the visitor's answers to forms among events
+// against the requests of the chat they answer, found in its history.
+func (s *Service) checkFormAnswers(ctx context.Context, chatID string, events []protocol.Event) error {
+	answers := map[string]bool{}
+	for _, e := range events {
+		if id := formRequestOf(e); id != "" {
+			answers[id] = true
+		}
+	}
+	if len(answers) == 0 {
+		return nil
+	}
+	asked := map[string]protocol.Event{}
+	for after := uint64(0); ; {
+		page, err := s.store.Events(ctx, chatID, after, s.HistoryPage)
+		if err != nil {
+			return fmt.Errorf("reading the form requests of chat %s: %w", chatID, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			switch e := e.(type) {
+			case *protocol.FormShow:
+				asked[e.FormRequestID.String()] = e
+			case *protocol.SecureFormShow:
+				asked[e.FormRequestID.String()] = e
+			}
+		}
+		after = page[len(page)-1].EventMeta().Seq
+	}
+	for _, e := range events {
+		if id := formRequestOf(e); id != "" {
+			if err := protocol.CheckFormAnswer(s.Forms, asked[id], e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// formRequestOf is the form_request_id a visitor's answer to a form names,
+// "" for any other event.
+func formRequestOf(e protocol.Event) string {
+	switch e := e.(type) {
+	case *protocol.FormData:
+		return e.FormRequestID.String()
+	case *protocol.SecureFormData:
+		return e.FormRequestID.String()
+	case *protocol.SecureFormCancel:
+		return e.FormRequestID.String()
+	}
+	return ""
 }
 
 // Publish takes events from the contact center's side of the chat: agents,
