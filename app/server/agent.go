@@ -21,14 +21,14 @@ import (
 // opens without headers, the socket and file downloads, takes ?token=TOKEN
 // instead, so the token stays out of the logs of every other call.
 func (s *Server) agentRoutes(mux *http.ServeMux) {
-	page := func(w http.ResponseWriter, r *http.Request) {
+	page := withCSP(consoleCSP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/index.html", cacheRevalidate)
-	}
-	mux.HandleFunc("GET /agent", page)
-	mux.HandleFunc("GET /agent/{$}", page)
-	mux.HandleFunc("GET /agent/{file}", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.Handle("GET /agent", page)
+	mux.Handle("GET /agent/{$}", page)
+	mux.Handle("GET /agent/{file}", withCSP(consoleCSP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/"+r.PathValue("file"), cacheRevalidate)
-	})
+	})))
 	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h, false)) }
 	opened := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h, true)) }
 	api("GET /agent/api/chats", s.agentChats)
