@@ -271,7 +271,7 @@ func multipartBody(t *testing.T, fields map[string]string, parts ...filePart) (c
 	return mw.FormDataContentType(), buf.Bytes()
 }
 
-func pngImage(t *testing.T) []byte {
+func pngImage(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
 	img.Set(1, 1, color.RGBA{R: 200, A: 255})
