@@ -52,7 +52,7 @@ func (s *Server) agentOnly(next http.HandlerFunc, inURL bool) http.Handler {
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AgentToken)) != 1 {
 			if strings.HasSuffix(r.URL.Path, "/socket") {
-				s.serveSocket(w, r, func(*http.Request) (socketSide, error) {
+				s.serveSocket(w, r, s.consoleOrigins(), func(*http.Request) (socketSide, error) {
 					return socketSide{}, socketRefusal{protocol.CloseForbidden, "agent token required"}
 				})
 				return
@@ -242,11 +242,21 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, answer)
 }
 
+// consoleOrigins are the origins, besides the request's own host, whose
+// pages may open agent sockets: the console's, the public URL's. The
+// websites that embed the widget may not, even with the token.
+func (s *Server) consoleOrigins() []string {
+	if s.publicOrigin == "" {
+		return nil
+	}
+	return []string{s.publicOrigin}
+}
+
 // agentSocket is the agent's WebSocket to a chat: server events in (as
 // POST events takes them), the chat's stream out. ?party_id= names the
 // agent.
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	s.serveSocket(w, r, func(r *http.Request) (socketSide, error) {
+	s.serveSocket(w, r, s.consoleOrigins(), func(r *http.Request) (socketSide, error) {
 		c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
 		if err != nil {
 			return socketSide{}, socketRefusal{protocol.CloseChatNotFound, "chat not found"}
