@@ -56,6 +56,12 @@ type Service struct {
 	// database when processes share one.
 	Limiter Limiter
 	Leases  Leases
+	// RemoteFiles, when set, says which files the contact center's side
+	// shares that are kept elsewhere, not in the Store: an upstream
+	// tenant's, which the upstream bridge proxies. Publish takes a
+	// chat_session_file naming one as it is. nil: every file is in the
+	// Store.
+	RemoteFiles func(chatID, fileID string) bool
 
 	store   Store
 	hub     *hub
@@ -188,6 +194,46 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // sends messages, receipts, typing or call signals faster than their limit
 // is refused with CodeRateLimited, each kind on its own budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
+	if err := s.admit(ctx, chatID, s.ownForms, events); err != nil {
+		return err
+	}
+	return s.post(ctx, chatID, chatID, events, nil)
+}
+
+// Admit takes the visitor's events as Send does, validated, within the
+// visitor's limits, stamped, with the file events checked, but stores
+// nothing: for a bridge that hands them to another contact center first
+// and stores them with Record once it took them. Answers to forms are
+// checked against forms, the definitions that contact center gave the
+// visitor's widget, read only when the events hold an answer. A chat that is
+// over admits nothing (CodeChatNotFound).
+func (s *Service) Admit(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events ...protocol.Event) error {
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	if c.State.Over() {
+		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+	}
+	return s.admit(ctx, chatID, forms, events)
+}
+
+// Record stores and delivers the visitor's events that Admit took, each at
+// most once under key however often it is recorded: the i-th event is
+// stored only if no event with the same key and index is. Ephemeral events
+// are delivered only.
+func (s *Service) Record(ctx context.Context, chatID, key string, events ...protocol.Event) error {
+	if key == "" {
+		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
+	}
+	return s.post(ctx, chatID, chatID, events, onceKeys(key, events))
+}
+
+// admit validates the visitor's events, all before any: if one is refused,
+// none is taken. Then it takes them from the visitor's budgets, stamps them
+// with the chat id as their party and the time, and checks their answers to
+// forms, against forms, and their files.
+func (s *Service) admit(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events []protocol.Event) error {
 	var need [Budgets]int
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
@@ -204,7 +250,7 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 	if !ok {
 		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
 	}
-	if err := s.checkFormAnswers(ctx, chatID, events); err != nil {
+	if err := s.checkFormAnswers(ctx, chatID, forms, events); err != nil {
 		return err
 	}
 	for _, e := range events {
@@ -216,12 +262,13 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 			return err
 		}
 	}
-	return s.post(ctx, chatID, chatID, events, nil)
+	return nil
 }
 
 // checkFormAnswers checks the visitor's answers to forms among events
-// against the requests of the chat they answer, found in its history.
-func (s *Service) checkFormAnswers(ctx context.Context, chatID string, events []protocol.Event) error {
+// against the requests of the chat they answer, found in its history, and
+// the forms those requests name.
+func (s *Service) checkFormAnswers(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events []protocol.Event) error {
 	answers := map[string]bool{}
 	for _, e := range events {
 		if id := formRequestOf(e); id != "" {
@@ -250,15 +297,19 @@ func (s *Service) checkFormAnswers(ctx context.Context, chatID string, events []
 		}
 		after = page[len(page)-1].EventMeta().Seq
 	}
+	defined := forms(ctx)
 	for _, e := range events {
 		if id := formRequestOf(e); id != "" {
-			if err := protocol.CheckFormAnswer(s.Forms, asked[id], e); err != nil {
+			if err := protocol.CheckFormAnswer(defined, asked[id], e); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
 }
+
+// ownForms are the forms of this contact center, s.Forms.
+func (s *Service) ownForms(context.Context) []protocol.WidgetForm { return s.Forms }
 
 // formRequestOf is the form_request_id a visitor's answer to a form names,
 // "" for any other event.
@@ -309,6 +360,9 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 		if sig, ok := e.(*protocol.Signaling); ok {
 			sig.Data = sig.DataObject()
 		}
+		if f, ok := e.(*protocol.File); ok && s.RemoteFiles != nil && s.RemoteFiles(chatID, f.FileID) {
+			continue
+		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
@@ -325,11 +379,17 @@ func (s *Service) PublishOnce(ctx context.Context, chatID, key string, events ..
 	if key == "" {
 		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
 	}
+	return s.publish(ctx, chatID, events, onceKeys(key, events))
+}
+
+// onceKeys names each event of a batch published or recorded once under
+// key by the key and its index.
+func onceKeys(key string, events []protocol.Event) map[protocol.Event]string {
 	keys := make(map[protocol.Event]string, len(events))
 	for i, e := range events {
 		keys[e] = "once\x00" + key + "\x00" + strconv.Itoa(i)
 	}
-	return s.publish(ctx, chatID, events, keys)
+	return keys
 }
 
 // Take gives the chat to the agent who joins it, and tells the visitor:
@@ -376,7 +436,7 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 		for i, e := range run {
 			key, ok := keys[e]
 			if !ok {
-				key = dedupeKey(e)
+				key = DedupeKey(e)
 			}
 			entries[i] = Entry{Event: e, Key: key}
 		}
@@ -496,12 +556,13 @@ func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
 // such messages are never taken for one.
 const noMsgID = "null"
 
-// dedupeKey names what makes an event the same as one already stored: its
+// DedupeKey names what makes an event the same as one already stored: its
 // sender sending the same msg_id with the same content again, the same
 // answer to a form request again, a party's receipt for the same message
 // again. A different event that reuses a msg_id has another key, and is
-// stored too.
-func dedupeKey(e protocol.Event) string {
+// stored too; "" says nothing makes the event the same as another. The
+// upstream bridge's outbox takes a visitor's event by the same rule.
+func DedupeKey(e protocol.Event) string {
 	party := e.EventMeta().PartyID
 	switch e := e.(type) {
 	case *protocol.MessageDelivered:
