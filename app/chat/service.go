@@ -192,7 +192,8 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // content) is stored once, so a visitor may resend anything it is unsure
 // about; a different event that reuses a msg_id is stored too. A visitor who
 // sends messages, receipts, typing or call signals faster than their limit
-// is refused with CodeRateLimited, each kind on its own budget.
+// is refused with a *RateLimitedError (CodeRateLimited), each kind on its own
+// budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
 	if err := s.admit(ctx, chatID, s.ownForms, events); err != nil {
 		return err
@@ -248,7 +249,7 @@ func (s *Service) admit(ctx context.Context, chatID string, forms func(context.C
 		return fmt.Errorf("checking the rate limits of chat %s: %w", chatID, err)
 	}
 	if !ok {
-		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
+		return rateLimited(short, need[short], limits[short])
 	}
 	if err := s.checkFormAnswers(ctx, chatID, forms, events); err != nil {
 		return err

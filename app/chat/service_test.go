@@ -667,6 +667,42 @@ func TestAdmitRefusesAsSendDoes(t *testing.T) {
 	}
 }
 
+// TestARefusalForTheRateSaysWhen: a refusal for the rate says by when the
+// budget takes what was refused: what many events need of an empty bucket.
+func TestARefusalForTheRateSaysWhen(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		events []protocol.Event
+		want   time.Duration
+	}{
+		{"one message", []protocol.Event{message(2)}, 250 * time.Millisecond},
+		{"two messages", []protocol.Event{message(2), message(3)}, 500 * time.Millisecond},
+		{"two typing events", []protocol.Event{&protocol.Typing{}, &protocol.Typing{}}, 2 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newService(t)
+			svc.VisitorRate, svc.VisitorBurst = 4, 1
+			svc.Typing = chat.Limit{Rate: 1, Burst: 1}
+			if err := svc.Send(ctx, c.ID, message(1), &protocol.Typing{}); err != nil {
+				t.Fatal(err)
+			}
+			err := svc.Send(ctx, c.ID, tc.events...)
+			var rl *chat.RateLimitedError
+			var perr *protocol.Error
+			if !errors.As(err, &rl) || !errors.As(err, &perr) || perr.Code != protocol.CodeRateLimited {
+				t.Fatalf("Send = %v, want a *RateLimitedError of code %s", err, protocol.CodeRateLimited)
+			}
+			if rl.RetryAfter != tc.want {
+				t.Errorf("RetryAfter = %v, want %v", rl.RetryAfter, tc.want)
+			}
+		})
+	}
+}
+
 // noForms is the forms of a contact center that defines none.
 func noForms(context.Context) []protocol.WidgetForm { return nil }
 

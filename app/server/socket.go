@@ -159,6 +159,7 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			if ctx.Err() != nil {
 				return // the socket went away mid-frame; nobody is left to answer
 			}
+			holdRefusal(ctx, err)
 			sub.Reply(env.Ref, s.socketError(chatID, err))
 			continue
 		}

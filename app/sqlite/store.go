@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -48,6 +49,10 @@ type Store struct {
 
 // errClosed is an Append after Close.
 var errClosed = errors.New("the store is closed")
+
+// readerConns bounds the connections that read at once: reads are short,
+// and SQLite's work is CPU's, so more than the cores only queue inside.
+var readerConns = 2 * runtime.GOMAXPROCS(0)
 
 // pragmas apply to every connection the pool opens, which a one-off Exec
 // would not. Transactions that may write take the write lock at BEGIN: two
@@ -88,6 +93,12 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		writer.Close()
 		return nil, err
 	}
+	// A bounded pool that keeps its connections: under a burst of reads
+	// (a flood of requests) database/sql would otherwise open a connection
+	// per read and close all but two, and each opening reads the schema and
+	// takes locks that make the writer wait and back off.
+	readers.SetMaxOpenConns(readerConns)
+	readers.SetMaxIdleConns(readerConns)
 	s := &Store{
 		writer: writer, readers: readers, files: files,
 		appends: make(chan *appendRequest), closed: make(chan struct{}),
