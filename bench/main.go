@@ -11,7 +11,7 @@
 //
 //	go run ./bench -parley /path/to/parley [-web web] [-out bench/results.json]
 //	    [-runs 5] [-repeat 1] [-idle 1000,5000,10000] [-hold 35s] [-busy 1,10,50,200]
-//	    [-history 100,1000,5000] [-skip size,browser,server,postgres,throttled,typing]
+//	    [-history 100,1000,5000] [-skip size,browser,server,postgres,throttled,typing,upstream,flood]
 //
 // With -repeat N every chosen suite runs N times and each figure is the
 // median of the runs, followed by their range, so that noise can be told
@@ -66,6 +66,7 @@ var suites = []suite{
 	{"throttled", 20 * time.Minute, throttledSuite},
 	{"typing", 5 * time.Minute, typingSuite},
 	{"upstream", 10 * time.Minute, upstreamSuite},
+	{"flood", 5 * time.Minute, floodSuite},
 }
 
 func main() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Envelope is the body that carries events in both directions:
@@ -37,8 +38,9 @@ func EncodeEnvelope(events ...Event) ([]byte, error) {
 }
 
 // DecodeEnvelope decodes {"events":[...]}. It fails only when data is not
-// such an object or an element of events is not an object with an "event"
-// name: one odd event does not cost the others (see [Unknown], [Malformed]).
+// such an object, an element of events is not an object with an "event"
+// name, or a string outside the events is not UTF-8 text (see [CheckText]):
+// one odd event does not cost the others (see [Unknown], [Malformed]).
 // An empty body decodes as no events, since servers answer Send Events with
 // an empty 200.
 func DecodeEnvelope(data []byte) (Envelope, error) {
@@ -72,6 +74,11 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 	var in envelopeJSON
 	if err := json.Unmarshal(data, &in); err != nil {
 		return Errorf(CodeBadRequest, "the body is not an events envelope: %v", err)
+	}
+	// The events' own text is theirs to refuse (see UnmarshalEvent), so one
+	// odd event does not cost the others.
+	if path, problem, found := badText(data, func(path string) bool { return strings.HasPrefix(path, "events[") }); found {
+		return Errorf(CodeBadRequest, "%v", notText(path, problem))
 	}
 	e.Ref, e.Epoch = in.Ref, in.Epoch
 	if in.Code != "" {

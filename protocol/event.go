@@ -165,6 +165,8 @@ var (
 
 // UnmarshalEvent decodes one event. It fails only when data is not a JSON
 // object with an "event" name; see [Unknown] and [Malformed] for the rest.
+// An event with a string that is not UTF-8 text (see [CheckText]) is
+// Malformed, whatever its type: never repaired.
 func UnmarshalEvent(data []byte) (Event, error) {
 	var head struct {
 		Event *string `json:"event"`
@@ -180,6 +182,11 @@ func UnmarshalEvent(data []byte) (Event, error) {
 		return nil, errNoType
 	}
 	raw := json.RawMessage(append([]byte(nil), data...))
+	if path, problem, found := badText(data, nil); found {
+		m := &Malformed{Name: *head.Event, Raw: raw, Err: notText(path, problem)}
+		_ = json.Unmarshal(data, &m.Meta)
+		return m, nil
+	}
 	construct, known := newEvent[*head.Event]
 	if !known {
 		u := &Unknown{Name: *head.Event, Raw: raw}

@@ -223,7 +223,7 @@ func (c *Chat) send(ctx app.Context) {
 	c.composer.notice = ""
 	c.transcript.AddPending(id, text, c.serverNow())
 	if req := c.freeTextRequest(); !req.IsZero() {
-		answer := &protocol.FormData{FormRequestID: req, Data: protocol.FormValues{Fields: map[string]string{"text": text}}}
+		answer := &protocol.FormData{FormRequestID: req, Data: protocol.FormValues{Fields: map[string]string{protocol.FreeTextField: text}}}
 		if c.session.Send(answer) == nil {
 			c.transcript.answered(req)
 		}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -46,6 +47,31 @@ func budgetOf(e protocol.Event) Budget {
 		return BudgetSignaling
 	}
 	return BudgetMessages
+}
+
+// RateLimitedError refuses events over their budget's rate: the API's
+// CodeRateLimited error, and RetryAfter, by when the budget takes them at
+// the latest. errors.As finds the *protocol.Error in it.
+type RateLimitedError struct {
+	Refusal    *protocol.Error
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string { return e.Refusal.Error() }
+
+func (e *RateLimitedError) Unwrap() error { return e.Refusal }
+
+// rateLimited is the refusal of need events over limit, which an empty
+// bucket takes need/Rate seconds to hold.
+func rateLimited(budget Budget, need int, limit Limit) *RateLimitedError {
+	wait := time.Duration(math.MaxInt64)
+	if limit.Rate > 0 && float64(need)/limit.Rate < wait.Seconds() {
+		wait = time.Duration(float64(need) / limit.Rate * float64(time.Second))
+	}
+	return &RateLimitedError{
+		Refusal:    protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limit.Rate, budget),
+		RetryAfter: wait,
+	}
 }
 
 // Limiter keeps the visitors' rate limits: a token bucket per chat and

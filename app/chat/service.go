@@ -40,6 +40,11 @@ type Service struct {
 	Receipts, Typing, Signaling Limit
 	// MaxFiles is how many files one party may share in a chat.
 	MaxFiles int
+	// Forms are the forms the contact center asks visitors to fill in:
+	// a visitor's answer is checked against the form its request asked
+	// for (see protocol.CheckFormAnswer). An answer to a form not among
+	// them may only say that the client does not know it.
+	Forms []protocol.WidgetForm
 	// Observer hears of every chat opened and every event stored, by this
 	// process or, through the Fanout, by others.
 	Observer Observer
@@ -187,9 +192,10 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // content) is stored once, so a visitor may resend anything it is unsure
 // about; a different event that reuses a msg_id is stored too. A visitor who
 // sends messages, receipts, typing or call signals faster than their limit
-// is refused with CodeRateLimited, each kind on its own budget.
+// is refused with a *RateLimitedError (CodeRateLimited), each kind on its own
+// budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
-	if err := s.admit(ctx, chatID, events); err != nil {
+	if err := s.admit(ctx, chatID, s.ownForms, events); err != nil {
 		return err
 	}
 	return s.post(ctx, chatID, chatID, events, nil)
@@ -198,9 +204,11 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 // Admit takes the visitor's events as Send does, validated, within the
 // visitor's limits, stamped, with the file events checked, but stores
 // nothing: for a bridge that hands them to another contact center first
-// and stores them with Record once it took them. A chat that is over
-// admits nothing (CodeChatNotFound).
-func (s *Service) Admit(ctx context.Context, chatID string, events ...protocol.Event) error {
+// and stores them with Record once it took them. Answers to forms are
+// checked against forms, the definitions that contact center gave the
+// visitor's widget, read only when the events hold an answer. A chat that is
+// over admits nothing (CodeChatNotFound).
+func (s *Service) Admit(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events ...protocol.Event) error {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
 		return err
@@ -208,7 +216,7 @@ func (s *Service) Admit(ctx context.Context, chatID string, events ...protocol.E
 	if c.State.Over() {
 		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 	}
-	return s.admit(ctx, chatID, events)
+	return s.admit(ctx, chatID, forms, events)
 }
 
 // Record stores and delivers the visitor's events that Admit took, each at
@@ -224,8 +232,9 @@ func (s *Service) Record(ctx context.Context, chatID, key string, events ...prot
 
 // admit validates the visitor's events, all before any: if one is refused,
 // none is taken. Then it takes them from the visitor's budgets, stamps them
-// with the chat id as their party and the time, and checks their files.
-func (s *Service) admit(ctx context.Context, chatID string, events []protocol.Event) error {
+// with the chat id as their party and the time, and checks their answers to
+// forms, against forms, and their files.
+func (s *Service) admit(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events []protocol.Event) error {
 	var need [Budgets]int
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
@@ -240,7 +249,10 @@ func (s *Service) admit(ctx context.Context, chatID string, events []protocol.Ev
 		return fmt.Errorf("checking the rate limits of chat %s: %w", chatID, err)
 	}
 	if !ok {
-		return protocol.Errorf(protocol.CodeRateLimited, "more than %g %s a second; slow down", limits[short].Rate, short)
+		return rateLimited(short, need[short], limits[short])
+	}
+	if err := s.checkFormAnswers(ctx, chatID, forms, events); err != nil {
+		return err
 	}
 	for _, e := range events {
 		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
@@ -252,6 +264,66 @@ func (s *Service) admit(ctx context.Context, chatID string, events []protocol.Ev
 		}
 	}
 	return nil
+}
+
+// checkFormAnswers checks the visitor's answers to forms among events
+// against the requests of the chat they answer, found in its history, and
+// the forms those requests name.
+func (s *Service) checkFormAnswers(ctx context.Context, chatID string, forms func(context.Context) []protocol.WidgetForm, events []protocol.Event) error {
+	answers := map[string]bool{}
+	for _, e := range events {
+		if id := formRequestOf(e); id != "" {
+			answers[id] = true
+		}
+	}
+	if len(answers) == 0 {
+		return nil
+	}
+	asked := map[string]protocol.Event{}
+	for after := uint64(0); ; {
+		page, err := s.store.Events(ctx, chatID, after, s.HistoryPage)
+		if err != nil {
+			return fmt.Errorf("reading the form requests of chat %s: %w", chatID, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			switch e := e.(type) {
+			case *protocol.FormShow:
+				asked[e.FormRequestID.String()] = e
+			case *protocol.SecureFormShow:
+				asked[e.FormRequestID.String()] = e
+			}
+		}
+		after = page[len(page)-1].EventMeta().Seq
+	}
+	defined := forms(ctx)
+	for _, e := range events {
+		if id := formRequestOf(e); id != "" {
+			if err := protocol.CheckFormAnswer(defined, asked[id], e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ownForms are the forms of this contact center, s.Forms.
+func (s *Service) ownForms(context.Context) []protocol.WidgetForm { return s.Forms }
+
+// formRequestOf is the form_request_id a visitor's answer to a form names,
+// "" for any other event.
+func formRequestOf(e protocol.Event) string {
+	switch e := e.(type) {
+	case *protocol.FormData:
+		return e.FormRequestID.String()
+	case *protocol.SecureFormData:
+		return e.FormRequestID.String()
+	case *protocol.SecureFormCancel:
+		return e.FormRequestID.String()
+	}
+	return ""
 }
 
 // Publish takes events from the contact center's side of the chat: agents,

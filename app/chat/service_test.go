@@ -606,7 +606,7 @@ func TestAdmitTakesWithoutStoringAndRecordStoresOnce(t *testing.T) {
 	ctx := testContext(t)
 	svc, c := newService(t)
 	msg := message(1)
-	if err := svc.Admit(ctx, c.ID, msg); err != nil {
+	if err := svc.Admit(ctx, c.ID, noForms, msg); err != nil {
 		t.Fatal(err)
 	}
 	if msg.PartyID != c.ID || msg.Timestamp.IsZero() {
@@ -644,7 +644,7 @@ func TestAdmitRefusesAsSendDoes(t *testing.T) {
 		{"a file of no upload", nil, &protocol.File{FileID: "nope"}, protocol.CodeFileNotFound},
 		{"over the visitor's rate", func(ctx context.Context, svc *chat.Service, c chat.Chat) {
 			svc.VisitorBurst, svc.VisitorRate = 1, 0.001
-			_ = svc.Admit(ctx, c.ID, message(1))
+			_ = svc.Admit(ctx, c.ID, noForms, message(1))
 		}, message(2), protocol.CodeRateLimited},
 		{"a chat that is over", func(ctx context.Context, svc *chat.Service, c chat.Chat) {
 			_ = svc.Send(ctx, c.ID, &protocol.End{})
@@ -658,9 +658,89 @@ func TestAdmitRefusesAsSendDoes(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(ctx, svc, c)
 			}
-			err := svc.Admit(ctx, c.ID, tc.event)
+			err := svc.Admit(ctx, c.ID, noForms, tc.event)
 			var perr *protocol.Error
 			if !errors.As(err, &perr) || perr.Code != tc.want {
+				t.Errorf("Admit = %v, want error %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestARefusalForTheRateSaysWhen: a refusal for the rate says by when the
+// budget takes what was refused: what many events need of an empty bucket.
+func TestARefusalForTheRateSaysWhen(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		events []protocol.Event
+		want   time.Duration
+	}{
+		{"one message", []protocol.Event{message(2)}, 250 * time.Millisecond},
+		{"two messages", []protocol.Event{message(2), message(3)}, 500 * time.Millisecond},
+		{"two typing events", []protocol.Event{&protocol.Typing{}, &protocol.Typing{}}, 2 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newService(t)
+			svc.VisitorRate, svc.VisitorBurst = 4, 1
+			svc.Typing = chat.Limit{Rate: 1, Burst: 1}
+			if err := svc.Send(ctx, c.ID, message(1), &protocol.Typing{}); err != nil {
+				t.Fatal(err)
+			}
+			err := svc.Send(ctx, c.ID, tc.events...)
+			var rl *chat.RateLimitedError
+			var perr *protocol.Error
+			if !errors.As(err, &rl) || !errors.As(err, &perr) || perr.Code != protocol.CodeRateLimited {
+				t.Fatalf("Send = %v, want a *RateLimitedError of code %s", err, protocol.CodeRateLimited)
+			}
+			if rl.RetryAfter != tc.want {
+				t.Errorf("RetryAfter = %v, want %v", rl.RetryAfter, tc.want)
+			}
+		})
+	}
+}
+
+// noForms is the forms of a contact center that defines none.
+func noForms(context.Context) []protocol.WidgetForm { return nil }
+
+// TestAdmitChecksFormAnswersAgainstTheFormsGiven: a bridge's visitor answers
+// the other contact center's forms, which this one does not define; Admit
+// checks the answer against the forms the bridge gives it.
+func TestAdmitChecksFormAnswersAgainstTheFormsGiven(t *testing.T) {
+	t.Parallel()
+	theirs := func(context.Context) []protocol.WidgetForm {
+		return []protocol.WidgetForm{{Name: "theirs", Fields: []protocol.WidgetField{
+			{FormFieldType: "name", Name: "first_name", Label: "Name", Required: true},
+		}}}
+	}
+	cases := []struct {
+		name   string
+		fields map[string]string
+		forms  func(context.Context) []protocol.WidgetForm
+		want   protocol.Code // "": admitted
+	}{
+		{"a good answer", map[string]string{"first_name": "Ada"}, theirs, ""},
+		{"a required field missing", map[string]string{}, theirs, protocol.CodeBadRequest},
+		{"a form the forms given do not define", map[string]string{"first_name": "Ada"}, noForms, protocol.CodeBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newService(t)
+			svc.Forms = nil
+			if err := svc.Publish(ctx, c.ID, &protocol.FormShow{FormRequestID: protocol.NumberID(7), FormName: "theirs"}); err != nil {
+				t.Fatal(err)
+			}
+			err := svc.Admit(ctx, c.ID, tc.forms, &protocol.FormData{FormRequestID: protocol.NumberID(7), FormName: "theirs", Data: protocol.FormValues{Fields: tc.fields}})
+			var perr *protocol.Error
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Admit = %v, want the answer admitted", err)
+			case tc.want != "" && (!errors.As(err, &perr) || perr.Code != tc.want):
 				t.Errorf("Admit = %v, want error %s", err, tc.want)
 			}
 		})

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/audits"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
 )
@@ -105,13 +107,18 @@ func sourcesNewer(root string, than time.Time) bool {
 }
 
 // tab is one browser tab of a test, with the console of every target it
-// watches checked for JavaScript exceptions when the test ends.
+// watches checked for JavaScript exceptions and Content-Security-Policy
+// violations when the test ends.
 type tab struct {
 	t   *testing.T
 	ctx context.Context
 
 	mu         sync.Mutex
 	exceptions []string
+	violations []string
+	// allowViolations keeps violations from failing the test, for the
+	// test that shows they are caught.
+	allowViolations bool
 }
 
 // openTab opens url in a new tab that closes when the test ends.
@@ -128,22 +135,31 @@ func openTabWith(t *testing.T, url string, opts ...chromedp.ContextOption) *tab 
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	tb := &tab{t: t, ctx: ctx}
 	tb.watch(ctx)
-	t.Cleanup(func() {
-		tb.mu.Lock()
-		defer tb.mu.Unlock()
-		for _, e := range tb.exceptions {
-			t.Errorf("JavaScript exception: %s", e)
-		}
-	})
+	t.Cleanup(tb.report)
 	t.Cleanup(cancel)
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("opening %s: %v", url, err)
 	}
+	tb.watchCSP(ctx)
 	return tb
 }
 
-// watch records the exceptions of the target of ctx, and logs its console.
+// report fails the test for each exception and violation the tab saw.
+func (tb *tab) report() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, e := range tb.exceptions {
+		tb.t.Errorf("JavaScript exception: %s", e)
+	}
+	if !tb.allowViolations {
+		for _, v := range tb.violations {
+			tb.t.Errorf("Content-Security-Policy violation: %s", v)
+		}
+	}
+}
+
+// watch records the exceptions of the target of ctx.
 func (tb *tab) watch(ctx context.Context) {
 	messages := chromedp.Console(ctx)
 	go func() {
@@ -158,6 +174,46 @@ func (tb *tab) watch(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// watchCSP records the Content-Security-Policy violations of the target of
+// ctx, which must be running: the issues the browser raised for them (its
+// issues domain hands over the ones raised before it was enabled too, as
+// the log does not, so a frame attached after it loaded tells all).
+func (tb *tab) watchCSP(ctx context.Context) {
+	tb.t.Helper()
+	issues := chromedp.Events(ctx, audits.IssueAdded)
+	if _, err := chromedp.Call(ctx, audits.Enable, cdp.Empty{}); err != nil {
+		tb.t.Fatalf("enabling the browser's issues: %v", err)
+	}
+	go func() {
+		for ev, err := range issues {
+			if err != nil {
+				return
+			}
+			if ev.Issue == nil || ev.Issue.Code != audits.InspectorIssueCodeContentSecurityPolicyIssue || ev.Issue.Details == nil {
+				continue
+			}
+			d := ev.Issue.Details.ContentSecurityPolicyIssueDetails
+			if d == nil || d.IsReportOnly {
+				continue
+			}
+			where := d.BlockedURL
+			if d.SourceCodeLocation != nil {
+				where += fmt.Sprintf(" at %s:%d", d.SourceCodeLocation.URL, d.SourceCodeLocation.LineNumber+1)
+			}
+			tb.mu.Lock()
+			tb.violations = append(tb.violations, fmt.Sprintf("%s of %s%s", d.ContentSecurityPolicyViolationType, d.ViolatedDirective, where))
+			tb.mu.Unlock()
+		}
+	}()
+}
+
+// cspViolations returns the violations the tab saw so far.
+func (tb *tab) cspViolations() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return append([]string(nil), tb.violations...)
 }
 
 // framesTaken are the iframe targets a tab attached to, so that two tabs on
@@ -186,6 +242,7 @@ func (tb *tab) frame(prefix string) context.Context {
 				if err := chromedp.Do(ctx); err != nil {
 					tb.t.Fatalf("attaching to the iframe: %v", err)
 				}
+				tb.watchCSP(ctx)
 				return ctx
 			}
 		}

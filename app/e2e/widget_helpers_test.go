@@ -137,6 +137,7 @@ func (tb *tab) frameOtherThan(prefix string, old target.ID) context.Context {
 				if err := chromedp.Do(ctx); err != nil {
 					tb.t.Fatalf("attaching to the new iframe: %v", err)
 				}
+				tb.watchCSP(ctx)
 				return ctx
 			}
 		}

@@ -31,16 +31,11 @@ func (p *profile) open(url string) (tb *tab, close func()) {
 	tb = &tab{t: p.t, ctx: ctx}
 	tb.watch(ctx)
 	p.t.Cleanup(cancel)
-	p.t.Cleanup(func() {
-		tb.mu.Lock()
-		defer tb.mu.Unlock()
-		for _, e := range tb.exceptions {
-			p.t.Errorf("JavaScript exception: %s", e)
-		}
-	})
+	p.t.Cleanup(tb.report)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		p.t.Fatalf("opening %s: %v", url, err)
 	}
+	tb.watchCSP(ctx)
 	return tb, cancel
 }
 

@@ -168,9 +168,9 @@ func nth(s []string, i int) string {
 	return "(nothing)"
 }
 
-// TestHostileConfiguration: a widget configuration whose title, form title,
-// labels, options and buttons are hostile shows them as text, and the
-// answer carries the hostile values back unchanged.
+// TestHostileConfiguration: a widget configuration whose title, texts, form
+// title, labels, options and buttons are hostile shows them as text, and
+// the answer carries the hostile values back unchanged.
 func TestHostileConfiguration(t *testing.T) {
 	const (
 		title       = `<img src=x onerror="window.__xss=1">Chat`
@@ -188,6 +188,8 @@ func TestHostileConfiguration(t *testing.T) {
 	cfg := scenario.Default()
 	cfg.PreChatForm, cfg.SurveyForm = "", ""
 	cfg.Widget.Title = title
+	// The configuration's own words for the window.
+	cfg.Widget.Texts = map[string]map[string]string{"en": {"Placeholder": label, "EndChat": submit, "Send": cancel}}
 	cfg.Forms = []protocol.WidgetForm{{
 		Name: "details", Title: formTitle, SubmitButtonText: submit, CancelButtonText: cancel,
 		Fields: []protocol.WidgetField{
@@ -228,6 +230,9 @@ func TestHostileConfiguration(t *testing.T) {
 	}
 	if got := attribute(t, w.frame, card+` input[type=text]`, "placeholder"); got != label {
 		t.Errorf("the placeholder is %q", got)
+	}
+	if got := attribute(t, w.frame, `[data-testid=composer-input]`, "placeholder"); got != label {
+		t.Errorf("the composer's placeholder, from the configuration's texts, is %q", got)
 	}
 	w.noMarkup(`[data-testid=chat]`)
 	w.tab.screenshot("xss-configuration")

@@ -97,6 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	store := inst.Store
 	chats := chat.NewService(store)
+	chats.Forms = cfg.Contact.Forms
 	if pg, ok := store.(*postgres.Store); ok {
 		chats.Fanout, chats.Limiter, chats.Leases = inst.Fanout, pg.Limiter(), pg.Leases()
 	}

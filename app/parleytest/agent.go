@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -22,8 +23,17 @@ type Agent struct {
 	// PartyID is the agent's party in the chats it takes.
 	PartyID string
 	Name    string
-	srv     *Server
+	// Client sends the agent's requests; nil is http.DefaultClient. A
+	// test gives it a transport that loses answers to see what a lossy
+	// network does.
+	Client *http.Client
+	srv    *Server
 }
+
+// publishAttempts is how often Publish sends one request whose answer did
+// not come: its idempotency key makes each attempt after the first store
+// nothing new.
+const publishAttempts = 5
 
 // Agent returns an agent with the name; its party id is derived from it.
 func (s *Server) Agent(name string) *Agent {
@@ -72,13 +82,29 @@ func (a *Agent) Say(ctx context.Context, chatID, text string) error {
 	return a.Publish(ctx, chatID, &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: a.PartyID}})
 }
 
-// Publish posts server events to the chat.
+// Publish posts server events to the chat with an idempotency key of their
+// own, as the console does: when no answer comes (the connection broke,
+// perhaps after the server took them), it sends the same request again, up
+// to publishAttempts times, and the events are stored once. An answer of
+// the API's, an error too, is final.
 func (a *Agent) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
 	body, err := protocol.EncodeEnvelope(events...)
 	if err != nil {
 		return err
 	}
-	return a.call(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body, nil)
+	key := protocol.NewUUID()
+	for attempt := 1; ; attempt++ {
+		req, err := a.request(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body)
+		if err != nil {
+			return err
+		}
+		req.Header.Set(server.IdempotencyKeyHeader, key)
+		err = a.do(req, nil)
+		var perr *protocol.Error
+		if err == nil || errors.As(err, &perr) || ctx.Err() != nil || attempt == publishAttempts {
+			return err
+		}
+	}
 }
 
 // Events waits for the chat's events after the sequence number after, as one
@@ -110,7 +136,7 @@ func (a *Agent) SendFile(ctx context.Context, chatID, name string, content []byt
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var up protocol.UploadedFile
-	if err := do(req, &up); err != nil {
+	if err := a.do(req, &up); err != nil {
 		return up, err
 	}
 	return up, a.Publish(ctx, chatID, &protocol.File{FileID: up.FileID, Meta: protocol.Meta{PartyID: a.PartyID}})
@@ -160,7 +186,7 @@ func (a *Agent) call(ctx context.Context, method, path string, body []byte, out 
 	if err != nil {
 		return err
 	}
-	return do(req, out)
+	return a.do(req, out)
 }
 
 func (a *Agent) request(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
@@ -174,8 +200,12 @@ func (a *Agent) request(ctx context.Context, method, path string, body []byte) (
 }
 
 // do sends the request and decodes the answer into out, or the API's error.
-func do(req *http.Request, out any) error {
-	resp, err := http.DefaultClient.Do(req)
+func (a *Agent) do(req *http.Request, out any) error {
+	client := a.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

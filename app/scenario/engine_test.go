@@ -52,6 +52,7 @@ func start(t *testing.T, cfg scenario.Config) *harness {
 // a server process would.
 func (h *harness) process(cfg scenario.Config) (*chat.Service, *scenario.Engine) {
 	chats := chat.NewService(h.store)
+	chats.Forms = cfg.Forms
 	chats.Now = h.clock.Now
 	engine := scenario.New(cfg, chats)
 	engine.Now = h.clock.Now

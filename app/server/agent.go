@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
@@ -14,43 +17,51 @@ import (
 
 // agentRoutes adds the agent console (/agent) and the agent API it is built
 // on (/agent/api/...), which test authors script too. Every API call carries
-// the agent token, as "Authorization: Bearer TOKEN" or, for sockets and
-// downloads, ?token=TOKEN.
+// the agent token as "Authorization: Bearer TOKEN"; only what a browser
+// opens without headers, the socket and file downloads, takes ?token=TOKEN
+// instead, so the token stays out of the logs of every other call.
 func (s *Server) agentRoutes(mux *http.ServeMux) {
-	page := func(w http.ResponseWriter, r *http.Request) {
+	page := withCSP(consoleCSP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/index.html", cacheRevalidate)
-	}
-	mux.HandleFunc("GET /agent", page)
-	mux.HandleFunc("GET /agent/{$}", page)
-	mux.HandleFunc("GET /agent/{file}", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.Handle("GET /agent", page)
+	mux.Handle("GET /agent/{$}", page)
+	mux.Handle("GET /agent/{file}", withCSP(consoleCSP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/"+r.PathValue("file"), cacheRevalidate)
-	})
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h)) }
+	})))
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h, false)) }
+	opened := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h, true)) }
 	api("GET /agent/api/chats", s.agentChats)
 	api("GET /agent/api/forms", s.agentForms)
 	api("POST /agent/api/chats/{chatId}/take", s.agentTake)
 	api("GET /agent/api/chats/{chatId}/events", s.agentEvents)
 	api("POST /agent/api/chats/{chatId}/events", s.agentPost)
-	api("GET /agent/api/chats/{chatId}/socket", s.agentSocket)
+	opened("GET /agent/api/chats/{chatId}/socket", s.agentSocket)
 	api("POST /agent/api/chats/{chatId}/files", s.agentUpload)
-	api("GET /agent/api/chats/{chatId}/files/{fileId}", s.agentDownload)
+	opened("GET /agent/api/chats/{chatId}/files/{fileId}", s.agentDownload)
 }
 
-// agentOnly refuses requests without the agent token.
-func (s *Server) agentOnly(next http.HandlerFunc) http.Handler {
+// agentOnly refuses requests without the agent token, compared in constant
+// time. inURL lets the token come as ?token=, for what a browser opens
+// without headers.
+func (s *Server) agentOnly(next http.HandlerFunc, inURL bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !bearer {
+		if !bearer && inURL {
 			token = r.URL.Query().Get("token")
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AgentToken)) != 1 {
 			if strings.HasSuffix(r.URL.Path, "/socket") {
-				s.serveSocket(w, r, func(*http.Request) (socketSide, error) {
+				s.serveSocket(w, r, s.consoleOrigins(), func(*http.Request) (socketSide, error) {
 					return socketSide{}, socketRefusal{protocol.CloseForbidden, "agent token required"}
 				})
 				return
 			}
-			s.writeError(w, r, protocol.Errorf(protocol.CodeForbidden, "the agent API needs the agent token"))
+			message := "the agent API needs the agent token: Authorization: Bearer TOKEN"
+			if !inURL && r.URL.Query().Has("token") {
+				message += "; ?token= is taken only by the socket and file downloads, so the token stays out of logs"
+			}
+			s.writeError(w, r, protocol.Errorf(protocol.CodeForbidden, "%s", message))
 			return
 		}
 		next(w, r)
@@ -149,16 +160,39 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.Envelope{})
 }
 
+// IdempotencyKeyHeader names the agent API's idempotency key: a POST of
+// events that carries one is stored once, however often it is sent again
+// with the same key and the same body (a client that lost the answer sends
+// it again). The same key with another body is another request.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
 // agentPost publishes server events as the agent: an envelope of them.
+// With an Idempotency-Key header, a request sent again is stored once;
+// without one, each event with a msg_id is (see chat.Service).
 func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	key := r.Header.Get(IdempotencyKeyHeader)
+	if len(key) > protocol.MaxIDBytes || !utf8.ValidString(key) {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "the %s header must be UTF-8 text of at most %d bytes", IdempotencyKeyHeader, protocol.MaxIDBytes))
+		return
+	}
 	env, err := protocol.DecodeEnvelope(body)
 	if err == nil {
-		err = s.agentPublish(r.Context(), r.PathValue("chatId"), env.Events...)
+		publish := s.chats.Publish
+		if key != "" {
+			// The body in the key: a key sent again with other events
+			// is another request, never dropped silently.
+			sum := sha256.Sum256(body)
+			once := key + "\x00" + base64.RawURLEncoding.EncodeToString(sum[:16])
+			publish = func(ctx context.Context, chatID string, events ...protocol.Event) error {
+				return s.chats.PublishOnce(ctx, chatID, once, events...)
+			}
+		}
+		err = s.agentPublish(r.Context(), r.PathValue("chatId"), publish, env.Events...)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -167,9 +201,10 @@ func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.Envelope{})
 }
 
-// agentPublish publishes events of the contact center's side; an event that
-// names an agent as its party must come from the agent who took the chat.
-func (s *Server) agentPublish(ctx context.Context, chatID string, events ...protocol.Event) error {
+// agentPublish publishes events of the contact center's side with publish;
+// an event that names an agent as its party must come from the agent who
+// took the chat.
+func (s *Server) agentPublish(ctx context.Context, chatID string, publish func(context.Context, string, ...protocol.Event) error, events ...protocol.Event) error {
 	c, err := s.chats.Chat(ctx, chatID)
 	if err != nil {
 		return err
@@ -179,7 +214,7 @@ func (s *Server) agentPublish(ctx context.Context, chatID string, events ...prot
 			return protocol.Errorf(protocol.CodeForbidden, "party %s has not taken this chat; take it first", party)
 		}
 	}
-	return s.chats.Publish(ctx, chatID, events...)
+	return publish(ctx, chatID, events...)
 }
 
 // agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E):
@@ -207,16 +242,29 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, answer)
 }
 
+// consoleOrigins are the origins, besides the request's own host, whose
+// pages may open agent sockets: the console's, the public URL's. The
+// websites that embed the widget may not, even with the token.
+func (s *Server) consoleOrigins() []string {
+	if s.publicOrigin == "" {
+		return nil
+	}
+	return []string{s.publicOrigin}
+}
+
 // agentSocket is the agent's WebSocket to a chat: server events in (as
 // POST events takes them), the chat's stream out. ?party_id= names the
 // agent.
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	s.serveSocket(w, r, func(r *http.Request) (socketSide, error) {
+	s.serveSocket(w, r, s.consoleOrigins(), func(r *http.Request) (socketSide, error) {
 		c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
 		if err != nil {
 			return socketSide{}, socketRefusal{protocol.CloseChatNotFound, "chat not found"}
 		}
-		return socketSide{chat: c, party: r.URL.Query().Get("party_id"), take: s.agentPublish}, nil
+		take := func(ctx context.Context, chatID string, events ...protocol.Event) error {
+			return s.agentPublish(ctx, chatID, s.chats.Publish, events...)
+		}
+		return socketSide{chat: c, party: r.URL.Query().Get("party_id"), take: take}, nil
 	})
 }
 

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,13 +132,25 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 		}
 	})
 
-	// The right token, in either place, passes.
-	for _, a := range []answer{
-		agentRequest(t, srv, "GET", "/agent/api/chats", agentAuth, ""),
-		agentRequest(t, srv, "GET", "/agent/api/chats?token="+parleytest.AgentToken, http.Header{}, ""),
-	} {
-		wantOK(t, "the chat list with the token", a)
+	// The right token passes in the header; in the URL only where a
+	// browser cannot send a header (the socket and downloads), so it stays
+	// out of the logs of every other call.
+	wantOK(t, "the chat list with the token", agentRequest(t, srv, "GET", "/agent/api/chats", agentAuth, ""))
+	for _, r := range routes {
+		if strings.Contains(r.path, "/files/") {
+			continue
+		}
+		sep := "?"
+		if strings.Contains(r.path, "?") {
+			sep = "&"
+		}
+		a := agentRequest(t, srv, r.method, r.path+sep+"token="+parleytest.AgentToken, http.Header{}, r.body)
+		wantError(t, "the right token in the URL of "+r.method+" "+r.path, a, http.StatusForbidden, protocol.CodeForbidden)
 	}
+	// A download with the token in its URL gets past the token: the file
+	// does not exist.
+	a := agentRequest(t, srv, "GET", agentChatPath(s.ChatID, "/files/AAAAAAAAAAAAAAAAAAAAAA?token="+parleytest.AgentToken), http.Header{}, "")
+	wantError(t, "a download with the token in its URL", a, http.StatusNotFound, protocol.CodeFileNotFound)
 	t.Cleanup(func() {
 		c, err := srv.Chats.Chat(context.Background(), s.ChatID)
 		if err != nil || c.State != protocol.StateQueued || c.Agent != "" || c.LastSeq != 0 {
@@ -591,4 +606,147 @@ func TestAgentForms(t *testing.T) {
 	if a.status != http.StatusOK || json.Unmarshal(a.body, &got) != nil || !reflect.DeepEqual(got, map[string][]string{"forms": {"pre_chat", "survey"}}) {
 		t.Errorf("forms: got %s, want pre_chat and survey", a)
 	}
+}
+
+// TestAgentRequestsSentAgainAreStoredOnce: a POST of events sent again with
+// its Idempotency-Key is stored once; the key with another body is another
+// request; without a key, each event with a msg_id is stored once, and an
+// event without one is stored each time, the reason the console and the
+// test harness always send a key.
+func TestAgentRequestsSentAgainAreStoredOnce(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.Start(t, parleytest.Quiet())
+	agent := srv.Agent("Grace Hopper")
+	say := func(text, msgID string) string {
+		return envelope(t, &protocol.Message{MsgID: protocol.TextID(msgID), Msg: text, Meta: protocol.Meta{PartyID: agent.PartyID}})
+	}
+	cases := []struct {
+		name       string
+		keys       []string
+		bodies     []string
+		wantStored int
+	}{
+		{"the same key and body twice", []string{"k1", "k1"}, []string{say("once", ""), say("once", "")}, 1},
+		{"the same key and body five times", []string{"k2", "k2", "k2", "k2", "k2"}, []string{say("five", ""), say("five", ""), say("five", ""), say("five", ""), say("five", "")}, 1},
+		{"the same key with another body", []string{"k3", "k3"}, []string{say("first", ""), say("second", "")}, 2},
+		{"two keys with the same body", []string{"k4", "k5"}, []string{say("twice", ""), say("twice", "")}, 2},
+		{"no key, the same msg_id and body", []string{"", ""}, []string{say("by id", "a-1"), say("by id", "a-1")}, 1},
+		{"no key and no msg_id", []string{"", ""}, []string{say("unkeyed", ""), say("unkeyed", "")}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := openChat(t, srv.URL)
+			if err := agent.Take(testContext(t), s.ChatID); err != nil {
+				t.Fatal(err)
+			}
+			for i, body := range tc.bodies {
+				header := http.Header{"Authorization": agentAuth["Authorization"]}
+				if tc.keys[i] != "" {
+					header.Set(server.IdempotencyKeyHeader, tc.keys[i])
+				}
+				wantOK(t, "posting", agentRequest(t, srv, "POST", agentChatPath(s.ChatID, "/events"), header, body))
+			}
+			if got := len(agentTexts(t, srv, s.ChatID)); got != tc.wantStored {
+				t.Errorf("%d messages stored, want %d", got, tc.wantStored)
+			}
+		})
+	}
+
+	s := openChat(t, srv.URL)
+	header := http.Header{"Authorization": agentAuth["Authorization"], server.IdempotencyKeyHeader: {strings.Repeat("k", protocol.MaxIDBytes+1)}}
+	wantError(t, "a key over the limit", agentRequest(t, srv, "POST", agentChatPath(s.ChatID, "/events"), header, `{"events":[]}`), http.StatusBadRequest, protocol.CodeBadRequest)
+}
+
+// agentTexts is the text of every agent message stored in the chat, in
+// order. It may run in a goroutine of the test's.
+func agentTexts(t *testing.T, srv *parleytest.Server, chatID string) []string {
+	t.Helper()
+	events, err := srv.Chats.History(context.Background(), chatID, 0, 100000)
+	if err != nil {
+		t.Errorf("reading the history of chat %s: %v", chatID, err)
+	}
+	var out []string
+	for _, e := range events {
+		if m, ok := e.(*protocol.Message); ok && m.PartyID != chatID {
+			out = append(out, m.Msg)
+		}
+	}
+	return out
+}
+
+// losingTransport loses the answers of some requests after the server
+// handled them: the request arrives, the answer does not.
+type losingTransport struct {
+	mu   sync.Mutex
+	rand *rand.Rand
+	// share of the answers lost.
+	share float64
+	lost  int
+}
+
+func (l *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	lose := l.rand.Float64() < l.share
+	if lose {
+		l.lost++
+	}
+	l.mu.Unlock()
+	if !lose {
+		return resp, nil
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil, errors.New("the answer was lost on the way")
+}
+
+// TestAgentMessagesThroughLostAnswersAreStoredOnce: 1,000 agent messages
+// over 10 chats whose answers are lost one time in ten, each sent again by
+// the harness with its key, are stored once each and in order (31 of 1,000
+// were stored twice under random cuts without a key).
+func TestAgentMessagesThroughLostAnswersAreStoredOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	lossy := &losingTransport{rand: rand.New(rand.NewPCG(uint64(seed), 0)), share: 0.1}
+	const chats, perChat = 10, 100
+	var wg sync.WaitGroup
+	stored := make([]int, chats)
+	for c := range chats {
+		agent := srv.Agent(fmt.Sprintf("Agent %d", c))
+		s := openChat(t, srv.URL)
+		if err := agent.Take(ctx, s.ChatID); err != nil {
+			t.Fatal(err)
+		}
+		agent.Client = &http.Client{Transport: lossy}
+		wg.Go(func() {
+			var want []string
+			for i := range perChat {
+				text := fmt.Sprintf("message %d", i)
+				want = append(want, text)
+				if err := agent.Say(ctx, s.ChatID, text); err != nil {
+					t.Errorf("chat %d, %s (seed %d): %v", c, text, seed, err)
+					return
+				}
+			}
+			got := agentTexts(t, srv, s.ChatID)
+			stored[c] = len(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("chat %d, seed %d: %d messages stored for %d sent; want each once, in order", c, seed, len(got), perChat)
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range stored {
+		total += n
+	}
+	t.Logf("%d agent messages, %d answers lost and sent again, %d stored", chats*perChat, lossy.lost, total)
 }

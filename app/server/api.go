@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -249,7 +250,7 @@ func (s *Server) activeChat(w http.ResponseWriter, r *http.Request) {
 // sendEvents is Send Events: one or many client events in an envelope. The
 // answer is an empty envelope; what the events cause comes by polling.
 func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(w, r)
+	chatID, err := s.ownChatID(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -261,7 +262,7 @@ func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	env, err := protocol.DecodeEnvelope(body)
 	if err == nil {
-		err = s.chats.Send(r.Context(), c.ID, env.Events...)
+		err = s.chats.Send(r.Context(), chatID, env.Events...)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -436,6 +437,7 @@ func (s *Server) ownChat(w http.ResponseWriter, r *http.Request) (chat.Chat, err
 	if err != nil {
 		return chat.Chat{}, err
 	}
+	s.owners.put(c.ID, owner{c.AppID, c.ClientID})
 	if c.AppID != creds.AppID || c.ClientID != creds.ClientID {
 		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
 	}
@@ -489,9 +491,14 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // readJSON decodes a request body into v; an empty body leaves v as it is.
+// Text that is not UTF-8 is refused, never repaired (see
+// protocol.CheckText).
 func readJSON(r *http.Request, v any) error {
 	body, err := readBody(r)
 	if err != nil || len(body) == 0 {
+		return err
+	}
+	if err := protocol.CheckText(body); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
@@ -519,8 +526,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // writeError answers with the API's error envelope. Errors that are not the
 // API's own are logged and shown to the caller only as an internal error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if wait, ok := holdRefusal(r.Context(), err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
 	perr := s.apiError(r, err)
 	writeJSON(w, perr.HTTPStatus(), perr)
+}
+
+// maxRefusalHold bounds how long a refusal for the rate is held.
+const maxRefusalHold = time.Second
+
+// holdRefusal holds a refusal for the rate (a *chat.RateLimitedError) until
+// the budget would take what was refused, at most maxRefusalHold, and
+// returns that wait. A client that floods then waits for its answers, on
+// its own connections: each costs it the wait, and the server only the
+// request, which reads nothing stored, so other chats keep their pace.
+func holdRefusal(ctx context.Context, err error) (time.Duration, bool) {
+	var rl *chat.RateLimitedError
+	if !errors.As(err, &rl) {
+		return 0, false
+	}
+	wait := min(rl.RetryAfter, maxRefusalHold)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return wait, true
 }
 
 // apiError is err as the API's error envelope.

@@ -308,7 +308,13 @@ func TestRequestChatAnswersTheWaitAndTakesTheInitialMessage(t *testing.T) {
 // coordinates sent as numbers come back as the strings both SDKs read.
 func TestClientValuesComeBackInTheirJSONType(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
+	cfg := scenario.Default()
+	cfg.Forms = append(cfg.Forms, protocol.WidgetForm{Name: "details", Fields: []protocol.WidgetField{
+		{FormFieldType: "numerical_range_slider", Name: "age", Label: "Age"},
+		{FormFieldType: "checkbox", Name: "vip", Label: "VIP"},
+		{FormFieldType: "name", Name: "name", Label: "Name"},
+	}})
+	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Contact(cfg))
 	c := newAPIClient(t, srv.URL)
 	chatID := c.open().ChatID
 	if err := srv.Chats.Publish(t.Context(), chatID, &protocol.FormShow{FormRequestID: protocol.NumberID(7), FormName: "details"}); err != nil {

@@ -39,10 +39,13 @@ func (s *Server) document() http.Handler {
 	}
 	web := func(name string) string { return s.assets.versioned("/web/", name) }
 	var head []string
+	var inline [][]byte
 	if boot, ok := s.assets.files[bootFile]; ok {
 		// Inline, so the theme applies before the first paint without a
-		// request more; it is our own file, never data.
+		// request more; it is our own file, never data, allowed by its
+		// hash.
 		head = append(head, "<script>"+string(boot.body)+"</script>")
+		inline = append(inline, boot.body)
 	}
 	h := &app.Handler{
 		Name:              "Parley",
@@ -62,5 +65,5 @@ func (s *Server) document() http.Handler {
 		// Not go-app's worker: see worker.js.
 		ServiceWorkerTemplate: workerJS,
 	}
-	return http.StripPrefix(widgetPrefix, h)
+	return withCSP(widgetCSP(inline...), http.StripPrefix(widgetPrefix, h))
 }

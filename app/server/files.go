@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
@@ -58,6 +59,9 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, chatID, par
 		}
 		if part.FileName() == "" {
 			continue
+		}
+		if !utf8.ValidString(part.FileName()) {
+			return chat.File{}, protocol.Errorf(protocol.CodeBadRequest, "the file name %q is not valid UTF-8 text; nothing is repaired", part.FileName())
 		}
 		f, err := s.chats.Upload(r.Context(), chatID, partyID, part.FileName(), part.Header.Get("Content-Type"), part)
 		if errors.As(err, &tooBig) {

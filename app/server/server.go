@@ -65,6 +65,7 @@ type Server struct {
 	log          *slog.Logger
 	polls        polls
 	conns        conns
+	owners       owners
 
 	// closing ends when the server shuts down, so chat sockets close with
 	// a code that tells clients to come back.

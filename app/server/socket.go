@@ -22,7 +22,7 @@ const writeTimeout = 10 * time.Second
 // envelopes in, the chat's stream out, starting after the position the query
 // names (token, epoch, after).
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
-	s.serveSocket(w, r, func(r *http.Request) (socketSide, error) {
+	s.serveSocket(w, r, s.origins, func(r *http.Request) (socketSide, error) {
 		c, err := s.tokenChat(r)
 		if err != nil {
 			// One answer for "no such chat" and "not your chat", so a
@@ -52,13 +52,16 @@ type socketRefusal struct {
 
 func (e socketRefusal) Error() string { return e.reason }
 
-// serveSocket runs a chat socket for the side that identify returns.
-func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify func(*http.Request) (socketSide, error)) {
+// serveSocket runs a chat socket for the side that identify returns. Pages
+// of the server's own origin may open it, and of the origins patterns name
+// (see coder/websocket's AcceptOptions.OriginPatterns); a page of any other
+// origin is refused with 403.
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, origins []string, identify func(*http.Request) (socketSide, error)) {
 	// Counted before the connection is hijacked, while the HTTP server's
 	// shutdown still waits for this request, so Serve's Wait sees it.
 	s.sockets.Add(1)
 	defer s.sockets.Done()
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: origins})
 	if err != nil {
 		return // Accept has answered, e.g. 403 for an origin that is not allowed
 	}
@@ -156,6 +159,7 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			if ctx.Err() != nil {
 				return // the socket went away mid-frame; nobody is left to answer
 			}
+			holdRefusal(ctx, err)
 			sub.Reply(env.Ref, s.socketError(chatID, err))
 			continue
 		}

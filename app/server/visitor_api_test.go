@@ -271,7 +271,7 @@ func multipartBody(t *testing.T, fields map[string]string, parts ...filePart) (c
 	return mw.FormDataContentType(), buf.Bytes()
 }
 
-func pngImage(t *testing.T) []byte {
+func pngImage(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
 	img.Set(1, 1, color.RGBA{R: 200, A: 255})
@@ -1094,11 +1094,20 @@ func TestVisitorRateLimit(t *testing.T) {
 	c := newAPIClient(t, srv.URL)
 	s := c.open()
 	for n := 1; n <= 4; n++ {
+		start := time.Now()
 		a := c.sendEvents(s.ChatID, envelope(t, visitorMessage(s.ChatID, n, fmt.Sprint("message ", n))))
 		if n <= 3 {
 			wantOK(t, fmt.Sprint("message ", n), a)
-		} else {
-			wantError(t, "the fourth message within a second", a, http.StatusTooManyRequests, protocol.CodeRateLimited)
+			continue
+		}
+		// Refused, and held until the budget would take it: a flood
+		// waits on its own connections.
+		wantError(t, "the fourth message within a second", a, http.StatusTooManyRequests, protocol.CodeRateLimited)
+		if got := a.header.Get("Retry-After"); got != "1" {
+			t.Errorf("the refusal's Retry-After is %q, want 1 (second)", got)
+		}
+		if held := time.Since(start); held < time.Second {
+			t.Errorf("the refusal came after %v, before the budget (1 a second) would take the message", held)
 		}
 	}
 	if got, want := texts(c.history(s.ChatID)), []string{"message 1", "message 2", "message 3"}; !slices.Equal(got, want) {

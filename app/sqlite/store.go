@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -54,6 +55,10 @@ type Store struct {
 // errClosed is an Append after Close.
 var errClosed = errors.New("the store is closed")
 
+// readerConns bounds the connections that read at once: reads are short,
+// and SQLite's work is CPU's, so more than the cores only queue inside.
+var readerConns = 2 * runtime.GOMAXPROCS(0)
+
 // pragmas apply to every connection the pool opens, which a one-off Exec
 // would not. Transactions that may write take the write lock at BEGIN: two
 // that both read first and then try to write could otherwise deadlock, one
@@ -63,9 +68,6 @@ var errClosed = errors.New("the store is closed")
 // carried would be late; the checkpointer does it beside the writers.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
-
-// idleReaders is how many reading connections stay open between reads.
-const idleReaders = 32
 
 // checkpointEvery is how often the checkpointer copies the WAL into the
 // database, so that the WAL does not grow without end.
@@ -96,10 +98,12 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		writer.Close()
 		return nil, err
 	}
-	// database/sql keeps two idle connections by default: with more
-	// readers at once, every read opened a connection and prepared its
-	// statement anew, which took more time than the read.
-	readers.SetMaxIdleConns(idleReaders)
+	// A bounded pool that keeps its connections: under a burst of reads
+	// (a flood of requests) database/sql would otherwise open a connection
+	// per read and close all but two, and each opening reads the schema and
+	// takes locks that make the writer wait and back off.
+	readers.SetMaxOpenConns(readerConns)
+	readers.SetMaxIdleConns(readerConns)
 	s := &Store{
 		writer: writer, readers: readers, files: files,
 		appends: make(chan *appendRequest), closed: make(chan struct{}),

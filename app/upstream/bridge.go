@@ -285,8 +285,8 @@ func (b *Bridge) reachability(reachable bool, err error) {
 	}
 }
 
-// Send takes the visitor's events: validated and within the visitor's
-// limits as in embedded mode, then kept in the chat's outbox, in order,
+// Send takes the visitor's events: validated (answers to forms against
+// the tenant's forms) and within the visitor's limits as in embedded mode, then kept in the chat's outbox, in order,
 // until the tenant takes them. It returns once they are in the outbox, so
 // the widget's own outbox lets go of them; a resent message already there
 // is not kept twice. Typing goes to the tenant if it can be reached, and is
@@ -295,7 +295,7 @@ func (b *Bridge) Send(ctx context.Context, chatID string, events ...protocol.Eve
 	if err := b.waitReady(ctx); err != nil {
 		return err
 	}
-	if err := b.svc.Admit(ctx, chatID, events...); err != nil {
+	if err := b.svc.Admit(ctx, chatID, b.forms, events...); err != nil {
 		return err
 	}
 	f := b.follower(chatID)
@@ -308,6 +308,11 @@ func (b *Bridge) Send(ctx context.Context, chatID string, events ...protocol.Eve
 // Publish implements server.Chats: in upstream mode the contact center's
 // side is the tenant's, and nothing here speaks for it.
 func (b *Bridge) Publish(context.Context, string, ...protocol.Event) error {
+	return errAgentsUpstream
+}
+
+// PublishOnce implements server.Chats, as Publish does.
+func (b *Bridge) PublishOnce(context.Context, string, string, ...protocol.Event) error {
 	return errAgentsUpstream
 }
 
@@ -412,6 +417,13 @@ func (b *Bridge) Availability(ctx context.Context) (protocol.Availability, error
 		return protocol.Availability{}, tenantError(err)
 	}
 	return av, nil
+}
+
+// forms are the tenant's forms, as the widget was given them: a visitor's
+// answer is checked against them, with the rules the widget used.
+func (b *Bridge) forms(ctx context.Context) []protocol.WidgetForm {
+	cfg, _ := b.Configuration(ctx) // never fails: the last one, or the fallback
+	return cfg.Definition.Forms
 }
 
 // Configuration is the tenant's widget configuration (Get Chat Widget

@@ -305,13 +305,23 @@
     }
   });
 
+  // newID is 128 random bits in hex: a msg_id, an idempotency key.
+  // crypto.getRandomValues works on plain http too, unlike randomUUID.
+  function newID() {
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
   // send hands events to the chat, and resolves to whether the server took
-  // them: over the socket, or with a POST when the console long-polls.
+  // them: over the socket, or with a POST when the console long-polls. A
+  // POST carries an idempotency key, the first event's msg_id when it has
+  // one, so sending it again after its answer was lost stores it once.
   function send(events) {
     if (current && current.polling) {
       return api(chatPath(current, "/events"), {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "Idempotency-Key": events[0].msg_id || newID() },
         body: JSON.stringify({ events: events })
       }).then(function () { return true; }, function (err) {
         note("Not sent: " + err.message);
@@ -480,7 +490,10 @@
     }
   });
 
-  // The reply stays in the box until it went: only sending empties it.
+  // The reply stays in the box until it went: only sending empties it. It
+  // keeps its msg_id until then, so a reply sent again after its answer
+  // was lost (the socket dropped) is stored once.
+  var draft = { text: "", id: "" };
   $("composer").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("reply").value.trim();
@@ -497,10 +510,18 @@
       note("Your reply is too long: shorten it by " + over + " characters to send it.");
       return;
     }
-    send([{ event: "chat_session_message", msg: text, party_id: me.party_id }]).then(function (sent) {
+    if (draft.text !== text) {
+      draft = { text: text, id: newID() };
+    }
+    send([{ event: "chat_session_message", msg_id: draft.id, msg: text, party_id: me.party_id }]).then(function (sent) {
       if (!sent) {
         note("Your reply was not sent; it is kept in the box.");
-      } else if ($("reply").value.trim() === text) {
+        return;
+      }
+      if (draft.text === text) {
+        draft = { text: "", id: "" };
+      }
+      if ($("reply").value.trim() === text) {
         $("reply").value = "";
         setTyping(false);
       }
@@ -533,7 +554,7 @@
     body.append("file", file);
     api("/chats/" + encodeURIComponent(current.id) + "/files?party_id=" + encodeURIComponent(me.party_id), { method: "POST", body: body })
       .then(function (up) {
-        send([{ event: "chat_session_file", file_id: up.file_id, file_name: up.file_name, party_id: me.party_id }]);
+        send([{ event: "chat_session_file", msg_id: newID(), file_id: up.file_id, file_name: up.file_name, party_id: me.party_id }]);
       })
       .catch(function (err) { note("Upload failed: " + err.message); });
     $("file").value = "";
