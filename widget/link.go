@@ -153,7 +153,7 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 		if env.Ref == heartbeatRef {
 			asked = time.Time{}
 		}
-		ended, err := s.receive(ctx, env)
+		ended, err := s.receive(ctx, env, polling)
 		if ended || err != nil {
 			s.disconnected()
 			if ended {
@@ -239,11 +239,11 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 	}
 }
 
-// receive applies one frame from the server and reports whether the chat is
-// over. An answer that says the server could not take a frame now (it
-// failed, or cannot store) is an error: the frame stays in the outbox, to
-// be sent again on the next connection.
-func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool, err error) {
+// receive applies one frame from the server, which came by long polling or
+// not, and reports whether the chat is over. An answer that says the server
+// could not take a frame now (it failed, or cannot store) is an error: the
+// frame stays in the outbox, to be sent again on the next connection.
+func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bool) (over bool, err error) {
 	if env.Ref != "" {
 		if env.Error != nil && unavailable(env.Error) {
 			return false, env.Error
@@ -268,7 +268,12 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		s.pos = protocol.Position{Epoch: env.Epoch}
 	}
 	fresh := make([]protocol.Event, 0, len(env.Events))
+	var upstream ConnState
 	for _, e := range env.Events {
+		if u, ok := e.(*protocol.Upstream); ok {
+			upstream = upstreamConn(u)
+			continue
+		}
 		seq := e.EventMeta().Seq
 		if seq != 0 && seq <= s.pos.Seq {
 			continue // already seen before a reconnect
@@ -290,6 +295,9 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 	if reset || len(fresh) > 0 || env.Epoch != "" {
 		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
 	}
+	if upstream != "" {
+		s.emit(ctx, Update{Conn: upstream, Polling: polling})
+	}
 	return over, nil
 }
 
@@ -297,6 +305,16 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 // cannot take anything now (a 5xx: it failed, or cannot store), rather
 // than for what was sent: sent again later, it may be taken.
 func unavailable(err *protocol.Error) bool { return err.HTTPStatus() >= 500 }
+
+// upstreamConn is how the chat stands while the server says whether it
+// reaches the contact center behind it: reconnecting, with the link to the
+// server itself up, so what the visitor sends waits on the server.
+func upstreamConn(u *protocol.Upstream) ConnState {
+	if u.State == protocol.UpstreamReconnecting {
+		return ConnReconnecting
+	}
+	return ConnConnected
+}
 
 // ends reports whether an event means the chat takes nothing more.
 func ends(e protocol.Event) bool {
