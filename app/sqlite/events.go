@@ -54,7 +54,9 @@ const maxGroup = 256
 // every append waiting when the last commit ended, so a lone append waits
 // for nothing and a crowd pays one sync for all of it. Each append runs in
 // a savepoint of the group's transaction, so one that fails (an unknown
-// chat) costs the others nothing.
+// chat) costs the others nothing; but when the disk refuses a write, or the
+// commit fails, every append of the group gets the error and none is
+// stored.
 func (s *Store) commit() {
 	defer close(s.committed)
 	for {
@@ -106,6 +108,13 @@ func (s *Store) commitGroup(group []*appendRequest) {
 			}
 		}
 		stored, err := appendIn(ctx, tx, req.chatID, req.entries)
+		if refused(err) {
+			// The disk refuses writes: SQLite may have rolled back the
+			// whole transaction, the appends before this one with it,
+			// and the rest would meet the same disk.
+			fail(err)
+			return
+		}
 		results[i] = appendResult{stored: stored, err: err}
 		if shared && err != nil && len(stored) == 0 {
 			if _, err := tx.exec(ctx, rollbackToSavepoint); err != nil {
