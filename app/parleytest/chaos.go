@@ -58,6 +58,9 @@ type Chaos struct {
 	stop chan struct{}
 	done chan struct{}
 
+	// before is what the network had counted when the chaos began.
+	before ChaosReport
+
 	mu     sync.Mutex
 	rng    *rand.Rand
 	report ChaosReport
@@ -76,6 +79,7 @@ func (n *Network) Chaos(cfg ChaosConfig) *Chaos {
 		n: n, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}),
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		report: ChaosReport{Seed: cfg.Seed},
+		before: n.counts(),
 	}
 	n.LoseAnswers(c.loseAnswer)
 	go c.run()
@@ -91,10 +95,17 @@ func (c *Chaos) Stop() ChaosReport {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.report
-	r.Connections = c.n.Connections()
-	r.LostAnswers = c.n.LostAnswers()
-	r.Hit = int(c.n.faulted.Load())
+	now := c.n.counts()
+	r.Connections = now.Connections - c.before.Connections
+	r.LostAnswers = now.LostAnswers - c.before.LostAnswers
+	r.Hit = now.Hit - c.before.Hit
 	return r
+}
+
+// counts is what the network counted so far: connections forwarded, hit by
+// a fault, answers lost.
+func (n *Network) counts() ChaosReport {
+	return ChaosReport{Connections: n.Connections(), Hit: int(n.faulted.Load()), LostAnswers: n.LostAnswers()}
 }
 
 // loseAnswer picks the requests whose answers are lost. The network calls
