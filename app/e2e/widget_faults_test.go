@@ -22,11 +22,10 @@ import (
 // chats of 40 messages each way; PARLEY_LONG=1 runs 20 of 100, 2,000 each
 // way.
 func TestWidgetFaultsLoseNothing(t *testing.T) {
-	chats, messages := 10, 40
+	chats, messages, lifetime := 10, 40, 4*time.Minute
 	if parleytest.Long() {
-		chats, messages = 20, 100
+		chats, messages, lifetime = 20, 100, 12*time.Minute
 	}
-	lifetime := 4 * time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), lifetime)
 	defer cancel()
 	binary, err := parleytest.BuildProgram(t.TempDir())

@@ -115,9 +115,10 @@ func (u usage) String() string {
 // The heap may keep 4 MiB more: the store's chats and events stay (rows in
 // SQLite, whose page cache lives outside the Go heap), and sync.Pools,
 // the HTTP server's buffers and the runtime's own structures are sized by
-// the busiest moment, not the number of chats. A leak of a few KiB per
-// chat exceeds it once a few thousand chats went by (PARLEY_LONG runs
-// 12,000). RSS is reported only: the Go runtime gives memory back to the
+// the busiest moment, not the number of chats. A leak of 10 KiB per chat
+// exceeds it in PARLEY_LONG's 5 minutes (about 650 chats; the heap grew
+// 3.1 MiB there in our run); the 20 s run, 10 to 50 chats, catches only
+// leaks of hundreds of KiB per chat, and those of goroutines and files. RSS is reported only: the Go runtime gives memory back to the
 // system lazily, and the race detector's shadow memory follows the
 // addresses used, not the live data.
 const (
