@@ -136,11 +136,13 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 		case err := <-unwritten:
 			// A socket whose write failed is closed, and its read fails
 			// too; a long poll's reads may go on working, but what the
-			// visitor sent must not wait for them to fail.
-			s.disconnected()
+			// visitor sent must not wait for them to fail. A chat that
+			// is over is left to the reads: they bring its end, which
+			// the window shows.
 			if over(err) {
-				return wasConnected, errChatOver
+				continue
 			}
+			s.disconnected()
 			return wasConnected, err
 		case err := <-failed:
 			s.disconnected()
