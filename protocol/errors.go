@@ -44,7 +44,7 @@ const (
 	CodeTaken       Code = "7004" // another agent has the chat
 	CodeNoMethod    Code = "7005" // no API method at this path
 	CodeWrongMethod Code = "7006" // the path takes other HTTP methods
-	CodeUnavailable Code = "7007" // the server cannot reach its database for now; try again
+	CodeUnavailable Code = "7007" // the server cannot reach its database, or its disk refuses writes, for now; try again
 	CodeFileType    Code = "7008" // a file is not of a kind the chat takes
 )
 

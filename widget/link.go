@@ -67,7 +67,15 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 	linkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	answers := make(chan protocol.Envelope, 16)
-	go s.write(linkCtx, l, answers)
+	unwritten := make(chan error, 1)
+	// A socket's first frame brings what was stored since the session's
+	// position, its own events among them: what it shows was stored need
+	// not be sent again. A long poll's first answer may wait for news, so
+	// its writer starts at once.
+	startWriter := func() { go func() { unwritten <- s.write(linkCtx, l, answers) }() }
+	if polling {
+		startWriter()
+	}
 	frames := make(chan protocol.Envelope)
 	failed := make(chan error, 1)
 	go func() {
@@ -91,6 +99,8 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 	defer check.Stop()
 	heard := time.Now()
 	var asked time.Time
+	// first says the frame just taken is the socket's first.
+	first := false
 	ask := func(now time.Time) {
 		if polling || !asked.IsZero() {
 			return
@@ -121,7 +131,19 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 				s.connected = true
 				s.mu.Unlock()
 				s.emit(ctx, Update{Conn: ConnConnected, Polling: polling})
+				first = !polling
 			}
+		case err := <-unwritten:
+			// A socket whose write failed is closed, and its read fails
+			// too; a long poll's reads may go on working, but what the
+			// visitor sent must not wait for them to fail. A chat that
+			// is over is left to the reads: they bring its end, which
+			// the window shows.
+			if over(err) {
+				continue
+			}
+			s.disconnected()
+			return wasConnected, err
 		case err := <-failed:
 			s.disconnected()
 			if over(err) {
@@ -133,9 +155,17 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 		if env.Ref == heartbeatRef {
 			asked = time.Time{}
 		}
-		if s.receive(ctx, env, polling) {
+		ended, err := s.receive(ctx, env, polling)
+		if ended || err != nil {
 			s.disconnected()
-			return true, errChatOver
+			if ended {
+				return true, errChatOver
+			}
+			return wasConnected, err
+		}
+		if first {
+			first = false
+			startWriter()
 		}
 	}
 }
@@ -172,10 +202,10 @@ func (s *Session) disconnected() {
 	s.outbox.disconnected()
 }
 
-// write sends queued frames in order until ctx ends or a write fails. An
-// answer the link learns at once goes to answers, to be handled as the
-// socket's would be.
-func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Envelope) {
+// write sends queued frames in order until ctx ends (it then returns nil)
+// or a write fails. An answer the link learns at once goes to answers, to
+// be handled as the socket's would be.
+func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Envelope) error {
 	for {
 		s.mu.Lock()
 		generation := s.outbox.generation
@@ -185,9 +215,12 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 			writeCtx, cancel := context.WithTimeout(ctx, writeTimeout)
 			answer, err := l.write(writeCtx, protocol.Envelope{Events: []protocol.Event{o.event}, Ref: o.ref})
 			cancel()
+			if ctx.Err() != nil {
+				return nil
+			}
 			if err != nil {
 				l.close()
-				return
+				return fmt.Errorf("sending: %w", err)
 			}
 			s.mu.Lock()
 			s.outbox.written(o, generation, time.Now())
@@ -196,33 +229,38 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 				select {
 				case answers <- *answer:
 				case <-ctx.Done():
-					return
+					return nil
 				}
 			}
 		}
 		select {
 		case <-s.written:
 		case <-ctx.Done():
-			return
+			return nil
 		}
 	}
 }
 
 // receive applies one frame from the server, which came by long polling or
-// not, and reports whether the chat is over.
-func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bool) (over bool) {
+// not, and reports whether the chat is over. An answer that says the server
+// could not take a frame now (it failed, or cannot store) is an error: the
+// frame stays in the outbox, to be sent again on the next connection.
+func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bool) (over bool, err error) {
 	if env.Ref != "" {
+		if env.Error != nil && unavailable(env.Error) {
+			return false, env.Error
+		}
 		s.mu.Lock()
 		o := s.outbox.remove(env.Ref)
 		s.mu.Unlock()
 		if env.Error != nil && o != nil {
 			s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
 		}
-		return false
+		return false, nil
 	}
 	if env.Error != nil {
 		s.emit(ctx, Update{Err: env.Error})
-		return false
+		return false, nil
 	}
 
 	arrived := time.Now()
@@ -245,6 +283,9 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 		if seq != 0 {
 			s.pos.Seq = seq
 		}
+		if id := protocol.MsgIDOf(e); seq != 0 && id != nil && e.EventMeta().PartyID == s.chat.ChatID {
+			s.outbox.stored(*id)
+		}
 		s.clock.stamped(e.EventMeta().Timestamp.Time, arrived)
 		fresh = append(fresh, e)
 		over = over || ends(e)
@@ -259,8 +300,13 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 	if upstream != "" {
 		s.emit(ctx, Update{Conn: upstream, Polling: polling})
 	}
-	return over
+	return over, nil
 }
+
+// unavailable reports whether the server refused something because it
+// cannot take anything now (a 5xx: it failed, or cannot store), rather
+// than for what was sent: sent again later, it may be taken.
+func unavailable(err *protocol.Error) bool { return err.HTTPStatus() >= 500 }
 
 // upstreamConn is how the chat stands while the server says whether it
 // reaches the contact center behind it: reconnecting, with the link to the
@@ -374,7 +420,7 @@ func (l *pollLink) write(ctx context.Context, env protocol.Envelope) (*protocol.
 	err = l.s.call(ctx, http.MethodPost, protocol.Path(protocol.PathChatEvents, l.s.chatID()), data, nil)
 	var perr *protocol.Error
 	switch {
-	case errors.As(err, &perr) && !over(err) && perr.HTTPStatus() < 500 && perr.HTTPStatus() != http.StatusTooManyRequests:
+	case errors.As(err, &perr) && !over(err) && !unavailable(perr) && perr.HTTPStatus() != http.StatusTooManyRequests:
 		return &protocol.Envelope{Ref: env.Ref, Error: perr}, nil // refused for good
 	case err != nil:
 		return nil, err

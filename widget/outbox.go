@@ -189,6 +189,19 @@ func (o *outbox) remove(ref string) *outgoing {
 	return nil
 }
 
+// stored takes out of the queue the frame whose event the stream brought
+// back, stored: the visitor's event with the msg_id id. The server's answer
+// to it may have been lost; sent again, it would only use up the visitor's
+// rate limit.
+func (o *outbox) stored(id protocol.ID) {
+	for _, f := range o.queue {
+		if mine := protocol.MsgIDOf(f.event); f.durable && mine != nil && *mine == id {
+			o.remove(f.ref)
+			return
+		}
+	}
+}
+
 // forget drops what is kept for a chat that is over, and returns the events
 // that will never be sent.
 func (o *outbox) forget() []protocol.Event {

@@ -106,3 +106,29 @@ func TestOutboxAdoptsInOrderWithoutRepeats(t *testing.T) {
 		t.Errorf("forget returned %d events and left %q", len(unsent), o.memory.Keys("parley."))
 	}
 }
+
+// TestOutboxForgetsWhatTheStreamShowsStored covers a visitor's message whose
+// answer was lost: the stream brings it back stored, and the outbox sends
+// it no more (sent again, it would only use up the visitor's rate limit),
+// in memory and in the page's copy, and keeps the others in order.
+func TestOutboxForgetsWhatTheStreamShowsStored(t *testing.T) {
+	t.Parallel()
+	o := outbox{memory: NewPageMemory(), appID: "demo", tab: "mine", chatID: "c1"}
+	first := &protocol.Message{MsgID: o.nextID(), Msg: "first"}
+	second := &protocol.Message{MsgID: o.nextID(), Msg: "second"}
+	o.add(first, true)
+	o.add(second, true)
+	o.stored(first.MsgID)
+	o.stored(protocol.TextID("theirs:1"))
+	var order []string
+	for _, f := range o.unwritten() {
+		order = append(order, f.event.(*protocol.Message).Msg)
+	}
+	if !slices.Equal(order, []string{"second"}) {
+		t.Errorf("the queue sends %q, want only the message not stored yet", order)
+	}
+	var kept saved
+	if err := o.memory.Get(o.key(), &kept); err != nil || len(kept.Events) != 1 {
+		t.Errorf("the page keeps %d events (%v), want the one not stored yet", len(kept.Events), err)
+	}
+}

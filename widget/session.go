@@ -291,7 +291,11 @@ func (s *Session) Run(ctx context.Context) error {
 		case !polling:
 			socketFailures = 0
 		}
-		if wasConnected {
+		// A server that could not take what the session sent is given
+		// the time a growing backoff gives it, however often it accepts
+		// the connection.
+		var perr *protocol.Error
+		if wasConnected && !(errors.As(err, &perr) && unavailable(perr)) {
 			backoff = s.cfg.MinBackoff
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)

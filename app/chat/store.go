@@ -17,7 +17,8 @@ var (
 	// ErrOver: the chat is over and takes no more events.
 	ErrOver = errors.New("chat over")
 	// ErrUnavailable: the store cannot be reached for now (its database
-	// server is down or unreachable); the same call may work later.
+	// server is down or unreachable), or its disk refuses writes (full);
+	// nothing of the call was stored, and the same call may work later.
 	ErrUnavailable = errors.New("store unavailable")
 )
 

@@ -127,12 +127,18 @@ func openTab(t *testing.T, url string) *tab {
 	return openTabWith(t, url)
 }
 
-// openTabWith opens url in a new tab made with opts; a JavaScript exception
-// in it fails the test.
+// openTabWith opens url in a new tab made with opts, which lives a minute
+// at most; a JavaScript exception in it fails the test.
 func openTabWith(t *testing.T, url string, opts ...chromedp.ContextOption) *tab {
 	t.Helper()
+	return openTabFor(t, url, time.Minute, opts...)
+}
+
+// openTabFor is openTabWith for a tab that lives for d at most.
+func openTabFor(t *testing.T, url string, d time.Duration, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, opts...)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	tb := &tab{t: t, ctx: ctx}
 	tb.watch(ctx)
 	t.Cleanup(tb.report)

@@ -3,6 +3,7 @@ package parleytest
 import (
 	"bytes"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,10 @@ type Network struct {
 	blocked bool
 	// loseAnswer picks the requests whose answers the network loses.
 	loseAnswer func(request string) bool
+	// lost counts the answers it lost.
+	lost int
+	// faulted counts the connections a fault hit.
+	faulted atomic.Int64
 }
 
 // link is one forwarded connection.
@@ -33,6 +38,36 @@ type link struct {
 	// loseAnswer: the answer to the request the client just sent is to be
 	// lost.
 	loseAnswer atomic.Bool
+	// tear, from 1 to 1000, closes the connection partway through the next
+	// read of either way: after that many thousandths of it are passed on.
+	// 0 tears nothing.
+	tear atomic.Int32
+	// faulted says a fault hit the connection.
+	faulted atomic.Bool
+}
+
+// fault notes that a fault hit l.
+func (n *Network) fault(l *link) {
+	if l.faulted.CompareAndSwap(false, true) {
+		n.faulted.Add(1)
+	}
+}
+
+// close closes both ends of the connection.
+func (l *link) close() {
+	l.client.Close()
+	l.server.Close()
+}
+
+// tearing returns how much of a read of k bytes to pass on before the
+// connection closes, if a tear is due: only one read, of either way,
+// takes it.
+func (l *link) tearing(k int) (keep int, due bool) {
+	permille := l.tear.Swap(0)
+	if permille == 0 {
+		return k, false
+	}
+	return k * int(permille-1) / 1000, true
 }
 
 // StartNetwork forwards connections to target, a host:port, from a loopback
@@ -100,8 +135,7 @@ func (n *Network) Cut() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, l := range n.links {
-		l.client.Close()
-		l.server.Close()
+		l.close()
 	}
 	n.links = nil
 }
@@ -136,9 +170,30 @@ func (n *Network) serve() {
 		n.links = append(n.links, l)
 		n.count++
 		n.mu.Unlock()
-		go n.up(l)
-		go l.down()
+		go func() {
+			var both sync.WaitGroup
+			both.Go(func() { n.up(l) })
+			both.Go(func() { n.down(l) })
+			both.Wait()
+			n.forget(l)
+		}()
 	}
+}
+
+// forget takes a closed connection off the list of those open.
+func (n *Network) forget(l *link) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if i := slices.Index(n.links, l); i >= 0 {
+		n.links = slices.Delete(n.links, i, i+1)
+	}
+}
+
+// LostAnswers counts the answers the network lost so far.
+func (n *Network) LostAnswers() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.lost
 }
 
 // up copies what the client sends to the server, noting whether its first
@@ -160,12 +215,13 @@ func (n *Network) up(l *link) {
 			n.mu.Unlock()
 			l.loseAnswer.Store(lose)
 		}
-		if k > 0 && !l.dropUp.Load() {
-			if _, err := l.server.Write(buf[:k]); err != nil {
+		keep, torn := l.tearing(k)
+		if keep > 0 && !l.dropUp.Load() {
+			if _, err := l.server.Write(buf[:keep]); err != nil {
 				return
 			}
 		}
-		if err != nil {
+		if err != nil || torn {
 			return
 		}
 	}
@@ -174,7 +230,7 @@ func (n *Network) up(l *link) {
 // down copies what the server sends to the client. An answer to be lost is
 // read to its end, so the server has written all of it, then the server's
 // side closes, then the client's.
-func (l *link) down() {
+func (n *Network) down(l *link) {
 	defer l.client.Close()
 	defer l.server.Close()
 	buf := make([]byte, 32<<10)
@@ -185,16 +241,21 @@ func (l *link) down() {
 			// The server's JSON answers are chunked: "0\r\n\r\n" ends
 			// one.
 			if lost = append(lost, buf[:k]...); bytes.HasSuffix(lost, []byte("\r\n0\r\n\r\n")) {
+				n.mu.Lock()
+				n.lost++
+				n.mu.Unlock()
+				n.fault(l)
 				return
 			}
 			continue
 		}
-		if k > 0 && !l.dropDown.Load() {
-			if _, err := l.client.Write(buf[:k]); err != nil {
+		keep, torn := l.tearing(k)
+		if keep > 0 && !l.dropDown.Load() {
+			if _, err := l.client.Write(buf[:keep]); err != nil {
 				return
 			}
 		}
-		if err != nil {
+		if err != nil || torn {
 			return
 		}
 	}

@@ -526,6 +526,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // writeError answers with the API's error envelope. Errors that are not the
 // API's own are logged and shown to the caller only as an internal error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client went away: nobody reads the answer, and the server did not fail
+	}
 	if wait, ok := holdRefusal(r.Context(), err); ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
@@ -571,7 +574,7 @@ func (s *Server) asProtocolError(err error, where ...any) *protocol.Error {
 		return perr
 	case errors.Is(err, chat.ErrUnavailable):
 		s.log.Warn("the store is unavailable", append(where, "err", err)...)
-		return protocol.Errorf(protocol.CodeUnavailable, "the chat server cannot reach its database; try again shortly")
+		return protocol.Errorf(protocol.CodeUnavailable, "the chat server cannot store anything now; try again shortly")
 	}
 	s.log.Error("internal error", append(where, "err", err)...)
 	return protocol.Errorf(protocol.CodeInternal, "internal server error")

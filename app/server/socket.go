@@ -142,9 +142,13 @@ func (s *Server) stopTyping(side socketSide, party string) {
 }
 
 // readFrames hands each frame's events to the side's taker and answers the
-// frame by its ref; typing follows who types.
+// frame by its ref; typing follows who types. Once the server could not
+// take a frame for its own reasons (it failed, or cannot store), it takes
+// none of the frames after it on this socket and answers them with the same
+// error: the client sends them again, in order, after that one.
 func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side socketSide, sub *chat.Subscription, typing *typingParty) {
 	chatID := side.chat.ID
+	var failed *protocol.Error
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
@@ -155,12 +159,20 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			sub.Reply("", s.socketError(chatID, err))
 			continue
 		}
+		if failed != nil {
+			sub.Reply(env.Ref, failed)
+			continue
+		}
 		if err := side.take(ctx, chatID, env.Events...); err != nil {
 			if ctx.Err() != nil {
 				return // the socket went away mid-frame; nobody is left to answer
 			}
 			holdRefusal(ctx, err)
-			sub.Reply(env.Ref, s.socketError(chatID, err))
+			perr := s.socketError(chatID, err)
+			if perr.HTTPStatus() >= http.StatusInternalServerError {
+				failed = perr
+			}
+			sub.Reply(env.Ref, perr)
 			continue
 		}
 		typing.note(side, env.Events)

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
@@ -228,11 +229,32 @@ func (s *Store) beginRead(ctx context.Context) (txn, error) {
 	return txn{Tx: tx, stmts: s.read}, err
 }
 
-// wrap gives an exported method's error its context, once.
+// wrap gives an exported method's error its context, once, and marks the
+// errors of a disk that refuses writes as chat.ErrUnavailable.
 func wrap(err *error, format string, args ...any) {
-	if *err != nil {
+	switch {
+	case *err == nil:
+	case refused(*err):
+		*err = fmt.Errorf("sqlite: "+format+": %w: %w", append(args, chat.ErrUnavailable, *err)...)
+	default:
 		*err = fmt.Errorf("sqlite: "+format+": %w", append(args, *err)...)
 	}
+}
+
+// refused reports whether err is the disk refusing a write, which the same
+// call may get past later: full (SQLITE_FULL, ENOSPC, EDQUOT), over the
+// file size limit (EFBIG), or failing (SQLITE_IOERR and its kinds, EIO).
+// SQLite rolls back the transaction that met it, so nothing of the call is
+// stored.
+func refused(err error) bool {
+	var e *modernc.Error
+	if errors.As(err, &e) {
+		switch e.Code() & 0xff {
+		case sqlitelib.SQLITE_FULL, sqlitelib.SQLITE_IOERR:
+			return true
+		}
+	}
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EIO)
 }
 
 // isUniqueViolation reports whether err is a UNIQUE index refusing a row;
