@@ -166,6 +166,16 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
 // it again). The same key with another body is another request.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
+// allKeyed reports whether every event has a dedupe key of its own.
+func allKeyed(events []protocol.Event) bool {
+	for _, e := range events {
+		if chat.DedupeKey(e) == "" {
+			return false
+		}
+	}
+	return len(events) > 0
+}
+
 // agentPost publishes server events as the agent: an envelope of them.
 // With an Idempotency-Key header, a request sent again is stored once;
 // without one, each event with a msg_id is (see chat.Service).
@@ -183,7 +193,10 @@ func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 	env, err := protocol.DecodeEnvelope(body)
 	if err == nil {
 		publish := s.chats.Publish
-		if key != "" {
+		// Events that each carry a msg_id are stored once by it already,
+		// whatever key a request sent again has: a client that sends the
+		// same message in a new request, under a new key, stores it once.
+		if key != "" && !allKeyed(env.Events) {
 			// The body in the key: a key sent again with other events
 			// is another request, never dropped silently.
 			sum := sha256.Sum256(body)
