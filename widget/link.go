@@ -242,7 +242,7 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		}
 		s.clock.stamped(e.EventMeta().Timestamp.Time, arrived)
 		fresh = append(fresh, e)
-		over = over || ends(e)
+		over = over || protocol.EndsChat(e)
 	}
 	pos := s.pos
 	s.mu.Unlock()
@@ -252,17 +252,6 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
 	}
 	return over
-}
-
-// ends reports whether an event means the chat takes nothing more.
-func ends(e protocol.Event) bool {
-	switch e := e.(type) {
-	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
-		return true
-	case *protocol.Status:
-		return e.State.Over()
-	}
-	return false
 }
 
 // requestChat calls Request Chat, which returns the client's active chat or

@@ -137,8 +137,8 @@ func (o *outbox) unwritten() []*outgoing {
 	return batch
 }
 
-// written records that f went out at on the connection of generation; a
-// typing event is then done with.
+// written records that f went out at on the connection of generation; an
+// ephemeral event is then done with.
 func (o *outbox) written(f *outgoing, generation int, at time.Time) {
 	if generation != o.generation {
 		return
@@ -161,7 +161,7 @@ func (o *outbox) oldestUnanswered() time.Time {
 }
 
 // disconnected starts a new connection's generation: durable frames go out
-// again, typing events are dropped.
+// again, ephemeral events are dropped.
 func (o *outbox) disconnected() {
 	o.generation++
 	kept := o.queue[:0]

@@ -190,8 +190,8 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 	return msg.MsgID, err
 }
 
-// Send queues a client event. Typing events are dropped while disconnected:
-// by the time the connection is back they mean nothing. An event that
+// Send queues a client event. Typing events are dropped while disconnected
+// (see droppedOffline). An event that
 // carries a msg_id and has none gets the page's next one, once it is
 // valid.
 func (s *Session) Send(e protocol.Event) error {
@@ -211,7 +211,7 @@ func (s *Session) Send(e protocol.Event) error {
 	if unnumbered {
 		*id = s.outbox.nextID()
 	}
-	if ephemeral(e) && !s.connected {
+	if droppedOffline(e) && !s.connected {
 		return nil
 	}
 	s.enqueue(e)
@@ -241,14 +241,19 @@ func (s *Session) Wake() {
 
 // enqueue adds e to the outbox and wakes the writer. The caller holds s.mu.
 func (s *Session) enqueue(e protocol.Event) {
-	s.outbox.add(e, !ephemeral(e))
+	s.outbox.add(e, !protocol.Ephemeral(e))
 	select {
 	case s.written <- struct{}{}:
 	default:
 	}
 }
 
-func ephemeral(e protocol.Event) bool {
+// droppedOffline reports whether the session drops e rather than queue it
+// while it is not connected: a typing state means nothing by the time the
+// connection is back, and the next keystroke says it again. Other
+// ephemeral events, such as call signals, wait for the connection; none is
+// kept across a reload (protocol.Ephemeral).
+func droppedOffline(e protocol.Event) bool {
 	switch e.(type) {
 	case *protocol.Typing, *protocol.NotTyping:
 		return true

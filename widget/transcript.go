@@ -285,7 +285,6 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	case *protocol.Status:
 		t.State, t.EWT, t.EWTAt = e.State, e.EWT, meta.Timestamp.Time
 	case *protocol.Ended, *protocol.End:
-		t.State = protocol.StateCompleted
 		t.system(NoticeEnded, "", meta)
 	case *protocol.Disconnect:
 		t.Left = true
@@ -293,7 +292,6 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	case *protocol.TimeoutWarning:
 		t.settle(Line{From: FromSystem, Notice: NoticeTimeoutWarning, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.InactivityTimeout:
-		t.State = protocol.StateCompleted
 		t.settle(Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.FormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout.Duration())}, meta)
@@ -309,6 +307,9 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 		t.receipt(e.RefMsgID, Delivered, visitor)
 	case *protocol.MessageRead:
 		t.receipt(e.RefMsgID, Read, visitor)
+	}
+	if protocol.EndsChat(e) && !t.State.Over() {
+		t.State = protocol.StateCompleted
 	}
 	if !added && len(t.Lines) == lines {
 		return Line{}, false // a receipt, a status, or a pending line confirmed

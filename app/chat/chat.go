@@ -85,7 +85,8 @@ func (c *Chat) Apply(e protocol.Event) {
 		c.EWT, c.EWTAt = e.EWT, meta.Timestamp.Time
 	case *protocol.CaseSet:
 		c.CaseID = e.CaseID
-	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
+	}
+	if protocol.EndsChat(e) && !c.State.Over() {
 		c.State = protocol.StateCompleted
 	}
 	if meta.PartyID != c.ID {
