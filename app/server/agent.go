@@ -3,12 +3,10 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -138,11 +136,7 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "party_id is required"))
 		return
 	}
-	err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent)
-	if errors.Is(err, chat.ErrTaken) {
-		err = protocol.Errorf(protocol.CodeTaken, "another agent has this chat")
-	}
-	if err != nil {
+	if err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
