@@ -25,7 +25,7 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 		return nil, 0, err
 	}
 	o.close()
-	if err := p.take(ctx, o.chatID, benchAgentParty); err != nil {
+	if err := p.agent.Take(ctx, o.chatID); err != nil {
 		return nil, 0, err
 	}
 	const batch = 100
@@ -34,7 +34,7 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 		for j := i; j < min(i+batch, n); j++ {
 			events = append(events, &protocol.Message{Msg: fmt.Sprintf("history message %d", j), Meta: protocol.Meta{PartyID: benchAgentParty}})
 		}
-		if err := p.publish(ctx, o.chatID, events...); err != nil {
+		if err := p.agent.Publish(ctx, o.chatID, events...); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -43,7 +43,7 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 		return nil, 0, err
 	}
 	again.close()
-	events, err := p.storedEvents(ctx, o.chatID)
+	events, err := p.agent.Stored(ctx, o.chatID)
 	if err != nil {
 		return nil, 0, err
 	}

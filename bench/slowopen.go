@@ -220,7 +220,7 @@ func followChat(ctx context.Context, p *parley, frame context.Context) <-chan fo
 			f.err = fmt.Errorf("waiting for the chat id: %w", err)
 			return
 		}
-		conn, err := p.agentSocket(ctx, id, benchAgentParty)
+		conn, err := p.agent.Socket(ctx, id)
 		if err != nil {
 			f.err = fmt.Errorf("the agent socket: %w", err)
 			return

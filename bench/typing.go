@@ -38,7 +38,7 @@ func typingSuite(ctx context.Context, cfg config) ([]row, error) {
 		return nil, err
 	}
 	defer o.close()
-	conn, err := p.agentSocket(ctx, o.chatID, benchAgentParty)
+	conn, err := p.agent.Socket(ctx, o.chatID)
 	if err != nil {
 		return nil, err
 	}

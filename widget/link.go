@@ -55,7 +55,11 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 	if polling {
 		l = &pollLink{s: s}
 	} else {
-		conn, _, err := websocket.Dial(ctx, s.socketURL(), nil)
+		u, err := s.socketURL()
+		if err != nil {
+			return false, err
+		}
+		conn, _, err := websocket.Dial(ctx, u, nil)
 		if err != nil {
 			return false, fmt.Errorf("opening the chat socket: %w", err)
 		}
@@ -300,16 +304,15 @@ func (s *Session) call(ctx context.Context, method, path string, body []byte, ou
 
 // socketURL is the chat's WebSocket address, carrying its token and the
 // position to resume from.
-func (s *Session) socketURL() string {
+func (s *Session) socketURL() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	base := strings.Replace(strings.TrimRight(s.cfg.BaseURL, "/"), "http", "ws", 1)
 	q := url.Values{
 		"token": {s.chat.Token},
 		"epoch": {s.pos.Epoch},
 		"after": {strconv.FormatUint(s.pos.Seq, 10)},
 	}
-	return base + protocol.Path(protocol.PathChatSocket, s.chat.ChatID) + "?" + q.Encode()
+	return protocol.SocketURL(s.cfg.BaseURL, protocol.Path(protocol.PathChatSocket, s.chat.ChatID), q)
 }
 
 // socketLink is a link over the chat's WebSocket.

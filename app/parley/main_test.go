@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -308,7 +309,10 @@ func TestSIGTERMClosesSocketsWithGoingAway(t *testing.T) {
 	var chat protocol.ChatSession
 	_ = json.NewDecoder(resp.Body).Decode(&chat)
 	resp.Body.Close()
-	socketURL := strings.Replace(p.url, "http", "ws", 1) + protocol.Path(protocol.PathChatSocket, chat.ChatID) + "?token=" + chat.Token
+	socketURL, err := protocol.SocketURL(p.url, protocol.Path(protocol.PathChatSocket, chat.ChatID), url.Values{"token": {chat.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	conn, _, err := websocket.Dial(ctx, socketURL, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,31 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// Paths of the agent API, Parley's own, which the agent console is built on
+// and test authors script. Placeholders in braces are ServeMux wildcards;
+// protocol.Path fills them in. web/agent/api.js names the same paths for
+// the console.
+const (
+	// PathAgentChats lists the open chats (AgentChats); ?since=N waits for
+	// a change after version N.
+	PathAgentChats = "/agent/api/chats"
+	// PathAgentForms lists the names of the forms an agent can push.
+	PathAgentForms = "/agent/api/forms"
+	// PathAgentTake gives the chat to the agent a chat_session_party_joined
+	// body names.
+	PathAgentTake = "/agent/api/chats/{chatId}/take"
+	// PathAgentEvents posts server events as an envelope, and is a long
+	// poll of the chat's stream with ?after=N&epoch=E&party_id=P.
+	PathAgentEvents = "/agent/api/chats/{chatId}/events"
+	// PathAgentSocket is the agent's WebSocket to a chat, with
+	// ?token=T&party_id=P.
+	PathAgentSocket = "/agent/api/chats/{chatId}/socket"
+	// PathAgentFiles uploads a file the agent ?party_id=P shares.
+	PathAgentFiles = "/agent/api/chats/{chatId}/files"
+	// PathAgentFile downloads a file of the chat.
+	PathAgentFile = "/agent/api/chats/{chatId}/files/{fileId}"
+)
+
 // agentRoutes adds the agent console (/agent) and the agent API it is built
 // on (/agent/api/...), which test authors script too. Every API call carries
 // the agent token, as "Authorization: Bearer TOKEN" or, for sockets and
@@ -23,15 +48,15 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /agent/{file}", func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/"+r.PathValue("file"), cacheRevalidate)
 	})
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h)) }
-	api("GET /agent/api/chats", s.agentChats)
-	api("GET /agent/api/forms", s.agentForms)
-	api("POST /agent/api/chats/{chatId}/take", s.agentTake)
-	api("GET /agent/api/chats/{chatId}/events", s.agentEvents)
-	api("POST /agent/api/chats/{chatId}/events", s.agentPost)
-	api("GET /agent/api/chats/{chatId}/socket", s.agentSocket)
-	api("POST /agent/api/chats/{chatId}/files", s.agentUpload)
-	api("GET /agent/api/chats/{chatId}/files/{fileId}", s.agentDownload)
+	api := func(method, path string, h http.HandlerFunc) { mux.Handle(method+" "+path, s.agentOnly(h)) }
+	api("GET", PathAgentChats, s.agentChats)
+	api("GET", PathAgentForms, s.agentForms)
+	api("POST", PathAgentTake, s.agentTake)
+	api("GET", PathAgentEvents, s.agentEvents)
+	api("POST", PathAgentEvents, s.agentPost)
+	api("GET", PathAgentSocket, s.agentSocket)
+	api("POST", PathAgentFiles, s.agentUpload)
+	api("GET", PathAgentFile, s.agentDownload)
 }
 
 // agentOnly refuses requests without the agent token.

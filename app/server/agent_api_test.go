@@ -104,12 +104,12 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 		}
 	}
 
-	for name, query := range map[string]string{"no token": "", "a wrong token": "?token=wrong", "the chat's token": "?token=" + s.Token} {
+	for name, query := range map[string]url.Values{"no token": nil, "a wrong token": {"token": {"wrong"}}, "the chat's token": {"token": {s.Token}}} {
 		t.Run("socket/"+name, func(t *testing.T) {
 			t.Parallel()
 			// Its own deadline: a parallel subtest may wait long for its turn.
 			ctx := testContext(t)
-			u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(s.ChatID, "/socket") + query
+			u := agentSocketURL(srv.URL, s.ChatID, query)
 			conn := dial(ctx, t, u, nil)
 			_, _, err := conn.Read(ctx)
 			if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseForbidden {
@@ -121,7 +121,7 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 	t.Run("socket/a chat that does not exist", func(t *testing.T) {
 		t.Parallel()
 		ctx := testContext(t)
-		u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(protocol.NewUUID(), "/socket") + "?token=" + parleytest.AgentToken
+		u := agentSocketURL(srv.URL, protocol.NewUUID(), url.Values{"token": {parleytest.AgentToken}})
 		conn := dial(ctx, t, u, nil)
 		_, _, err := conn.Read(ctx)
 		if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseChatNotFound {

@@ -21,7 +21,7 @@ import (
 const maxRequestBytes = protocol.MaxEnvelopeBytes
 
 // apiRoute is one method of the Bright Pattern Mobile/Web API: its HTTP
-// method and its path under a version prefix.
+// method and its path, one of protocol's v2 paths.
 type apiRoute struct {
 	method, path string
 	handle       http.HandlerFunc
@@ -32,22 +32,22 @@ type apiRoute struct {
 // client) and v2 (the SDKs).
 func (s *Server) apiRoutes() []apiRoute {
 	return []apiRoute{
-		{"GET", "availability", s.availability},
-		{"GET", "parameters", s.parameters},
-		{"GET", "configuration", s.configuration},
-		{"GET", "version", s.version},
-		{"GET", "iceservers", s.iceServers},
-		{"POST", "chats", s.requestChat},
-		{"GET", "chats/active", s.activeChat},
-		{"POST", "chats/{chatId}/events", s.sendEvents},
-		{"GET", "chats/{chatId}/events", s.pollEvents},
-		{"GET", "chats/{chatId}/history", s.history},
-		{"POST", "chats/{chatId}/notifications", s.notifications},
-		{"GET", "chats/{chatId}/casehistory", s.caseHistory},
-		{"POST", "chats/{chatId}/closecase", s.closeCase},
-		{"POST", "files", s.uploadFile},
-		{"GET", "chats/{chatId}/files/{fileId}", s.downloadFile},
-		{"GET", "chats/{chatId}/profilephotos/{partyId}", s.profilePhoto},
+		{"GET", protocol.PathAvailability, s.availability},
+		{"GET", protocol.PathParameters, s.parameters},
+		{"GET", protocol.PathConfiguration, s.configuration},
+		{"GET", protocol.PathVersion, s.version},
+		{"GET", protocol.PathICEServers, s.iceServers},
+		{"POST", protocol.PathChats, s.requestChat},
+		{"GET", protocol.PathActiveChat, s.activeChat},
+		{"POST", protocol.PathChatEvents, s.sendEvents},
+		{"GET", protocol.PathChatEvents, s.pollEvents},
+		{"GET", protocol.PathChatHistory, s.history},
+		{"POST", protocol.PathNotifications, s.notifications},
+		{"GET", protocol.PathCaseHistory, s.caseHistory},
+		{"POST", protocol.PathCloseCase, s.closeCase},
+		{"POST", protocol.PathFiles, s.uploadFile},
+		{"GET", protocol.PathChatFile, s.downloadFile},
+		{"GET", protocol.PathProfilePhoto, s.profilePhoto},
 	}
 }
 
@@ -66,10 +66,9 @@ func (s *Server) addAPI(mux *http.ServeMux) {
 			paths.Handle(pattern, http.NotFoundHandler())
 		}
 	}
-	for _, prefix := range []string{protocol.APIPrefixV1, protocol.APIPrefix} {
-		for _, route := range s.apiRoutes() {
-			add(route.method, prefix+route.path, route.handle)
-		}
+	for _, route := range s.apiRoutes() {
+		add(route.method, route.path, route.handle)
+		add(route.method, protocol.V1(route.path), route.handle)
 	}
 	add("POST", protocol.PathRequestSMS, s.requestSMS)
 	add("GET", protocol.PathFileByID, s.fileByID)
