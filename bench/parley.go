@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,7 +68,7 @@ func startParley(ctx context.Context, binary, webDir string, demo bool, extra ..
 	if err != nil {
 		return nil, err
 	}
-	token := randomHex(16)
+	token := rand.Text()
 	args := []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-web", webDir, "-agent-token", token}
 	if demo {
 		args = append(args, "-demo-addr", "localhost:0")
@@ -249,10 +248,4 @@ func (p *parley) do(req *http.Request, out any) error {
 
 func newVisitor() protocol.Credentials {
 	return protocol.Credentials{AppID: appID, ClientID: protocol.NewUUID()}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
 }

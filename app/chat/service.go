@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -241,7 +242,7 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 			meta.Timestamp = now
 		}
 		if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
-			*id = protocol.TextID(randomString(9))
+			*id = protocol.TextID(rand.Text())
 		}
 		if sig, ok := e.(*protocol.Signaling); ok {
 			sig.Data = sig.DataObject()
@@ -468,7 +469,7 @@ func contentHash(e protocol.Event) string {
 	if err != nil {
 		// Validated events always encode; an event that does not is
 		// taken for new.
-		data = []byte(randomString(16))
+		data = []byte(rand.Text())
 	}
 	sum := sha256.Sum256(data)
 	return base64.RawURLEncoding.EncodeToString(sum[:16])

@@ -13,7 +13,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,7 +66,7 @@ func run() error {
 		}
 	}
 	if *agentToken == "" {
-		*agentToken = randomToken()
+		*agentToken = rand.Text()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -156,12 +155,6 @@ func defaultDataDir() string {
 		return filepath.Join(home, ".local", "share", "parley")
 	}
 	return "parley-data"
-}
-
-func randomToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
 }
 
 // redacted is a database URL without its password, fit to print.
