@@ -3,6 +3,7 @@ package widget
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // listen registers the window's listeners on the browser: the host page's
@@ -140,7 +141,7 @@ func (c *Chat) navigated(p place) {
 		return
 	}
 	c.page = p
-	if c.session == nil || c.conn != ConnConnected || c.transcript.State.Over() || c.pageSent == p {
+	if c.session == nil || c.conn != client.ConnConnected || c.transcript.State.Over() || c.pageSent == p {
 		return
 	}
 	if c.session.Send(&protocol.Navigation{Page: p.page, Title: p.title}) == nil {

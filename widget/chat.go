@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // Element ids the window's code looks up.
@@ -47,12 +48,12 @@ type Chat struct {
 	// dispatches once that element left the page, such as the new-chat
 	// button that a new chat replaces.
 	ctx     app.Context
-	session *Session
+	session *client.Session
 	// memory and locks are the browser's, shared by the visitor's pages.
-	memory Memory
-	locks  Locks
+	memory client.Memory
+	locks  client.Locks
 	stop   context.CancelFunc
-	conn   ConnState
+	conn   client.ConnState
 	// closed says the session failed because the contact center is closed:
 	// the window offers to leave a message or try again, and does not
 	// retry by itself.
@@ -121,14 +122,14 @@ func (c *Chat) OnMount(ctx app.Context) {
 	page := app.Window().URL()
 	c.base = page.Scheme + "://" + page.Host
 	c.started = time.Now()
-	c.memory, c.locks = pageStorage()
+	c.memory, c.locks = client.PageStorage()
 	// Framed by a page, the window waits for the loader to show it.
 	c.hidden = c.host != ""
 	state := fragmentState()
 	c.visitor, c.hostTexts = state.Visitor, state.Texts
 	c.setLocale(ctx, query.Get("lang"))
 	if c.appID == "" {
-		c.conn = ConnFailed
+		c.conn = client.ConnFailed
 		return
 	}
 	c.listen(ctx)
@@ -153,7 +154,7 @@ func (c *Chat) OnDismount() {
 // start runs a session for the visitor: their chat that is not over, or a
 // new one.
 func (c *Chat) start(ctx app.Context) {
-	sess := NewSession(Config{
+	sess := client.NewSession(client.Config{
 		BaseURL:     c.base,
 		Credentials: protocol.Credentials{AppID: c.appID},
 		Request:     c.visitor.request(),
@@ -223,7 +224,7 @@ func (c *Chat) restart() {
 	if c.stop != nil {
 		c.stop()
 	}
-	c.conn, c.closed, c.polling, c.chat, c.position = ConnConnecting, false, false, protocol.ChatSession{}, protocol.Position{}
+	c.conn, c.closed, c.polling, c.chat, c.position = client.ConnConnecting, false, false, protocol.ChatSession{}, protocol.Position{}
 	c.transcript, c.forms, c.confirmEnd, c.endTold, c.replayed = Transcript{}, nil, false, false, false
 	c.composer.notice = ""
 	c.pageSent = place{} // the new chat hears where the visitor is
@@ -243,16 +244,16 @@ func hostOrigin(v string) string {
 
 // apply takes an update from the session and reports whether the list
 // should scroll to its end.
-func (c *Chat) apply(u Update) (scroll bool) {
+func (c *Chat) apply(u client.Update) (scroll bool) {
 	c.now = time.Now()
 	if u.Conn != "" {
 		c.conn, c.polling, c.retry = u.Conn, u.Polling, u.Retry
-		c.closed = u.Conn == ConnFailed && Closed(u.Err)
+		c.closed = u.Conn == client.ConnFailed && client.Closed(u.Err)
 		switch u.Conn {
-		case ConnConnected:
+		case client.ConnConnected:
 			c.navigated(c.page)
 			c.sendReceipts()
-		case ConnReconnecting:
+		case client.ConnReconnecting:
 			c.transcript.ForgetTyping()
 			c.typingNote = ""
 		}
@@ -399,7 +400,7 @@ func (c *Chat) sendReceipts() {
 }
 
 func (c *Chat) sendReceipt() {
-	if c.conn != ConnConnected || c.transcript.State.Over() || c.hidden || !pageVisible() {
+	if c.conn != client.ConnConnected || c.transcript.State.Over() || c.hidden || !pageVisible() {
 		return
 	}
 	last := c.transcript.LastUnread()
@@ -430,7 +431,7 @@ func (c *Chat) clock(ctx app.Context) {
 }
 
 func (c *Chat) countingDown() bool {
-	if c.conn == ConnReconnecting || (c.transcript.State == protocol.StateQueued && c.transcript.EWT > 0) {
+	if c.conn == client.ConnReconnecting || (c.transcript.State == protocol.StateQueued && c.transcript.EWT > 0) {
 		return true
 	}
 	for _, f := range c.transcript.Forms {
@@ -454,7 +455,7 @@ func (c *Chat) texts() *Texts {
 // what was typed in it.
 func (c *Chat) canWrite() bool {
 	switch c.conn {
-	case "", ConnStarting, ConnFailed, ConnEnded:
+	case "", client.ConnStarting, client.ConnFailed, client.ConnEnded:
 		return false
 	}
 	return !c.transcript.State.Over() && !c.transcript.Left
@@ -470,7 +471,7 @@ func (c *Chat) canSend() bool {
 // canAttach says whether files may be sent now: an upload needs the chat
 // and the server at once.
 func (c *Chat) canAttach() bool {
-	return c.canSend() && c.chat.ChatID != "" && c.conn == ConnConnected
+	return c.canSend() && c.chat.ChatID != "" && c.conn == client.ConnConnected
 }
 
 // Render draws the window. Every text that came from the network goes
@@ -479,7 +480,7 @@ func (c *Chat) Render() app.UI {
 	tx := c.texts()
 	conn := c.conn
 	if conn == "" {
-		conn = ConnStarting
+		conn = client.ConnStarting
 	}
 	dir := "ltr"
 	if rightToLeft[c.lang] {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 func TestChatRendersEachState(t *testing.T) {
@@ -15,7 +16,7 @@ func TestChatRendersEachState(t *testing.T) {
 	hostile := `<img src=x onerror="alert(1)">`
 	cases := []struct {
 		name    string
-		updates []Update
+		updates []client.Update
 		pending string
 		want    []string
 		wantNot []string
@@ -29,13 +30,13 @@ func TestChatRendersEachState(t *testing.T) {
 		},
 		{
 			name:    "queued with a wait",
-			updates: []Update{{Conn: ConnConnected}, {Chat: session}},
+			updates: []client.Update{{Conn: client.ConnConnected}, {Chat: session}},
 			want:    []string{`data-connection="connected"`, `data-chat-id="c1"`, "Waiting for an agent, about 3 min"},
 			enabled: []string{"composer-input", "send", "file-input"},
 		},
 		{
 			name: "an agent's message, as text",
-			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {
+			updates: []client.Update{{Conn: client.ConnConnected}, {Chat: session}, {
 				Events:   []protocol.Event{grace, &protocol.Message{MsgID: protocol.TextID("m1"), Msg: hostile, Meta: stamped("a7", 2)}},
 				Position: protocol.Position{Epoch: "e", Seq: 2},
 			}},
@@ -47,31 +48,31 @@ func TestChatRendersEachState(t *testing.T) {
 		},
 		{
 			name:    "a message on its way",
-			updates: []Update{{Conn: ConnConnected}, {Chat: session}},
+			updates: []client.Update{{Conn: client.ConnConnected}, {Chat: session}},
 			pending: "on its way",
 			want:    []string{`data-from="visitor"`, `data-status="pending"`, "on its way", "Sending…"},
 		},
 		{
 			name:     "connecting, before the chat exists: the message waits for the chat, files cannot",
-			updates:  []Update{{Conn: ConnConnecting}},
+			updates:  []client.Update{{Conn: client.ConnConnecting}},
 			disabled: []string{"file-input"},
 			enabled:  []string{"composer-input", "send"},
 		},
 		{
 			name:     "reconnecting: messages go to the outbox, files wait",
-			updates:  []Update{{Conn: ConnConnected}, {Chat: session}, {Conn: ConnReconnecting}},
+			updates:  []client.Update{{Conn: client.ConnConnected}, {Chat: session}, {Conn: client.ConnReconnecting}},
 			want:     []string{"Connection lost. Retrying…"},
 			disabled: []string{"file-input"},
 			enabled:  []string{"composer-input", "send"},
 		},
 		{
 			name:    "ended",
-			updates: []Update{{Conn: ConnConnected}, {Chat: session}, {Events: []protocol.Event{&protocol.Ended{Meta: stamped("", 1)}}}, {Conn: ConnEnded}},
+			updates: []client.Update{{Conn: client.ConnConnected}, {Chat: session}, {Events: []protocol.Event{&protocol.Ended{Meta: stamped("", 1)}}}, {Conn: client.ConnEnded}},
 			want:    []string{"Chat ended", "The chat has ended.", `data-testid="transcript"`, `data-testid="new-chat"`},
 		},
 		{
 			name:    "refused to start",
-			updates: []Update{{Conn: ConnFailed}},
+			updates: []client.Update{{Conn: client.ConnFailed}},
 			want:    []string{"Chat is not available right now"},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // composerState is what the message box holds besides the draft, which
@@ -30,7 +31,7 @@ type composerState struct {
 // upload is a file on its way to the server.
 type upload struct {
 	key         int
-	attachment  Attachment
+	attachment  client.Attachment
 	sent, total int64
 	cancel      context.CancelFunc
 	failed      string
@@ -61,7 +62,7 @@ func (c *Chat) renderComposer(tx *Texts) app.UI {
 				Text(tx.TryAgain),
 		)
 	}
-	if c.transcript.State.Over() || c.conn == ConnEnded {
+	if c.transcript.State.Over() || c.conn == client.ConnEnded {
 		return app.Div().Class("parley-after").DataSet("testid", "after-chat").Body(
 			app.A().
 				Class("parley-button").
@@ -344,7 +345,7 @@ func draggingFiles(e app.Event) bool {
 // attach checks each file's size and kind (protocol.AcceptFile, as the
 // server does) before anything is sent, then uploads it; the file event
 // goes out only once the server answered with a file_id.
-func (c *Chat) attach(files []Attachment) {
+func (c *Chat) attach(files []client.Attachment) {
 	c.composer.notice = ""
 	if !c.canAttach() {
 		c.composer.notice = c.texts().FilesWait
@@ -356,7 +357,7 @@ func (c *Chat) attach(files []Attachment) {
 			continue
 		}
 		c.ctx.Async(func() {
-			kind, err := a.check(c.ctx)
+			kind, err := a.Check(c.ctx)
 			c.ctx.Dispatch(func(app.Context) {
 				if err != nil {
 					c.composer.notice = fmt.Sprintf(c.texts().FileType, a.Name)
@@ -370,7 +371,7 @@ func (c *Chat) attach(files []Attachment) {
 }
 
 // upload sends a file that passed the checks, showing its progress.
-func (c *Chat) upload(a Attachment) {
+func (c *Chat) upload(a client.Attachment) {
 	ctx := c.ctx
 	c.composer.lastKey++
 	u := &upload{key: c.composer.lastKey, attachment: a, total: a.Size}
@@ -401,7 +402,7 @@ func (c *Chat) upload(a Attachment) {
 				return
 			}
 			c.dropUpload(u)
-			file := &protocol.File{FileID: up.FileID, FileName: up.FileName, FileType: a.fileType()}
+			file := &protocol.File{FileID: up.FileID, FileName: up.FileName, FileType: a.FileType()}
 			if sess.Send(file) == nil {
 				c.transcript.AddPendingEvent(file, c.serverNow())
 			}

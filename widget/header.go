@@ -8,13 +8,14 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // renderHeader draws the title, who the visitor chats with and the chat's
 // state, the end-chat button and the close button; under it, the question
 // before the chat ends.
-func (c *Chat) renderHeader(tx *Texts, conn ConnState) app.UI {
-	active := c.session != nil && c.chat.ChatID != "" && !c.transcript.State.Over() && conn != ConnEnded
+func (c *Chat) renderHeader(tx *Texts, conn client.ConnState) app.UI {
+	active := c.session != nil && c.chat.ChatID != "" && !c.transcript.State.Over() && conn != client.ConnEnded
 	// Parts that come and go sit in a place of their own, or at the end:
 	// go-app matches children by place, and one that came before the
 	// others would replace them, and the focus with them.
@@ -100,18 +101,18 @@ func (c *Chat) photoURL() string {
 
 // status words the chat's state: connecting, reconnecting with a countdown,
 // queued with the estimated wait counting down, with whom, ended.
-func (c *Chat) status(tx *Texts, conn ConnState) string {
+func (c *Chat) status(tx *Texts, conn client.ConnState) string {
 	switch conn {
-	case ConnStarting, ConnConnecting:
+	case client.ConnStarting, client.ConnConnecting:
 		return tx.Connecting
-	case ConnReconnecting:
+	case client.ConnReconnecting:
 		if left := c.retry.Sub(c.now); left > time.Second {
 			return fmt.Sprintf(tx.Reconnecting, int(left.Round(time.Second)/time.Second))
 		}
 		return tx.RetryingNow
-	case ConnEnded:
+	case client.ConnEnded:
 		return tx.Ended
-	case ConnFailed:
+	case client.ConnFailed:
 		if c.closed {
 			return tx.Closed
 		}

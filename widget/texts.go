@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // Texts are the words of the window in one language. English is built in;
@@ -193,14 +193,11 @@ func loadTexts(ctx context.Context, baseURL, lang string) (*Texts, error) {
 	if lang == "en" {
 		return &tx, nil
 	}
-	resp, err := request(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json", nil, nil)
+	body, err := client.Get(ctx, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	if resp.status != http.StatusOK {
-		return nil, fmt.Errorf("the %s texts: HTTP status %d", lang, resp.status)
-	}
-	if err := json.Unmarshal(resp.body, &tx); err != nil {
+	if err := json.Unmarshal(body, &tx); err != nil {
 		return nil, fmt.Errorf("the %s texts: %w", lang, err)
 	}
 	return &tx, nil

@@ -27,7 +27,6 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
 )
 
 // binary is the parley program, built once for the package's tests.
@@ -96,30 +95,13 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// visit runs a widget.Session for the client until the test ends, and
+// visit runs the widget's session for the client until the test ends, and
 // returns it once connected.
-func visit(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) (*widget.Session, protocol.ChatSession) {
+func visit(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) *parleytest.Visitor {
 	t.Helper()
-	s := widget.NewSession(widget.Config{BaseURL: baseURL, Credentials: creds, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	var chat protocol.ChatSession
-	for u := range s.Updates() {
-		if u.Chat != nil {
-			chat = *u.Chat
-		}
-		if u.Conn == widget.ConnConnected {
-			go func() {
-				for range s.Updates() {
-				}
-			}()
-			return s, chat
-		}
-	}
-	t.Fatal("the session stopped before it connected")
-	return nil, chat
+	cfg := parleytest.VisitorConfig(baseURL)
+	cfg.Credentials = creds
+	return parleytest.StartVisitor(ctx, t, cfg)
 }
 
 // history reads a chat's history through the API, as its visitor.
@@ -197,9 +179,10 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	dataDir := t.TempDir()
 	first := start(t, dataDir)
 	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-	session, chat := visit(ctx, t, first.url, creds)
+	visitor := visit(ctx, t, first.url, creds)
+	session, chat := visitor.Session, visitor.Chat()
 
-	agent := (&parleytest.Server{URL: first.url}).Agent("Grace Hopper")
+	agent := parleytest.NewAgent(first.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chat.ChatID); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +236,8 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	}
 
 	// The same visitor, on a reloaded page, gets the same chat and goes on.
-	again, resumed := visit(ctx, t, second.url, creds)
+	reloaded := visit(ctx, t, second.url, creds)
+	again, resumed := reloaded.Session, reloaded.Chat()
 	if resumed.ChatID != chat.ChatID || resumed.IsNewChat {
 		t.Fatalf("after the restart the visitor got chat %s (new %v), want %s", resumed.ChatID, resumed.IsNewChat, chat.ChatID)
 	}
@@ -437,7 +421,7 @@ func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
 	var chat protocol.ChatSession
 	_ = json.NewDecoder(resp.Body).Decode(&chat)
 	resp.Body.Close()
-	agent := (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+	agent := parleytest.NewAgent(p.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chat.ChatID); err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +455,7 @@ func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
 			_ = p.cmd.Wait()
 			p = start(t, dataDir)
 			network.Retarget(strings.TrimPrefix(p.url, "http://"))
-			agent = (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+			agent = parleytest.NewAgent(p.url, parleytest.AgentToken, "Grace Hopper")
 		}
 	}
 	// A last message, so that any copy still on its way has come first.

@@ -343,16 +343,16 @@ func TestAgentMessageReachesTheWidget(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	v := startVisitor(ctx, t, srv.URL)
+	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(srv.URL))
 	agent := srv.Agent("Grace Hopper")
-	if err := agent.Take(ctx, v.chatID); err != nil {
+	if err := agent.Take(ctx, v.ChatID()); err != nil {
 		t.Fatal(err)
 	}
-	if err := agent.Say(ctx, v.chatID, "Hello from the console"); err != nil {
+	if err := agent.Say(ctx, v.ChatID(), "Hello from the console"); err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "the agent's message", func() bool {
-		got, _ := v.agentMessages()
+	v.WaitFor(ctx, "the agent's message", func() bool {
+		got, _, _ := v.Messages(agent.PartyID)
 		return slices.Contains(got, "Hello from the console")
 	})
 }

@@ -1,6 +1,6 @@
 //go:build !js
 
-package widget
+package client
 
 import (
 	"bytes"
@@ -13,9 +13,12 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// attachmentBody is the file's bytes.
+type attachmentBody struct{ data []byte }
+
 // NewAttachment returns an attachment of bytes.
 func NewAttachment(name, contentType string, data []byte) Attachment {
-	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, data: data}
+	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, body: attachmentBody{data}}
 }
 
 // send uploads the bytes as a multipart body, all at once: Go programs and
@@ -28,7 +31,7 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 	header.Set("Content-Type", a.Type)
 	part, err := mw.CreatePart(header)
 	if err == nil {
-		_, err = part.Write(a.data)
+		_, err = part.Write(a.body.data)
 	}
 	if err == nil {
 		err = mw.Close()
@@ -43,8 +46,9 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 	return resp.status, resp.body, err
 }
 
-// check decides, as the server will, whether the bytes are a kind of file
-// the chat takes; it returns the content's MIME type.
-func (a Attachment) check(context.Context) (string, error) {
-	return protocol.AcceptFile(a.Name, a.data[:min(len(a.data), protocol.SniffBytes)], a.Type)
+// Check decides, as the server will, whether the bytes are a kind of file
+// the chat takes; it returns the content's MIME type, or a *protocol.Error
+// with CodeFileType.
+func (a Attachment) Check(context.Context) (string, error) {
+	return protocol.AcceptFile(a.Name, a.body.data[:min(len(a.body.data), protocol.SniffBytes)], a.Type)
 }

@@ -1,4 +1,4 @@
-package widget
+package client
 
 import (
 	"net/http"

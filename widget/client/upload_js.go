@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package widget
+package client
 
 import (
 	"context"
@@ -10,13 +10,31 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// attachmentBody is the browser's File object: its bytes never pass
+// through Go.
+type attachmentBody struct{ file app.Value }
+
+// Attachments reads a browser FileList, from a file input, a drop or a
+// paste.
+func Attachments(list app.Value) []Attachment {
+	if !list.Truthy() {
+		return nil
+	}
+	var out []Attachment
+	for i := range list.Get("length").Int() {
+		f := list.Call("item", i)
+		out = append(out, Attachment{Name: f.Get("name").String(), Size: int64(f.Get("size").Float()), Type: f.Get("type").String(), body: attachmentBody{f}})
+	}
+	return out
+}
+
 // NewAttachment returns an attachment of bytes, made a browser File so it
 // goes the way of the visitor's files.
 func NewAttachment(name, contentType string, data []byte) Attachment {
 	bytes := app.Window().Get("Uint8Array").New(len(data))
 	app.CopyBytesToJS(bytes, data)
 	file := app.Window().Get("File").New([]any{bytes}, name, map[string]any{"type": contentType})
-	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, file: file}
+	return Attachment{Name: name, Size: int64(len(data)), Type: contentType, body: attachmentBody{file}}
 }
 
 // errUploadFailed is an upload the network lost.
@@ -29,7 +47,7 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 	xhr.Call("open", "POST", url)
 	xhr.Call("setRequestHeader", "Authorization", auth)
 	form := app.Window().Get("FormData").New()
-	form.Call("append", "file", a.file, a.Name)
+	form.Call("append", "file", a.body.file, a.Name)
 	done := make(chan struct{})
 	onProgress := app.FuncOf(func(_ app.Value, args []app.Value) any {
 		if e := args[0]; e.Get("lengthComputable").Bool() && progress != nil {
@@ -60,10 +78,10 @@ func (a Attachment) send(ctx context.Context, url, auth string, progress func(se
 	return status, []byte(xhr.Get("responseText").String()), nil
 }
 
-// check reads the file's first bytes and decides, as the server will,
+// Check reads the file's first bytes and decides, as the server will,
 // whether it is a kind of file the chat takes; it returns the content's
-// MIME type.
-func (a Attachment) check(ctx context.Context) (string, error) {
+// MIME type, or a *protocol.Error with CodeFileType.
+func (a Attachment) Check(ctx context.Context) (string, error) {
 	read := make(chan app.Value, 1)
 	failed := make(chan struct{}, 1)
 	onRead := app.FuncOf(func(_ app.Value, args []app.Value) any {
@@ -78,7 +96,7 @@ func (a Attachment) check(ctx context.Context) (string, error) {
 		onRead.Release()
 		onFail.Release()
 	}
-	a.file.Call("slice", 0, protocol.SniffBytes).Call("arrayBuffer").Call("then", onRead, onFail)
+	a.body.file.Call("slice", 0, protocol.SniffBytes).Call("arrayBuffer").Call("then", onRead, onFail)
 	select {
 	case buffer := <-read:
 		release()

@@ -1,7 +1,8 @@
-package server_test
+//go:build !js
+
+package client_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -13,31 +14,8 @@ import (
 
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
-
-// pagesConfig is a session of a visitor whose pages share storage and
-// locks, as the tabs of one browser do, and who has no id yet.
-func pagesConfig(baseURL string, memory widget.Memory, locks widget.Locks) widget.Config {
-	cfg := visitorConfig(baseURL)
-	cfg.Credentials.ClientID = ""
-	cfg.Memory, cfg.Locks = memory, locks
-	return cfg
-}
-
-// visitorTexts are the texts of the visitor's messages the session saw in
-// the stream, and their msg_ids.
-func (v *visitor) visitorTexts() (texts []string, ids []protocol.ID) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for _, e := range v.events {
-		if m, ok := e.(*protocol.Message); ok && m.PartyID == v.chatID {
-			texts = append(texts, m.Msg)
-			ids = append(ids, m.MsgID)
-		}
-	}
-	return texts, ids
-}
 
 // TestTwoPagesOneChat: two pages of a new visitor start at once, and agree
 // on one visitor id, so on one chat; each sends a message before it saw the
@@ -47,26 +25,26 @@ func TestTwoPagesOneChat(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	cfg := pagesConfig(srv.URL, widget.NewPageMemory(), widget.NewProcessLocks())
-	pages := []*visitor{runSession(ctx, t, cfg), runSession(ctx, t, cfg)}
+	cfg := pagesConfig(srv.URL, client.NewPageMemory(), client.NewProcessLocks())
+	pages := []*parleytest.Visitor{parleytest.RunVisitor(ctx, t, cfg), parleytest.RunVisitor(ctx, t, cfg)}
 	for _, p := range pages {
-		p.waitFor(ctx, "connected", func() bool { return p.state() == widget.ConnConnected })
+		p.WaitFor(ctx, "connected", func() bool { return p.State() == client.ConnConnected })
 	}
-	if pages[0].chatID != pages[1].chatID {
-		t.Fatalf("two pages of one visitor got chats %s and %s", pages[0].chatID, pages[1].chatID)
+	if pages[0].ChatID() != pages[1].ChatID() {
+		t.Fatalf("two pages of one visitor got chats %s and %s", pages[0].ChatID(), pages[1].ChatID())
 	}
 	for i, p := range pages {
-		if _, err := p.session.SendMessage([]string{"from the first tab", "from the second tab"}[i]); err != nil {
+		if _, err := p.Session.SendMessage([]string{"from the first tab", "from the second tab"}[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var stored []string
-	for _, e := range history(ctx, t, srv, pages[0].chatID, 2) {
+	for _, e := range history(ctx, t, srv, pages[0].ChatID(), 2) {
 		stored = append(stored, e.(*protocol.Message).Msg)
 	}
 	for _, p := range pages {
-		p.waitFor(ctx, "both messages", func() bool { texts, _ := p.visitorTexts(); return len(texts) == 2 })
-		texts, ids := p.visitorTexts()
+		p.WaitFor(ctx, "both messages", func() bool { texts, _, _ := p.Messages(p.ChatID()); return len(texts) == 2 })
+		texts, _, ids := p.Messages(p.ChatID())
 		if !slices.Equal(texts, stored) || ids[0] == ids[1] {
 			t.Errorf("a page shows %q with msg_ids %q; the server stored %q", texts, ids, stored)
 		}
@@ -74,25 +52,6 @@ func TestTwoPagesOneChat(t *testing.T) {
 	slices.Sort(stored)
 	if !slices.Equal(stored, []string{"from the first tab", "from the second tab"}) {
 		t.Errorf("the server stored %q", stored)
-	}
-}
-
-// history waits until the chat holds n events and returns them.
-func history(ctx context.Context, t *testing.T, srv *parleytest.Server, chatID string, n int) []protocol.Event {
-	t.Helper()
-	for {
-		events, err := srv.Chats.History(ctx, chatID, 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(events) >= n {
-			return events
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the chat holds %d events, want %d", len(events), n)
-		case <-time.After(20 * time.Millisecond):
-		}
 	}
 }
 
@@ -105,55 +64,50 @@ func TestClosedPagesOutboxesAreAdoptedOnce(t *testing.T) {
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
-	memory, locks := widget.NewPageMemory(), widget.NewProcessLocks()
+	memory, locks := client.NewPageMemory(), client.NewProcessLocks()
 	offline := pagesConfig(net.URL(), memory, locks)
-	a, b := startSession(ctx, t, offline), startSession(ctx, t, offline)
+	a, b := parleytest.StartVisitor(ctx, t, offline), parleytest.StartVisitor(ctx, t, offline)
 	net.Block(true)
 	net.Cut()
-	for _, p := range []*visitor{a, b} {
-		p.waitFor(ctx, "the cut", func() bool { return p.state() != widget.ConnConnected })
+	for _, p := range []*parleytest.Visitor{a, b} {
+		p.WaitFor(ctx, "the cut", func() bool { return p.State() != client.ConnConnected })
 	}
-	if _, err := a.session.SendMessage("queued in tab A"); err != nil {
+	if _, err := a.Session.SendMessage("queued in tab A"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.session.SendMessage("queued in tab B"); err != nil {
+	if _, err := b.Session.SendMessage("queued in tab B"); err != nil {
 		t.Fatal(err)
 	}
 
 	// A page that opens while both are open leaves their outboxes alone.
 	online := pagesConfig(srv.URL, memory, locks)
-	c := startSession(ctx, t, online)
-	if c.chatID != a.chatID {
-		t.Fatalf("the third page got chat %s, want %s", c.chatID, a.chatID)
+	c := parleytest.StartVisitor(ctx, t, online)
+	if c.ChatID() != a.ChatID() {
+		t.Fatalf("the third page got chat %s, want %s", c.ChatID(), a.ChatID())
 	}
-	c.mu.Lock()
-	adoptedEarly := len(c.restored)
-	c.mu.Unlock()
-	if adoptedEarly != 0 {
+	if adoptedEarly := len(c.Restored()); adoptedEarly != 0 {
 		t.Errorf("a page adopted %d messages of pages that are still open", adoptedEarly)
 	}
-	c.stop()
-	a.stop()
-	b.stop()
+	c.Stop()
+	a.Stop()
+	b.Stop()
 
-	pages := []*visitor{runSession(ctx, t, online), runSession(ctx, t, online)}
+	pages := []*parleytest.Visitor{parleytest.RunVisitor(ctx, t, online), parleytest.RunVisitor(ctx, t, online)}
 	for _, p := range pages {
-		p.waitFor(ctx, "connected", func() bool { return p.state() == widget.ConnConnected })
+		p.WaitFor(ctx, "connected", func() bool { return p.State() == client.ConnConnected })
 	}
 	var restored []string
 	for _, p := range pages {
-		p.mu.Lock()
-		for _, e := range p.restored {
+		for _, e := range p.Restored() {
 			restored = append(restored, e.(*protocol.Message).Msg)
 		}
-		p.mu.Unlock()
 	}
 	slices.Sort(restored)
 	if !slices.Equal(restored, []string{"queued in tab A", "queued in tab B"}) {
 		t.Errorf("the new pages adopted %q, want each queued message once", restored)
 	}
 	var stored []string
-	for _, e := range history(ctx, t, srv, a.chatID, 2) {
+	for _, e := range history(ctx, t, srv, a.ChatID(), 2) {
 		stored = append(stored, e.(*protocol.Message).Msg)
 	}
 	slices.Sort(stored)
@@ -183,16 +137,16 @@ func TestMessageBeforeTheChatIsKnown(t *testing.T) {
 	}))
 	t.Cleanup(slow.Close)
 
-	v := runSession(ctx, t, visitorConfig(slow.URL))
-	id, err := v.session.SendMessage("sent at once")
+	v := parleytest.RunVisitor(ctx, t, parleytest.VisitorConfig(slow.URL))
+	id, err := v.Session.SendMessage("sent at once")
 	close(answered)
 	if err != nil || id.IsZero() {
 		t.Fatalf("SendMessage before the chat = %q, %v", id, err)
 	}
-	v.waitFor(ctx, "connected", func() bool { return v.state() == widget.ConnConnected })
-	events := history(ctx, t, srv, v.chatID, 1)
+	v.WaitFor(ctx, "connected", func() bool { return v.State() == client.ConnConnected })
+	events := history(ctx, t, srv, v.ChatID(), 1)
 	if m, ok := events[0].(*protocol.Message); !ok || m.Msg != "sent at once" || m.MsgID != id {
-		t.Errorf("the chat holds %v, want the message as %s", eventTypes(events), id)
+		t.Errorf("the chat holds %v, want the message as %s", events, id)
 	}
 }
 
@@ -204,23 +158,21 @@ func TestUnsentWhenTheChatEndsDuringAnOutage(t *testing.T) {
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
-	v := startSession(ctx, t, visitorConfig(net.URL()))
+	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(net.URL()))
 	net.Block(true)
 	net.Cut()
-	v.waitFor(ctx, "the cut", func() bool { return v.state() != widget.ConnConnected })
-	id, err := v.session.SendMessage("written during the outage")
+	v.WaitFor(ctx, "the cut", func() bool { return v.State() != client.ConnConnected })
+	id, err := v.Session.SendMessage("written during the outage")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Chats.Publish(ctx, v.chatID, &protocol.Ended{}); err != nil {
+	if err := srv.Chats.Publish(ctx, v.ChatID(), &protocol.Ended{}); err != nil {
 		t.Fatal(err)
 	}
 	net.Block(false)
-	v.waitFor(ctx, "the end", func() bool { return v.state() == widget.ConnEnded })
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if len(v.unsent) != 1 || *protocol.MsgIDOf(v.unsent[0]) != id {
-		t.Errorf("the session reported %v as not sent, want the message %s", v.unsent, id)
+	v.WaitFor(ctx, "the end", func() bool { return v.State() == client.ConnEnded })
+	if unsent := v.Unsent(); len(unsent) != 1 || *protocol.MsgIDOf(unsent[0]) != id {
+		t.Errorf("the session reported %v as not sent, want the message %s", unsent, id)
 	}
 }
 
@@ -234,23 +186,23 @@ func TestSilentSocketNoticedByAnUnansweredWrite(t *testing.T) {
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
-	cfg := visitorConfig(net.URL())
+	cfg := parleytest.VisitorConfig(net.URL())
 	cfg.Heartbeat, cfg.AnswerTimeout = time.Hour, 300*time.Millisecond
-	v := startSession(ctx, t, cfg)
-	agent := subscribe(ctx, t, srv.Chats, v.chatID)
+	v := parleytest.StartVisitor(ctx, t, cfg)
+	agent := subscribe(ctx, t, srv.Chats, v.ChatID())
 
 	before := net.Connections()
 	net.Lose(true, true)
-	if _, err := v.session.SendMessage("into the void"); err != nil {
+	if _, err := v.Session.SendMessage("into the void"); err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "a new connection", func() bool { return net.Connections() > before && v.state() == widget.ConnConnected })
-	if got := visitorMessages(ctx, t, agent, v.chatID, 1); !slices.Equal(got, []string{"into the void"}) {
+	v.WaitFor(ctx, "a new connection", func() bool { return net.Connections() > before && v.State() == client.ConnConnected })
+	if got := visitorMessages(ctx, t, agent, v.ChatID(), 1); !slices.Equal(got, []string{"into the void"}) {
 		t.Errorf("the agent saw %q", got)
 	}
 
 	before = net.Connections()
 	net.Lose(true, true)
-	v.session.Wake()
-	v.waitFor(ctx, "a new connection after the wake", func() bool { return net.Connections() > before && v.state() == widget.ConnConnected })
+	v.Session.Wake()
+	v.WaitFor(ctx, "a new connection after the wake", func() bool { return net.Connections() > before && v.State() == client.ConnConnected })
 }

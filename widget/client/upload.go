@@ -1,4 +1,4 @@
-package widget
+package client
 
 import (
 	"context"
@@ -7,40 +7,24 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
 )
 
 // Attachment is a file the visitor picked, dropped or pasted: the browser's
-// File object in the widget, bytes in Go programs and tests (see
-// NewAttachment).
+// File object in the widget (see Attachments), bytes in Go programs and
+// tests (see NewAttachment).
 type Attachment struct {
 	Name string
 	Size int64
 	// Type is the MIME type the browser reports for it, a hint; the
-	// content decides (see protocol.AcceptFile).
+	// content decides (see protocol.AcceptFile and Check).
 	Type string
-	file app.Value
-	data []byte
+	body attachmentBody
 }
 
-// attachments reads a browser FileList, from a file input, a drop or a
-// paste.
-func attachments(list app.Value) []Attachment {
-	if !list.Truthy() {
-		return nil
-	}
-	var out []Attachment
-	for i := range list.Get("length").Int() {
-		f := list.Call("item", i)
-		out = append(out, Attachment{Name: f.Get("name").String(), Size: int64(f.Get("size").Float()), Type: f.Get("type").String(), file: f})
-	}
-	return out
-}
-
-// fileType is the file_type a shared file is announced with; its Type is
+// FileType is the file_type a shared file is announced with; its Type is
 // the content's, once checked.
-func (a Attachment) fileType() string {
+func (a Attachment) FileType() string {
 	if strings.HasPrefix(a.Type, "image/") {
 		return protocol.FileImage
 	}

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package widget
+package client
 
 import (
 	"context"

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package widget
+package client
 
 import (
 	"encoding/json"
@@ -110,6 +110,6 @@ func tryJS(f func()) (ok bool) {
 	return true
 }
 
-// pageStorage is where a window keeps what outlives the page: the
+// PageStorage is where a window keeps what outlives the page: the
 // browser's localStorage and Web Locks.
-func pageStorage() (Memory, Locks) { return newBrowserMemory(), webLocks{} }
+func PageStorage() (Memory, Locks) { return newBrowserMemory(), webLocks{} }
