@@ -229,15 +229,15 @@ func (t *Transcript) notSent(request protocol.ID) {
 	}
 }
 
-// typingShown is how long an agent's typing shows without news: a
+// TypingShown is how long an agent's typing shows without news: a
 // not_typing can be lost (a network cut, a console closed mid-word), and
 // an agent who goes on typing says so again.
-const typingShown = 15 * time.Second
+const TypingShown = 15 * time.Second
 
 // TypingOver stops showing a typing party the server has said nothing of
-// for typingShown, by the server's time now, and reports whether it did.
+// for TypingShown, by the server's time now, and reports whether it did.
 func (t *Transcript) TypingOver(now time.Time) bool {
-	if t.Typing == "" || now.Sub(t.TypingAt) < typingShown {
+	if t.Typing == "" || now.Sub(t.TypingAt) < TypingShown {
 		return false
 	}
 	t.typist, t.Typing = "", ""
@@ -298,11 +298,11 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	case *protocol.SecureFormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, ID: e.FormID, Secure: true}, meta)
 	case *protocol.FormData:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.SecureFormData:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.SecureFormCancel:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.MessageDelivered:
 		t.receipt(e.RefMsgID, Delivered, visitor)
 	case *protocol.MessageRead:
@@ -372,7 +372,8 @@ func (t *Transcript) form(f *FormRequest, meta *protocol.Meta) {
 	t.settle(Line{From: t.sender(meta.PartyID), Time: meta.Timestamp.Time, Seq: meta.Seq, Form: f.RequestID})
 }
 
-func (t *Transcript) answered(id protocol.ID) {
+// Answered notes that a form request was answered, or declined.
+func (t *Transcript) Answered(id protocol.ID) {
 	if f, ok := t.Forms[id]; ok {
 		f.Answered = true
 	}

@@ -1,8 +1,11 @@
-package widget
+package live
 
 import (
+	"net/url"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget"
 	"github.com/parleychat/parley/widget/client"
 )
 
@@ -41,12 +44,16 @@ func (c *Chat) wake() {
 	}
 }
 
-// post sends a message to the host page, and only to its origin: never to
-// "*", which would tell any page that frames the widget what happens in the
-// chat.
-func (c *Chat) post(data map[string]any) {
+// post sends a message of the type to the host page, and only to its
+// origin: never to "*", which would tell any page that frames the widget
+// what happens in the chat.
+func (c *Chat) post(typ messageType, fields map[string]any) {
 	if c.host == "" {
 		return
+	}
+	data := map[string]any{"type": string(typ)}
+	for k, v := range fields {
+		data[k] = v
 	}
 	app.Window().Get("parent").Call("postMessage", data, c.host)
 }
@@ -62,17 +69,17 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 		return
 	}
 	value := data.Get("value")
-	switch data.Get("type").String() {
-	case "navigation":
+	switch messageType(jsString(data.Get("type"))) {
+	case msgNavigation:
 		c.navigated(place{page: jsString(data.Get("page")), title: jsString(data.Get("title"))})
-	case "show":
+	case msgShow:
 		c.show()
-	case "hide":
+	case msgHide:
 		c.hidden, c.focusWanted = true, false
-	case "state":
+	case msgState:
 		var s hostState
 		if decodeJS(value, &s) == nil {
-			c.visitor, c.hostTexts = s.Visitor, s.Texts
+			c.visitor, c.words.host = s.Visitor, s.Texts
 			c.setLocale(ctx, s.Locale)
 		}
 		theme(value.Get("theme"), "host")
@@ -82,19 +89,19 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 			c.hidden = true
 			c.countUnread()
 		}
-	case "theme":
+	case msgTheme:
 		theme(value, "host")
-	case "texts":
-		if decodeJS(value, &c.hostTexts) == nil {
+	case msgTexts:
+		if decodeJS(value, &c.words.host) == nil {
 			c.retext()
 		}
-	case "locale":
+	case msgLocale:
 		c.setLocale(ctx, jsString(value))
-	case "visitor":
+	case msgVisitor:
 		// The visitor goes with the next Request Chat: a chat that runs
 		// already keeps what it started with.
 		_ = decodeJS(value, &c.visitor)
-	case "shutdown":
+	case msgShutdown:
 		if c.stop != nil {
 			c.stop()
 		}
@@ -106,7 +113,7 @@ func (c *Chat) onHostMessage(ctx app.Context, e app.Value) {
 func (c *Chat) show() {
 	c.hidden = false
 	c.unread = 0
-	c.post(map[string]any{"type": "unread", "count": 0})
+	c.post(msgUnread, map[string]any{"count": 0})
 	c.sendReceipts()
 	c.focusWanted = true
 	c.focusComposer()
@@ -128,43 +135,39 @@ func (c *Chat) focusComposer() {
 		return
 	}
 	c.focusWanted = false
-	c.ctx.Defer(func(app.Context) { focus(inputID) })
+	c.ctx.Defer(func(app.Context) { widget.FocusComposer() })
 }
 
-// place is a page of the host's site.
-type place struct{ page, title string }
-
-// navigated tells the contact center the visitor is on another page, once
-// per page.
-func (c *Chat) navigated(p place) {
-	if p.page == "" || len(p.page) > protocol.MaxURLBytes || len(p.title) > protocol.MaxNameBytes {
-		return
-	}
-	c.page = p
-	if c.session == nil || c.conn != client.ConnConnected || c.transcript.State.Over() || c.pageSent == p {
-		return
-	}
-	if c.session.Send(&protocol.Navigation{Page: p.page, Title: p.title}) == nil {
-		c.pageSent = p
-	}
-}
-
-// onWindowKey closes the window on Escape, as a dialog would.
-func (c *Chat) onWindowKey(ctx app.Context, e app.Event) {
-	if e.Get("key").String() == "Escape" {
-		if c.confirmEnd {
-			c.confirmEnd = false
-			return
-		}
-		c.close(ctx, e)
-	}
-}
-
-// close asks the loader to hide the window; the loader moves the focus
+// Close asks the loader to hide the window; the loader moves the focus
 // back to the launcher.
-func (c *Chat) close(ctx app.Context, e app.Event) {
+func (c *Chat) Close() {
 	c.hidden, c.focusWanted = true, false
-	c.post(map[string]any{"type": "close"})
+	c.post(msgClose, nil)
+}
+
+// countUnread tells the loader how many of the contact center's messages
+// the visitor has not seen, for the badge and the page's title: on any
+// page, since the count comes from the chat, not from this page.
+func (c *Chat) countUnread() {
+	if n := c.transcript.Unread(); n != c.unread {
+		c.unread = n
+		c.post(msgUnread, map[string]any{"count": n, "title": c.texts().NewMessages})
+	}
+}
+
+// hostOrigin returns v if it is an http(s) origin and nothing more, else "".
+func hostOrigin(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func pageVisible() bool {
+	doc := app.Window().Get("document")
+	return !doc.Truthy() || doc.Get("visibilityState").String() != "hidden"
 }
 
 func jsString(v app.Value) string {
@@ -174,8 +177,45 @@ func jsString(v app.Value) string {
 	return v.String()
 }
 
-func focus(id string) {
-	if el := app.Window().GetElementByID(id); el.Truthy() {
-		el.Call("focus")
+// place is a page of the host's site.
+type place struct{ page, title string }
+
+// navigator tells the contact center which page of the host's site the
+// visitor is on: once per page, and again to a new chat.
+type navigator struct {
+	// page is where the visitor is; sent the last page told.
+	page, sent place
+}
+
+// at notes that the visitor is on p, unless p cannot be told (no address,
+// or one over the API's limits), and reports whether it may.
+func (n *navigator) at(p place) bool {
+	if p.page == "" || len(p.page) > protocol.MaxURLBytes || len(p.title) > protocol.MaxNameBytes {
+		return false
+	}
+	n.page = p
+	return true
+}
+
+// due returns the page the contact center has not heard of, if any.
+func (n *navigator) due() (place, bool) {
+	return n.page, n.page.page != "" && n.page != n.sent
+}
+
+// told notes that the contact center heard of p.
+func (n *navigator) told(p place) { n.sent = p }
+
+// navigated tells the contact center the visitor is on another page, once
+// per page.
+func (c *Chat) navigated(p place) {
+	if p.page != "" && !c.nav.at(p) {
+		return
+	}
+	next, due := c.nav.due()
+	if !due || c.session == nil || c.conn.state != client.ConnConnected || c.transcript.State.Over() {
+		return
+	}
+	if c.session.Send(&protocol.Navigation{Page: next.page, Title: next.title}) == nil {
+		c.nav.told(next)
 	}
 }

@@ -1,4 +1,4 @@
-package widget
+package live
 
 import (
 	"encoding/json"
@@ -66,27 +66,6 @@ func decodeJS(v app.Value, out any) error {
 		return json.Unmarshal([]byte("null"), out)
 	}
 	return json.Unmarshal([]byte(text.String()), out)
-}
-
-// retext computes the window's words: the language's catalogue, then the
-// server configuration's title and replacements, then the page's.
-func (c *Chat) retext() {
-	base := c.catalogue
-	if base == nil {
-		base = &english
-	}
-	tx := *base
-	if title := c.config.Definition.ChatWidgetStyling.Title; title != "" {
-		tx.Title = title
-	}
-	for _, overrides := range []map[string]map[string]string{c.config.Definition.ChatWidgetStyling.Texts, c.hostTexts} {
-		if words := overrides[c.lang]; len(words) > 0 {
-			if data, err := json.Marshal(words); err == nil {
-				_ = json.Unmarshal(data, &tx) // a name that is not a text is ignored
-			}
-		}
-	}
-	c.tx = &tx
 }
 
 // theme passes design tokens to the window's boot script, which keeps the
