@@ -48,10 +48,14 @@ build_widget() {
 		chmod 644 "$built"
 		mv "$built" web/app.wasm
 	fi
+	say "Minifying the loader: web/widget.js from app/loader/widget.js (esbuild)"
+	go run ./app/loader web
 	say "Precompressing web/ (brotli 11, gzip 9); unchanged files are skipped"
 	go run ./app/precompress web
 	printf 'web/app.wasm: %s bytes, %s brotli, %s gzip\n' \
 		"$(wc -c <web/app.wasm)" "$(wc -c <web/app.wasm.br)" "$(wc -c <web/app.wasm.gz)"
+	printf 'web/widget.js: %s bytes, %s brotli, %s gzip\n' \
+		"$(wc -c <web/widget.js)" "$(wc -c <web/widget.js.br)" "$(wc -c <web/widget.js.gz)"
 }
 
 # apt_install installs Debian packages, as root or through sudo; apt-get

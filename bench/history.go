@@ -19,8 +19,8 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer b.close()
-	o, err := b.open(ctx, p, interactive)
+	defer b.Close()
+	o, err := openWidget(ctx, b, p, interactive)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -38,7 +38,7 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 			return nil, 0, err
 		}
 	}
-	again, err := b.open(ctx, p, agentLines(n))
+	again, err := openWidget(ctx, b, p, agentLines(n))
 	if err != nil {
 		return nil, 0, err
 	}

@@ -80,9 +80,9 @@ func slowOpen(ctx context.Context, p *parley, t *throttle, pagesURL string, pref
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
+	defer b.Close()
 	traffic := &pageTraffic{chatOrigin: t.URL(), urls: map[network.RequestID]string{}, last: time.Now()}
-	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithListener(traffic.listen))
+	tab, closeTab := chromedp.NewContext(b.Ctx, chromedp.WithListener(traffic.listen))
 	defer closeTab()
 	stop := context.AfterFunc(ctx, closeTab)
 	defer stop()
