@@ -201,7 +201,7 @@ func (p *parley) requestChat(ctx context.Context, creds protocol.Credentials) (p
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 	err = p.do(req, &chat)
 	if err == nil && chat.ChatID == "" {
-		err = errors.New("Request Chat answered without a chat_id")
+		err = errors.New("the answer of Request Chat has no chat_id")
 	}
 	return chat, err
 }

@@ -2,8 +2,11 @@
 
 package live
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/parleychat/parley/widget/client"
+)
 
-// Attach takes a browser FileList: Go programs have no browser, and no
-// files to attach.
-func (c *Chat) Attach(app.Value) {}
+// attachments reads a browser FileList: Go programs have no browser, and
+// no files to attach.
+func attachments(app.Value) []client.Attachment { return nil }

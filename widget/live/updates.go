@@ -70,7 +70,7 @@ const historyAge = time.Minute
 // by the server's clock, no longer than historyAge before the window
 // started.
 func (c *Chat) news(l widget.Line) bool {
-	started := c.started.Add(c.serverNow().Sub(time.Now()))
+	started := c.started.Add(time.Until(c.serverNow()))
 	return !l.Time.Before(started.Add(-historyAge))
 }
 
