@@ -17,11 +17,11 @@ func EndsChat(e Event) bool {
 
 // Ephemeral reports whether e is delivered to whoever follows the chat at
 // the time and never stored, since it means nothing later: typing and
-// not typing. Call signals are relayed the same way (the API keeps them out
-// of history).
+// not typing, and Parley's word on the contact center's reachability. Call
+// signals are relayed the same way (the API keeps them out of history).
 func Ephemeral(e Event) bool {
 	switch e.(type) {
-	case *Typing, *NotTyping, *Signaling:
+	case *Typing, *NotTyping, *Signaling, *Upstream:
 		return true
 	}
 	return false

@@ -16,14 +16,134 @@ var (
 )
 
 // Append implements chat.Store. The batch is one transaction: all of it is
-// stored, or none.
+// stored, or none. Appends to any chats that wait at the same time share a
+// transaction and its sync (see committer): each is acknowledged only once
+// that transaction committed.
 func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry) (_ []protocol.Event, err error) {
 	defer wrap(&err, "appending to chat %s", chatID)
+	req := &appendRequest{chatID: chatID, entries: entries, done: make(chan appendResult, 1)}
+	select {
+	case s.appends <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.closed:
+		return nil, errClosed
+	}
+	// Once queued, the append is in the next transaction whatever ctx
+	// says: the caller learns whether it was stored.
+	r := <-req.done
+	return r.stored, r.err
+}
+
+// appendRequest is an Append waiting for the committer.
+type appendRequest struct {
+	chatID  string
+	entries []chat.Entry
+	done    chan appendResult
+}
+
+type appendResult struct {
+	stored []protocol.Event
+	err    error
+}
+
+// maxGroup bounds how many appends share a transaction.
+const maxGroup = 256
+
+// commit runs the appends, one group at a time, until Close: a group is
+// every append waiting when the last commit ended, so a lone append waits
+// for nothing and a crowd pays one sync for all of it. Each append runs in
+// a savepoint of the group's transaction, so one that fails (an unknown
+// chat) costs the others nothing.
+func (s *Store) commit() {
+	defer close(s.committed)
+	for {
+		var group []*appendRequest
+		select {
+		case req := <-s.appends:
+			group = append(group, req)
+		case <-s.closed:
+			return
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case req := <-s.appends:
+				group = append(group, req)
+			default:
+				break gather
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+func (s *Store) commitGroup(group []*appendRequest) {
+	// The appends' own contexts are theirs to wait with, not to cancel a
+	// transaction that others share.
+	ctx := context.Background()
+	results := make([]appendResult, len(group))
+	fail := func(err error) {
+		for _, req := range group {
+			req.done <- appendResult{err: err}
+		}
+	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		return nil, err
+		fail(err)
+		return
 	}
 	defer tx.Rollback()
+	// A lone append needs no savepoint: what it did not store is rolled
+	// back with the transaction.
+	shared := len(group) > 1
+	wrote := false
+	for i, req := range group {
+		if shared {
+			if _, err := tx.exec(ctx, savepoint); err != nil {
+				fail(err)
+				return
+			}
+		}
+		stored, err := appendIn(ctx, tx, req.chatID, req.entries)
+		results[i] = appendResult{stored: stored, err: err}
+		if shared && err != nil && len(stored) == 0 {
+			if _, err := tx.exec(ctx, rollbackToSavepoint); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if shared {
+			if _, err := tx.exec(ctx, releaseSavepoint); err != nil {
+				fail(err)
+				return
+			}
+		}
+		wrote = wrote || len(stored) > 0
+	}
+	// A group of duplicates has nothing to commit: rolling it back spares
+	// a sync.
+	if wrote {
+		if err := tx.Commit(); err != nil {
+			fail(err)
+			return
+		}
+	}
+	for i, req := range group {
+		req.done <- results[i]
+	}
+}
+
+var (
+	savepoint           = declare(`SAVEPOINT append`)
+	rollbackToSavepoint = declare(`ROLLBACK TO append`)
+	releaseSavepoint    = declare(`RELEASE append`)
+)
+
+// appendIn stores entries at the end of the chat's stream in tx: as many
+// as the chat takes before it is over (then with chat.ErrOver), or none
+// with an error.
+func appendIn(ctx context.Context, tx txn, chatID string, entries []chat.Entry) ([]protocol.Event, error) {
 	c, err := findChat(ctx, tx, chatID)
 	if err != nil {
 		return nil, err
@@ -38,8 +158,8 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 			break
 		}
 		if e.Key != "" {
-			// The batch's earlier entries are in this transaction, so
-			// this sees their keys too.
+			// The earlier entries are in this transaction, so this sees
+			// their keys too.
 			dup, err := hasKey(ctx, tx, chatID, e.Key)
 			if err != nil {
 				return nil, err
@@ -59,15 +179,10 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 		c.Apply(e.Event)
 		stored = append(stored, e.Event)
 	}
-	// A batch of duplicates has nothing to commit: rolling it back spares
-	// the chat's UPDATE and a sync.
 	if len(stored) == 0 {
 		return nil, over
 	}
 	if err := updateChat(ctx, tx, c); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
 	return stored, over
