@@ -7,16 +7,21 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley/app/parleytest/browser"
+	"go.uber.org/goleak"
 )
 
 // chromium is the one browser the package's tests share, a tab each.
 var chromium *browser.Browser
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
+// TestMain runs the tests in one browser, and fails them when one leaves a
+// goroutine running.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(inBrowser{m}) }
 
-func run(m *testing.M) int {
+// inBrowser runs the tests with what they need built and the browser
+// started.
+type inBrowser struct{ *testing.M }
+
+func (m inBrowser) Run() int {
 	for _, ensure := range []func() error{ensureWasm, ensureLoader, ensureAxe} {
 		if err := ensure(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -30,5 +35,5 @@ func run(m *testing.M) int {
 	}
 	defer b.Close()
 	chromium = b
-	return m.Run()
+	return m.M.Run()
 }

@@ -27,25 +27,33 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
+	"go.uber.org/goleak"
 )
 
 // binary is the parley program, built once for the package's tests.
 var binary string
 
-func TestMain(m *testing.M) {
+// TestMain builds the program once for the tests, and fails them when one
+// leaves a goroutine running.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withProgram{m}) }
+
+// withProgram runs the tests with the parley program built, and a
+// PostgreSQL cluster for those that scale out.
+type withProgram struct{ *testing.M }
+
+func (m withProgram) Run() int {
 	dir, err := os.MkdirTemp("", "parley-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
+	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "parley")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building parley: %v\n%s", err, out)
-		os.Exit(1)
+		return 1
 	}
-	code := pgtest.Main(m)
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return pgtest.Main(m.M)
 }
 
 // process is a running parley program.

@@ -219,15 +219,6 @@ func numbered(prefix string, n int) []string {
 	return out
 }
 
-// prefixed returns each text with the prefix.
-func prefixed(prefix string, texts []string) []string {
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		out[i] = prefix + t
-	}
-	return out
-}
-
 // equal reports whether two lists hold the same texts in the same order.
 func equal(a, b []string) bool { return slices.Equal(a, b) }
 
