@@ -9,7 +9,7 @@
 // (connection), when read receipts go ([receipts]), when typing is told
 // (typingTracker), which page of the host's site the contact center hears
 // of (navigator), and the host page's messages (host.go and postmessage.go,
-// the vocabulary shared with the loader, web/src/widget.js).
+// the vocabulary shared with the loader, app/loader/widget.js).
 //
 // The window talks to the page that embeds it (the loader) with
 // postMessage, only with the origin named in its URL (?host=).

@@ -1,7 +1,7 @@
 package live
 
 // messageType is the type of a message between the page that embeds the
-// window (the loader, web/src/widget.js) and the window, which both send
+// window (the loader, app/loader/widget.js) and the window, which both send
 // with postMessage as {type, ...}. The README's table gives each one's
 // fields; the loader names the same types in one place (its msg object).
 type messageType string
