@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -222,29 +220,8 @@ func (p *parley) visitorSocket(ctx context.Context, chat protocol.ChatSession) (
 	return conn, nil
 }
 
-// do sends the request and decodes a 200 answer into out, or returns the
-// API's error.
-func (p *parley) do(req *http.Request, out any) error {
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		if perr := protocol.DecodeError(data); perr != nil {
-			return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, perr)
-		}
-		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
-}
+// do sends a request of Parley's API with the benchmark's HTTP client.
+func (p *parley) do(req *http.Request, out any) error { return parleytest.Do(p.http, req, out) }
 
 func newVisitor() protocol.Credentials {
 	return protocol.Credentials{AppID: appID, ClientID: protocol.NewUUID()}

@@ -16,7 +16,8 @@ const ChatColumns = `id, app_id, client_id, token, epoch, state, request, create
 	agent, last_seq, visitor_messages, last_visitor_event, ewt, ewt_at, case_id, poll_cursor, notifications`
 
 // ScanChat reads a chat from a row of ChatColumns. noRows is the driver's
-// error for a query that found no row; it becomes ErrNotFound.
+// error for a query that found no row, which becomes ErrNotFound; nil for
+// the rows of a query that lists, which never report it.
 func ScanChat(row interface{ Scan(...any) error }, noRows error) (Chat, error) {
 	var (
 		c                             Chat
@@ -26,7 +27,7 @@ func ScanChat(row interface{ Scan(...any) error }, noRows error) (Chat, error) {
 	)
 	err := row.Scan(&c.ID, &c.AppID, &c.ClientID, &c.Token, &c.Epoch, &c.State, &request, &created,
 		&c.Agent, &lastSeq, &c.VisitorMessages, &visitorActive, &ewt, &ewtAt, &c.CaseID, &pollCursor, &notifications)
-	if errors.Is(err, noRows) {
+	if noRows != nil && errors.Is(err, noRows) {
 		return Chat{}, ErrNotFound
 	}
 	if err != nil {
@@ -44,6 +45,24 @@ func ScanChat(row interface{ Scan(...any) error }, noRows error) (Chat, error) {
 	c.EWT, c.EWTAt = protocol.Seconds(ewt), FromNanos(ewtAt)
 	c.PollCursor = uint64(pollCursor)
 	return c, nil
+}
+
+// ScanChats reads every chat of rows of ChatColumns, in their order, and
+// returns rows' error once they are done. The caller closes rows.
+func ScanChats(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) ([]Chat, error) {
+	var found []Chat
+	for rows.Next() {
+		c, err := ScanChat(rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, c)
+	}
+	return found, rows.Err()
 }
 
 // FromNanos is a time a SQL store keeps as Unix nanoseconds, in UTC; NULL

@@ -227,13 +227,19 @@ func (a *Agent) request(ctx context.Context, method, path string, body []byte) (
 	return req, nil
 }
 
-// do sends the request and decodes a 200 answer into out, or returns the
-// API's error.
+// do sends the request with the agent's HTTP client.
 func (a *Agent) do(req *http.Request, out any) error {
 	client := a.HTTP
 	if client == nil {
 		client = http.DefaultClient
 	}
+	return Do(client, req, out)
+}
+
+// Do sends a request of Parley's API with client and decodes a 200 answer's
+// JSON into out (nil: the answer is read and dropped); any other answer is
+// an error, the API's *protocol.Error when it sent one.
+func Do(client *http.Client, req *http.Request, out any) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

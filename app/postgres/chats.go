@@ -139,15 +139,7 @@ func (s *Store) chats(ctx context.Context, sql string, args ...any) ([]chat.Chat
 		return nil, err
 	}
 	defer rows.Close()
-	var found []chat.Chat
-	for rows.Next() {
-		c, err := chat.ScanChat(rows, pgx.ErrNoRows)
-		if err != nil {
-			return nil, err
-		}
-		found = append(found, c)
-	}
-	return found, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 // lockChat reads the chat and locks its row until the transaction ends:

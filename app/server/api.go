@@ -100,11 +100,17 @@ func wellFormedTenant(v string) bool {
 }
 
 func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
+	answerContact(s, w, r, s.contact.Availability)
+}
+
+// answerContact answers a launch point's caller with what the contact
+// center says (its availability, its widget's configuration).
+func answerContact[T any](s *Server, w http.ResponseWriter, r *http.Request, ask func(context.Context) (T, error)) {
 	if _, err := s.credentials(w, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	answer, err := s.contact.Availability(r.Context())
+	answer, err := ask(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -125,16 +131,7 @@ func (s *Server) parameters(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) configuration(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.credentials(w, r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	answer, err := s.contact.Configuration(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, answer)
+	answerContact(s, w, r, s.contact.Configuration)
 }
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
@@ -225,12 +222,7 @@ func (s *Server) requestSMS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) activeChat(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.chats.ActiveChat(r.Context(), creds)
+	c, err := s.callersChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,6 +9,15 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// callersChat is the active chat of the caller's credentials.
+func (s *Server) callersChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
+	creds, err := s.credentials(w, r)
+	if err != nil {
+		return chat.Chat{}, err
+	}
+	return s.chats.ActiveChat(r.Context(), creds)
+}
+
 // credentials reads the Authorization header and checks the launch point.
 // The clientId WebChat asks for the server's visitor cookie instead: the
 // credentials then name that visitor (see webChatClient).

@@ -18,12 +18,7 @@ import (
 // uploadFile is Upload File: a multipart body whose first file part, under
 // any field name, is shared in the caller's active chat.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.chats.ActiveChat(r.Context(), creds)
+	c, err := s.callersChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

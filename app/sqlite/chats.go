@@ -97,15 +97,7 @@ func (s *Store) OpenChats(ctx context.Context) (_ []chat.Chat, err error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var open []chat.Chat
-	for rows.Next() {
-		c, err := chat.ScanChat(rows, sql.ErrNoRows)
-		if err != nil {
-			return nil, err
-		}
-		open = append(open, c)
-	}
-	return open, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 // Assign implements chat.Store.
@@ -196,15 +188,7 @@ func (s *Store) CaseChats(ctx context.Context, caseID string) (_ []chat.Chat, er
 		return nil, err
 	}
 	defer rows.Close()
-	var linked []chat.Chat
-	for rows.Next() {
-		c, err := chat.ScanChat(rows, sql.ErrNoRows)
-		if err != nil {
-			return nil, err
-		}
-		linked = append(linked, c)
-	}
-	return linked, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 func findChat(ctx context.Context, tx txn, id string) (chat.Chat, error) {
