@@ -12,8 +12,8 @@ import (
 
 // Paths of the agent API, Parley's own, which the agent console is built on
 // and test authors script. Placeholders in braces are ServeMux wildcards;
-// protocol.Path fills them in. web/agent/api.js names the same paths for
-// the console.
+// protocol.Path fills them in. The console (web/agent/console.js) spells
+// them out where it calls them.
 const (
 	// PathAgentChats lists the open chats (AgentChats); ?since=N waits for
 	// a change after version N.
