@@ -39,7 +39,7 @@ func TestCSPViolationsAreCaught(t *testing.T) {
 	}
 	var got []string
 	waitUntil(t, "the page's and the frame's violations", func() bool {
-		got = tb.cspViolations()
+		got = tb.Violations()
 		inPage, inFrame := 0, 0
 		for _, v := range got {
 			switch {

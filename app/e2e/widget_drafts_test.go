@@ -14,13 +14,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/parleytest/browser"
 	"github.com/parleychat/parley/protocol"
 )
 
 // enterAfterComposition is the Enter that confirms an input method's
 // conversion as one major browser sends it: after compositionend, with
 // isComposing false, and keyCode 229; it types nothing.
-var enterAfterComposition = keyInfo{key: "Enter", code: "Enter", keyCode: 229}
+var enterAfterComposition = browser.Key{Key: "Enter", Code: "Enter", KeyCode: 229}
 
 // compose types text in the element as an input method does: it composes
 // it, then confirms it.
@@ -284,10 +285,21 @@ func TestConsoleKeepsTheReplyWhenItCannotSend(t *testing.T) {
 	agent.screenshot("console-reply-kept")
 	net.Block(false)
 	waitJS(t, agent.ctx, "the console back", `!document.querySelector("[data-testid=agent-input]").disabled`)
+	// Enter again only once the last one was refused (a new note): a reply
+	// on its way stays in the box until the server answers, and a second
+	// Enter meanwhile would send it twice.
+	notes := `document.querySelectorAll("[data-testid=agent-note]").length`
+	refused := -1
 	waitUntil(t, "the reply to go", func() bool {
-		pressIn(t, agent.ctx, enter, 0)
-		return len(eventsOf[*protocol.Message](sentBy(storedEvents(t, srv, w.chatID), "agent-grace-hopper"))) == 1
+		if n := evalJS[int](t, agent.ctx, notes); n != refused {
+			refused = n
+			pressIn(t, agent.ctx, enter, 0)
+		}
+		return len(eventsOf[*protocol.Message](sentBy(storedEvents(t, srv, w.chatID), "agent-grace-hopper"))) > 0
 	})
+	if n := len(eventsOf[*protocol.Message](sentBy(storedEvents(t, srv, w.chatID), "agent-grace-hopper"))); n != 1 {
+		t.Errorf("the reply was stored %d times", n)
+	}
 	waitText(t, w.frame, `[data-testid=message][data-from=agent] .parley-text`, "One moment, please.")
 	waitJS(t, agent.ctx, "the reply box to empty", `document.querySelector("[data-testid=agent-input]").value === ""`)
 }

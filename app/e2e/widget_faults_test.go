@@ -47,7 +47,7 @@ func TestWidgetFaultsLoseNothing(t *testing.T) {
 		Chaos:   parleytest.FaultChaos(parleytest.Seed(t)),
 		Traffic: parleytest.TrafficConfig{
 			Chats: chats, Messages: messages, Every: 500 * time.Millisecond,
-			Open: func(_ context.Context, i int) (parleytest.Visitor, error) { return visitors[i], nil },
+			Open: func(_ context.Context, i int) (parleytest.VisitorSide, error) { return visitors[i], nil },
 		},
 		Restarts: 2,
 		DiskFull: time.Second,

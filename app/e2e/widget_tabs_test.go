@@ -27,16 +27,7 @@ func newProfile(t *testing.T) *profile {
 // visitor does.
 func (p *profile) open(url string) (tb *tab, close func()) {
 	p.t.Helper()
-	ctx, cancel := chromedp.NewContext(p.ctx)
-	tb = &tab{t: p.t, ctx: ctx}
-	tb.watch(ctx)
-	p.t.Cleanup(cancel)
-	p.t.Cleanup(tb.report)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		p.t.Fatalf("opening %s: %v", url, err)
-	}
-	tb.watchCSP(ctx)
-	return tb, cancel
+	return openTabIn(p.t, p.ctx, url)
 }
 
 // visitorLines are the texts and msg_ids of the visitor's messages a

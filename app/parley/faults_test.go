@@ -20,7 +20,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // TestFaultsLoseNothing is issue 15's fault injection: 50 chats, each a
@@ -42,7 +42,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 		Chaos:   parleytest.FaultChaos(parleytest.Seed(t)),
 		Traffic: parleytest.TrafficConfig{
 			Chats: 50, Messages: 40, Every: 300 * time.Millisecond,
-			Open: func(ctx context.Context, i int) (parleytest.Visitor, error) {
+			Open: func(ctx context.Context, i int) (parleytest.VisitorSide, error) {
 				return openSession(ctx, network.URL())
 			},
 		},
@@ -60,7 +60,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 // sessionVisitor is a visitor on the widget's Session.
 type sessionVisitor struct {
-	session *widget.Session
+	session *client.Session
 	chatID  string
 
 	mu       sync.Mutex
@@ -71,7 +71,7 @@ type sessionVisitor struct {
 // openSession runs a Session for a new visitor of baseURL until ctx ends,
 // and returns it once it knows its chat.
 func openSession(ctx context.Context, baseURL string) (*sessionVisitor, error) {
-	s := widget.NewSession(widget.Config{
+	s := client.NewSession(client.Config{
 		BaseURL:     baseURL,
 		Credentials: protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()},
 		MinBackoff:  10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
@@ -84,7 +84,7 @@ func openSession(ctx context.Context, baseURL string) (*sessionVisitor, error) {
 			go v.follow()
 			return v, nil
 		}
-		if u.Conn == widget.ConnFailed {
+		if u.Conn == client.ConnFailed {
 			return nil, u.Err
 		}
 	}
@@ -109,7 +109,7 @@ func (v *sessionVisitor) follow() {
 		for _, e := range u.Unsent {
 			v.troubles = append(v.troubles, fmt.Sprintf("%s never sent", e.EventType()))
 		}
-		if u.Conn == widget.ConnEnded || u.Conn == widget.ConnFailed {
+		if u.Conn == client.ConnEnded || u.Conn == client.ConnFailed {
 			v.troubles = append(v.troubles, fmt.Sprintf("the session stopped: %s %v", u.Conn, u.Err))
 		}
 		v.mu.Unlock()
@@ -151,12 +151,12 @@ func TestSessionKeepsWhatTheDiskRefused(t *testing.T) {
 				base = refusingWebSockets(t, prog.URL)
 			}
 			creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-			s := widget.NewSession(widget.Config{BaseURL: base, Credentials: creds, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+			s := client.NewSession(client.Config{BaseURL: base, Credentials: creds, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 			runCtx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); _ = s.Run(runCtx) }()
 			defer func() { stop(); <-done }()
-			next := func(what string, cond func(widget.Update) bool) {
+			next := func(what string, cond func(client.Update) bool) {
 				t.Helper()
 				for u := range s.Updates() {
 					if u.Refused != nil {
@@ -169,26 +169,26 @@ func TestSessionKeepsWhatTheDiskRefused(t *testing.T) {
 				t.Fatalf("the session stopped before %s", what)
 			}
 			var chatID string
-			next("it connected", func(u widget.Update) bool {
+			next("it connected", func(u client.Update) bool {
 				if u.Chat != nil {
 					chatID = u.Chat.ChatID
 				}
-				if u.Conn == widget.ConnConnected && u.Polling != polling {
+				if u.Conn == client.ConnConnected && u.Polling != polling {
 					t.Fatalf("connected with polling %v, want %v", u.Polling, polling)
 				}
-				return u.Conn == widget.ConnConnected
+				return u.Conn == client.ConnConnected
 			})
 
 			prog.RefuseWrites(true)
 			if _, err := s.SendMessage("while the disk is full"); err != nil {
 				t.Fatal(err)
 			}
-			next("the server's refusal", func(u widget.Update) bool {
+			next("the server's refusal", func(u client.Update) bool {
 				var perr *protocol.Error
-				return u.Conn == widget.ConnReconnecting && errors.As(u.Err, &perr) && perr.Code == protocol.CodeUnavailable
+				return u.Conn == client.ConnReconnecting && errors.As(u.Err, &perr) && perr.Code == protocol.CodeUnavailable
 			})
 			prog.RefuseWrites(false)
-			next("the message stored", func(u widget.Update) bool {
+			next("the message stored", func(u client.Update) bool {
 				for _, e := range u.Events {
 					if m, ok := e.(*protocol.Message); ok && m.Msg == "while the disk is full" {
 						return true

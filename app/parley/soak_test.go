@@ -51,7 +51,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 		chaos := network.Chaos(parleytest.FaultChaos(seed + uint64(rounds)))
 		traffic := parleytest.StartTraffic(roundCtx, parleytest.TrafficConfig{
 			URL: network.URL(), Chats: chats, Messages: 20, Every: 100 * time.Millisecond,
-			Open: func(ctx context.Context, i int) (parleytest.Visitor, error) {
+			Open: func(ctx context.Context, i int) (parleytest.VisitorSide, error) {
 				return openSession(ctx, network.URL())
 			},
 		})

@@ -16,9 +16,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// Visitor is the visitor's side of a chat in [Traffic]: the widget's
+// VisitorSide is the visitor's side of a chat in [Traffic]: the widget's
 // Session, or the widget itself in a browser.
-type Visitor interface {
+type VisitorSide interface {
 	// ChatID names the visitor's chat.
 	ChatID() string
 	// Say sends a message, as the visitor does: it may return before the
@@ -46,7 +46,7 @@ type TrafficConfig struct {
 	// again.
 	Every time.Duration
 	// Open starts the visitor of the i-th chat, once it has its chat.
-	Open func(ctx context.Context, i int) (Visitor, error)
+	Open func(ctx context.Context, i int) (VisitorSide, error)
 }
 
 // Traffic runs a TrafficConfig; see [StartTraffic].
@@ -63,7 +63,7 @@ type Traffic struct {
 // talk is one chat of the traffic: its visitor and its agent.
 type talk struct {
 	i       int
-	visitor Visitor
+	visitor VisitorSide
 	agent   *Agent
 	chatID  string
 	// heard is what the agent's socket delivered: the visitor's messages,

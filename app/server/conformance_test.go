@@ -21,7 +21,7 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/server"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // sdkClient calls the API as one of Bright Pattern's SDKs does: its headers,
@@ -623,33 +623,36 @@ func TestWidgetSessionDecodesUnderBothSDKs(t *testing.T) {
 			ctx := testContext(t)
 			srv := parleytest.Start(t, pollWait(time.Second))
 			rec := startRecorder(t, srv.URL, blocked)
-			cfg := visitorConfig(rec.url())
+			cfg := parleytest.VisitorConfig(rec.url())
 			cfg.SocketTries = 1
-			v := startSession(ctx, t, cfg)
-			v.mu.Lock()
-			polling := v.polling
-			v.mu.Unlock()
-			if got := polling; got != blocked {
+			v := parleytest.StartVisitor(ctx, t, cfg)
+			if got := v.Polling(); got != blocked {
 				t.Fatalf("polling = %v, want %v", got, blocked)
 			}
 			agent := srv.Agent("Grace Hopper")
-			if err := agent.Take(ctx, v.chatID); err != nil {
+			if err := agent.Take(ctx, v.ChatID()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := v.session.SendMessage("Hello"); err != nil {
+			if _, err := v.Session.SendMessage("Hello"); err != nil {
 				t.Fatal(err)
 			}
-			if err := v.session.Send(&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"}); err != nil {
+			if err := v.Session.Send(&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"}); err != nil {
 				t.Fatal(err)
 			}
+			// The session sends when its link is ready: the chat must not
+			// end before what it sent is stored.
+			v.WaitFor(ctx, "the location stored", func() bool {
+				stored, err := agent.Stored(ctx, v.ChatID())
+				return err == nil && slices.ContainsFunc(stored, func(e protocol.Event) bool { return e.EventType() == protocol.TypeLocation })
+			})
 			me := protocol.Meta{PartyID: agent.PartyID}
-			if err := agent.Say(ctx, v.chatID, "Hi, I'm Grace."); err != nil {
+			if err := agent.Say(ctx, v.ChatID(), "Hi, I'm Grace."); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := agent.SendFile(ctx, v.chatID, "rates.png", pngImage(t)); err != nil {
+			if _, err := agent.SendFile(ctx, v.ChatID(), "rates.png", pngImage(t)); err != nil {
 				t.Fatal(err)
 			}
-			if err := agent.Publish(ctx, v.chatID,
+			if err := agent.Publish(ctx, v.ChatID(),
 				&protocol.FormShow{FormName: "survey", Meta: me},
 				&protocol.CaseSet{CaseID: "case-1"},
 				&protocol.TimeoutWarning{Msg: "Still there?"},
@@ -658,12 +661,19 @@ func TestWidgetSessionDecodesUnderBothSDKs(t *testing.T) {
 			); err != nil {
 				t.Fatal(err)
 			}
-			v.waitFor(ctx, "the end", func() bool { return v.state() == widget.ConnEnded })
-			v.stop()
+			v.WaitFor(ctx, "the end", func() bool { return v.State() == client.ConnEnded })
+			v.Stop()
+			// The recorder may still be reading the last frames.
 			var names []string
-			for _, body := range rec.bodies(t) {
-				if bytes.Contains(body, []byte(`"events"`)) {
-					names = append(names, checkBatch(t, "the widget's session", body)...)
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				names = nil
+				for _, body := range rec.bodies(t) {
+					if bytes.Contains(body, []byte(`"events"`)) {
+						names = append(names, checkBatch(t, "the widget's session", body)...)
+					}
+				}
+				if slices.Contains(names, protocol.TypeEnded) || time.Now().After(deadline) {
+					break
 				}
 			}
 			for _, want := range []string{protocol.TypeStatus, protocol.TypePartyJoined, protocol.TypeMessage, protocol.TypeFile, protocol.TypeFormShow, protocol.TypeLocation, protocol.TypeCaseSet, protocol.TypeTimeoutWarning, protocol.TypePartyLeft, protocol.TypeEnded} {

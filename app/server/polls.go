@@ -4,9 +4,12 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/parleychat/parley/protocol"
 )
 
 // polls keeps what the API's own long poll needs, since it carries no
@@ -146,5 +149,110 @@ func (cs *conns) state(nc net.Conn, state http.ConnState) {
 	case http.StateClosed, http.StateHijacked:
 		cs.m.Delete(nc)
 		close(c.closed)
+	}
+}
+
+// pollEvents is Get New Chat Events, a long poll. By default it keeps the
+// API's semantics: the events since the last poll, without the visitor's
+// own, after the chat's cursor (see polls). With ?after=N (and &epoch=E) it
+// is Parley's: the events after that position, the visitor's own included,
+// so a client that cannot keep a WebSocket loses nothing either.
+func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
+	c, err := s.ownChat(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	release, ok, err := s.chats.LeasePoll(r.Context(), c.ID, s.PollWait+pollLeaseSlack)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeConcurrentPoll, "another poll is waiting on this chat"))
+		return
+	}
+	defer release()
+
+	query := r.URL.Query()
+	_, positioned := query["after"]
+	cursor := c.PollCursor
+	from := protocol.Position{Epoch: c.Epoch, Seq: cursor}
+	if positioned {
+		after, err := strconv.ParseUint(query.Get("after"), 10, 64)
+		if err != nil {
+			s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "after must be a sequence number"))
+			return
+		}
+		from = protocol.Position{Epoch: query.Get("epoch"), Seq: after}
+	} else if before, lost := s.polls.lost(r, c.ID); lost && before < cursor {
+		if err := s.chats.SetPollCursor(r.Context(), c.ID, before); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		cursor, from.Seq = before, before
+	}
+	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
+
+	answer := protocol.Envelope{Events: []protocol.Event{}}
+	next := cursor
+	for first := true; len(answer.Events) == 0; first = false {
+		if !first && c.State.Over() {
+			// Caught up on a chat that will say nothing more: the API
+			// answers 5005, which clients take as the end.
+			s.writeError(w, r, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", c.ID))
+			return
+		}
+		env, err := sub.Next(ctx)
+		if err != nil {
+			break // the wait is over: answer with what there is
+		}
+		answer.Epoch = env.Epoch
+		for _, e := range env.Events {
+			if seq := e.EventMeta().Seq; seq > next {
+				next = seq
+			}
+			if positioned || e.EventMeta().PartyID != c.ID {
+				answer.Events = append(answer.Events, e)
+			}
+		}
+	}
+	if positioned {
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
+	answer.Epoch = ""
+	s.answerPoll(w, r, c.ID, cursor, next, answer)
+}
+
+// answerPoll writes a cursor poll's answer, which moves the chat's cursor
+// from before to after: stored first, so no restart replays it, and moved
+// back if the answer cannot be written.
+func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after uint64, answer protocol.Envelope) {
+	if r.Context().Err() != nil {
+		return // the client went away: nobody got this answer
+	}
+	if after != before {
+		if err := s.chats.SetPollCursor(r.Context(), chatID, after); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.polls.answered(r, chatID, before)
+	}
+	if err := writeJSON(w, http.StatusOK, answer); err != nil && after != before {
+		s.polls.forget(chatID)
+		// The request's context may be done with the connection: the
+		// cursor goes back whatever it says.
+		if err := s.chats.SetPollCursor(context.WithoutCancel(r.Context()), chatID, before); err != nil {
+			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
+		}
 	}
 }
