@@ -104,6 +104,62 @@
     }
   });
 
+  // On a phone network the wasm takes seconds to arrive; the window takes
+  // typing from its first paint. What the visitor sends meanwhile waits
+  // here, shown as sending, and the wasm takes it, with the draft, once
+  // (parleyEarly), before it replaces this page; the window sends it then,
+  // through its outbox, like anything else.
+  var early = { sent: [] };
+  window.parleyEarly = function () {
+    var taken = early;
+    early = null;
+    var box = document.getElementById("parley-input");
+    return { draft: box ? box.value : "", sent: taken ? taken.sent : [] };
+  };
+  function sendEarly(form) {
+    var box = form.querySelector("textarea");
+    var text = box ? box.value.trim() : "";
+    if (!early || !text) {
+      return;
+    }
+    early.sent.push(text);
+    box.value = "";
+    var line = document.createElement("li");
+    line.className = "parley-line parley-visitor";
+    line.dataset.testid = "message";
+    line.dataset.from = "visitor";
+    line.dataset.status = "pending";
+    [["span", "parley-author", form.dataset.you], ["p", "parley-text", text], ["span", "parley-meta", form.dataset.sending]]
+      .forEach(function (part) {
+        var el = document.createElement(part[0]);
+        el.className = part[1];
+        el.textContent = part[2] || "";
+        line.appendChild(el);
+      });
+    var lines = document.querySelector(".parley-lines");
+    if (lines) {
+      lines.appendChild(line);
+      line.scrollIntoView({ block: "end" });
+    }
+  }
+  // Until the wasm runs, the composer's form must never submit: that
+  // would load the page again.
+  document.addEventListener("submit", function (e) {
+    if (!up && e.target.matches("[data-testid=composer]")) {
+      e.preventDefault();
+      sendEarly(e.target);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    // Shift+Enter is a new line; an input method's Enter confirms its text.
+    if (up || e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229 ||
+        !e.target.matches || !e.target.matches("#parley-input")) {
+      return;
+    }
+    e.preventDefault();
+    sendEarly(e.target.form);
+  });
+
   // A wasm that does not arrive whole (the server answers 503), or that
   // runs but never starts the window, or a browser without WebAssembly
   // (a phone in lockdown mode): the window cannot start.

@@ -45,9 +45,8 @@ func NewComposer() *Composer { return &Composer{} }
 func (c *Composer) Texts(v *Texts) *Composer { c.Itexts = v; return c }
 
 // Can says whether the visitor may write, send a message and attach files
-// now. The box stays open while the connection comes and goes, but not
-// before the wasm runs, since go-app replaces that page and what was
-// typed in it.
+// now. The box stays open while the connection comes and goes, and before
+// the wasm runs (widget.Register).
 func (c *Composer) Can(write, send, attach bool) *Composer {
 	c.IcanWrite, c.IcanSend, c.IcanAttach = write, send, attach
 	return c
@@ -136,6 +135,10 @@ func (c *Composer) Render() app.UI {
 		app.Form().
 			Class("parley-composer").
 			DataSet("testid", "composer").
+			// For the boot script, which shows what is sent before the
+			// wasm runs.
+			DataSet("you", tx.You).
+			DataSet("sending", tx.Sending).
 			OnSubmit(c.onSubmit).
 			Body(
 				app.Label().
@@ -246,6 +249,14 @@ func insertText(box app.Value, text string) {
 		return
 	}
 	box.Call("setRangeText", text, box.Get("selectionStart"), box.Get("selectionEnd"), "end")
+}
+
+// RestoreDraft puts text in the message box, as the visitor left it
+// elsewhere; nothing when the box is not there.
+func RestoreDraft(text string) {
+	if box := app.Window().GetElementByID(inputID); text != "" && box.Truthy() {
+		box.Set("value", text)
+	}
 }
 
 // FocusComposer puts the focus in the message box, as the window does when

@@ -12,8 +12,12 @@ var registerOnce sync.Once
 // go-app's routes at "/" (the server mounts the document under a prefix),
 // so that the server prerenders it. The wasm program registers the live
 // window there instead (widget/live). Calling it again does nothing.
+//
+// The prerendered composer takes messages, files aside: the boot script
+// keeps what the visitor sends until the wasm runs and takes it (see
+// web/boot.js, parleyEarly).
 func Register() {
 	registerOnce.Do(func() {
-		app.Route("/", func() app.Composer { return NewWindow() })
+		app.Route("/", func() app.Composer { return NewWindow().Composer(true, true, false, false, "") })
 	})
 }

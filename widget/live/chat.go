@@ -81,7 +81,13 @@ type Chat struct {
 	now      time.Time
 	ticking  bool
 	releases []func()
+	// early is what the visitor did before the wasm ran, until it is sent.
+	early early
 }
+
+// earlyInput is what the boot script kept before the wasm ran; Register
+// takes it, before go-app replaces the page that held it.
+var earlyInput early
 
 var registerOnce sync.Once
 
@@ -90,7 +96,13 @@ var registerOnce sync.Once
 // go-app runs. Calling it again does nothing.
 func Register() {
 	registerOnce.Do(func() {
-		app.Route("/", func() app.Composer { return &Chat{} })
+		earlyInput = takeEarly()
+		app.Route("/", func() app.Composer {
+			// The first window sends it; no other ever does.
+			c := &Chat{early: earlyInput}
+			earlyInput = early{}
+			return c
+		})
 	})
 }
 
@@ -115,6 +127,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 		return
 	}
 	c.listen(ctx)
+	widget.RestoreDraft(c.early.draft)
 	c.start(ctx)
 	c.post(msgReady, nil)
 	// The boot script gives a window that never starts back to the page.

@@ -59,6 +59,7 @@ func (c *Chat) apply(u client.Update) {
 	for _, e := range u.Unsent {
 		c.transcript.Refuse(e)
 	}
+	c.sendEarly()
 }
 
 // historyAge is how long before the window started a line the stream
