@@ -2,6 +2,7 @@ package parleytest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ type Visitor struct {
 	events   []protocol.Event
 	restored []protocol.Event
 	unsent   []protocol.Event
+	refused  []client.Refusal
 	changed  chan struct{}
 }
 
@@ -63,6 +65,9 @@ func RunVisitor(ctx context.Context, tb testing.TB, cfg client.Config) *Visitor 
 			v.events = append(v.events, u.Events...)
 			v.restored = append(v.restored, u.Restored...)
 			v.unsent = append(v.unsent, u.Unsent...)
+			if u.Refused != nil {
+				v.refused = append(v.refused, *u.Refused)
+			}
 			v.mu.Unlock()
 			select {
 			case v.changed <- struct{}{}:
@@ -143,6 +148,14 @@ func (v *Visitor) Restored() []protocol.Event {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return append([]protocol.Event(nil), v.restored...)
+}
+
+// Refused are the refusals of what the visitor sent that the session
+// reported: sent, and refused for good.
+func (v *Visitor) Refused() []client.Refusal {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return slices.Clone(v.refused)
 }
 
 // Unsent is what the session said was never sent, the chat being over.

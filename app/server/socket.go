@@ -94,6 +94,17 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, origins []s
 	s.stopTyping(side, typing.get())
 }
 
+// allEphemeral reports whether every event is one the server relays
+// without storing.
+func allEphemeral(events []protocol.Event) bool {
+	for _, e := range events {
+		if !protocol.Ephemeral(e) {
+			return false
+		}
+	}
+	return true
+}
+
 // typingParty is the party that said it is typing on a socket and has not
 // said it stopped: "" when none.
 type typingParty struct {
@@ -169,7 +180,12 @@ func (s *Server) readFrames(ctx context.Context, conn *websocket.Conn, side sock
 			}
 			holdRefusal(ctx, err)
 			perr := s.socketError(chatID, err)
-			if perr.HTTPStatus() >= http.StatusInternalServerError {
+			// After a refusal the client sends the frame again, and what
+			// it sent after it would otherwise be stored before it: the
+			// socket takes nothing more. Typing refused for the rate is
+			// not sent again.
+			if perr.HTTPStatus() >= http.StatusInternalServerError ||
+				(perr.HTTPStatus() == http.StatusTooManyRequests && !allEphemeral(env.Events)) {
 				failed = perr
 			}
 			sub.Reply(env.Ref, perr)

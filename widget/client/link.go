@@ -251,7 +251,7 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 // frame stays in the outbox, to be sent again on the next connection.
 func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bool) (over bool, err error) {
 	if env.Ref != "" {
-		if env.Error != nil && unavailable(env.Error) {
+		if env.Error != nil && s.sendAgain(env.Ref, env.Error) {
 			return false, env.Error
 		}
 		s.mu.Lock()
@@ -311,6 +311,24 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 // cannot take anything now (a 5xx: it failed, or cannot store), rather
 // than for what was sent: sent again later, it may be taken.
 func unavailable(err *protocol.Error) bool { return err.HTTPStatus() >= 500 }
+
+// sendAgain reports whether the frame the server refused with err stays in
+// the outbox, to be sent again on the next link: any the server could not
+// take now, and a message (or any event kept across reloads) refused for
+// the rate, which a reconnect's backlog meets. The server takes nothing
+// more on a socket after either (app/server, readFrames), so what follows
+// is sent again after it, in order. Typing refused for the rate is let go.
+func (s *Session) sendAgain(ref string, err *protocol.Error) bool {
+	if unavailable(err) {
+		return true
+	}
+	if err.HTTPStatus() != http.StatusTooManyRequests {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outbox.durable(ref)
+}
 
 // upstreamConn is how the chat stands while the server says whether it
 // reaches the contact center behind it: reconnecting, with the link to the

@@ -189,6 +189,17 @@ func (o *outbox) remove(ref string) *outgoing {
 	return nil
 }
 
+// durable reports whether the frame with ref is queued and kept across
+// reloads: the visitor's messages, files and answers, not typing.
+func (o *outbox) durable(ref string) bool {
+	for _, f := range o.queue {
+		if f.ref == ref {
+			return f.durable
+		}
+	}
+	return false
+}
+
 // stored takes out of the queue the frame whose event the stream brought
 // back, stored: the visitor's event with the msg_id id. The server's answer
 // to it may have been lost; sent again, it would only use up the visitor's

@@ -300,7 +300,7 @@ func (s *Session) Run(ctx context.Context) error {
 		// the time a growing backoff gives it, however often it accepts
 		// the connection.
 		var perr *protocol.Error
-		if wasConnected && !(errors.As(err, &perr) && unavailable(perr)) {
+		if wasConnected && !(errors.As(err, &perr) && (unavailable(perr) || perr.HTTPStatus() == http.StatusTooManyRequests)) {
 			backoff = s.cfg.MinBackoff
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)

@@ -344,3 +344,44 @@ func TestSessionStopsWhileClosed(t *testing.T) {
 		t.Errorf("the last state is %s (%v), want failed for 5001", last.Conn, last.Err)
 	}
 }
+
+// TestABurstOverTheRateLimitIsStoredInOrder: a visitor's outbox sends more
+// at once than the chat's budget takes (a backlog after a reconnect, a
+// paste of many lines). What the server refuses for the rate is sent again
+// once the budget allows, never reported as refused; every message is
+// stored once, in the order it was written.
+func TestABurstOverTheRateLimitIsStoredInOrder(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := parleytest.Start(t, parleytest.Quiet())
+	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(srv.URL))
+	const burst = 30 // the budget takes 20 at once, then 5 a second
+	var want []string
+	for i := range burst {
+		text := fmt.Sprintf("line %d", i+1)
+		want = append(want, text)
+		if _, err := v.Session.SendMessage(text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	v.WaitFor(ctx, "every line stored", func() bool {
+		events, err := srv.Chats.History(ctx, v.ChatID(), 0, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, e := range events {
+			if m, ok := e.(*protocol.Message); ok && m.PartyID == v.ChatID() {
+				got = append(got, m.Msg)
+			}
+		}
+		return len(got) >= burst
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("stored %q, want %q", got, want)
+	}
+	if refused := v.Refused(); len(refused) > 0 {
+		t.Errorf("the session reported %d refusals, the first %v", len(refused), refused[0].Err)
+	}
+}
