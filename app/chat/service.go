@@ -46,11 +46,19 @@ type Service struct {
 	// Fanout carries ephemeral events to the other processes that share
 	// the store; nil when this process is the only one.
 	Fanout Fanout
-	// Limiter keeps the rate limits, and Leases the leases such as the
-	// one long poll a chat may have waiting: in memory by default, in the
+	// Limiter keeps the rate limits, Leases the leases such as the one
+	// long poll a chat may have waiting, and Signals the call signals
+	// held for parties that are away: in memory by default, in the
 	// database when processes share one.
 	Limiter Limiter
 	Leases  Leases
+	Signals Signals
+	// SignalHold is how long a call signal is held for its destination
+	// party: a party that comes back within it (its next long poll, its
+	// socket reconnecting, a reload) gets what it missed, an unanswered
+	// offer included. Setting up a call takes seconds; a caller gives up
+	// on an offer nobody answers within a minute.
+	SignalHold time.Duration
 
 	store   Store
 	hub     *hub
@@ -88,6 +96,8 @@ func NewService(store Store) *Service {
 		MaxFiles:     50,
 		Limiter:      &memoryLimiter{},
 		Leases:       &memoryLeases{},
+		Signals:      &memorySignals{},
+		SignalHold:   time.Minute,
 		store:        store,
 		hub:          newHub(store),
 	}
@@ -149,6 +159,25 @@ func (s *Service) SetPollCursor(ctx context.Context, chatID string, seq uint64) 
 	return nil
 }
 
+// PolledSignal returns the SignalSeq of the last call signal the API's long
+// poll of the chat answered with, and SetPolledSignal moves it: the other
+// half of the poll's cursor (see SetPollCursor).
+func (s *Service) PolledSignal(ctx context.Context, chatID string) (uint64, error) {
+	seq, err := s.Signals.PolledSignal(ctx, chatID)
+	if err != nil {
+		return 0, fmt.Errorf("reading where the poll of chat %s stands among its signals: %w", chatID, err)
+	}
+	return seq, nil
+}
+
+// SetPolledSignal: see PolledSignal.
+func (s *Service) SetPolledSignal(ctx context.Context, chatID string, seq uint64) error {
+	if err := s.Signals.SetPolledSignal(ctx, chatID, seq); err != nil {
+		return fmt.Errorf("moving the signal cursor of the poll of chat %s: %w", chatID, err)
+	}
+	return nil
+}
+
 // SetNotifications stores the visitor's Mobile Notification Subscription;
 // one without a token cancels it. Parley keeps the token only: delivering
 // notifications through APNs or FCM is not its job.
@@ -201,9 +230,6 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 	}
 	for _, e := range events {
 		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
-		if sig, ok := e.(*protocol.Signaling); ok {
-			sig.Data = sig.DataObject()
-		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
@@ -214,7 +240,8 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 // Publish takes events from the contact center's side of the chat: agents,
 // the scenario, the server itself. Events keep their PartyID; a missing
 // timestamp is set, and so is a missing msg_id on messages, files and
-// locations, so visitors have something to send receipts for. A form request
+// locations, so visitors have something to send receipts for. A call signal
+// must come from the chat's agent and go to its visitor. A form request
 // gets the form_request_id and channel the Android SDK requires: an id that
 // is not a number it reads (an integer from 1 to 2^31-1) is replaced by one.
 func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
@@ -240,17 +267,27 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 		if meta.Timestamp.IsZero() {
 			meta.Timestamp = now
 		}
-		if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
-			*id = protocol.TextID(randomString(9))
-		}
-		if sig, ok := e.(*protocol.Signaling); ok {
-			sig.Data = sig.DataObject()
+		switch e := e.(type) {
+		case *protocol.Message:
+			e.MsgID = orRandomID(e.MsgID)
+		case *protocol.File:
+			e.MsgID = orRandomID(e.MsgID)
+		case *protocol.Location:
+			e.MsgID = orRandomID(e.MsgID)
 		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
 	}
 	return s.post(ctx, chatID, "", events, keys)
+}
+
+// orRandomID returns id, or a random one for none.
+func orRandomID(id protocol.ID) protocol.ID {
+	if id.IsZero() {
+		return protocol.TextID(randomString(9))
+	}
+	return id
 }
 
 // PublishOnce is Publish for events that must be stored at most once
@@ -334,7 +371,8 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 }
 
 // relay delivers ephemeral events of a chat that is not over, here and in
-// the other processes.
+// the other processes: typing to whoever follows the chat, call signals to
+// their destination party.
 func (s *Service) relay(ctx context.Context, chatID, sender string, events []protocol.Event) error {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
@@ -343,14 +381,43 @@ func (s *Service) relay(ctx context.Context, chatID, sender string, events []pro
 	if c.State.Over() {
 		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 	}
+	var typing []protocol.Event
 	for _, e := range events {
+		if sig, ok := e.(*protocol.Signaling); ok {
+			if err := s.signal(ctx, c, sig); err != nil {
+				return err
+			}
+			continue
+		}
+		typing = append(typing, e)
 		s.hub.relayed(chatID, sender, []protocol.Event{e})
 	}
-	if s.Fanout != nil {
-		if err := s.Fanout.Relay(ctx, chatID, sender, events); err != nil {
+	if s.Fanout != nil && len(typing) > 0 {
+		if err := s.Fanout.Relay(ctx, chatID, sender, typing); err != nil {
 			return fmt.Errorf("relaying to the other processes: %w", err)
 		}
 	}
+	return nil
+}
+
+// signal holds a call signal for its destination and tells its
+// destination's subscribers here; Signals tells those of the other
+// processes. A visitor's signal goes to the agent who has the chat, an
+// agent's to the visitor.
+func (s *Service) signal(ctx context.Context, c Chat, sig *protocol.Signaling) error {
+	to := sig.DestinationPartyID
+	switch {
+	case sig.PartyID == c.ID && c.Agent == "":
+		return protocol.Errorf(protocol.CodeBadRequest, "no agent has taken this chat yet: there is nobody to call")
+	case sig.PartyID == c.ID && to != c.Agent:
+		return protocol.Errorf(protocol.CodeBadRequest, "destination_party_id %q is not the agent of this chat, %q", to, c.Agent)
+	case sig.PartyID != c.ID && to != c.ID:
+		return protocol.Errorf(protocol.CodeBadRequest, "a signal of the contact center goes to the visitor: destination_party_id must be the chat id, not %q", to)
+	}
+	if err := s.Signals.Hold(ctx, c.ID, sig, s.Now(), s.SignalHold); err != nil {
+		return fmt.Errorf("holding a call signal of chat %s: %w", c.ID, err)
+	}
+	s.hub.signaled(c.ID, to)
 	return nil
 }
 
@@ -376,6 +443,13 @@ func (s *Service) Relayed(chatID, sender string, events []protocol.Event) {
 	}
 }
 
+// Signaled tells the chat's subscribers of party here that the chat holds
+// new call signals for them; a Fanout calls it for what other processes
+// hold.
+func (s *Service) Signaled(chatID, party string) {
+	s.hub.signaled(chatID, party)
+}
+
 // OpenedElsewhere tells the service that another process started a chat,
 // for whoever waits for a change in the list of chats.
 func (s *Service) OpenedElsewhere() { s.changes.bump() }
@@ -383,12 +457,14 @@ func (s *Service) OpenedElsewhere() { s.changes.bump() }
 // Subscribe follows the chat's stream from a position: the subscription
 // first delivers every stored event after from (all of them when from names
 // another epoch; a position without an epoch is taken to be in the chat's
-// stream), then what happens in the chat. Every delivery carries the
-// stream's epoch; the first is sent even when there is nothing to catch up
-// on. party is the subscriber's own party id, whose ephemeral events are not
-// echoed back to it. Subscribing reads nothing but the chat: the
-// subscription reads its catch-up when the subscriber asks for it, so
-// writers never wait for it. The caller must Close the subscription.
+// stream), then the call signals held for party after from.Signal, then
+// what happens in the chat. Every delivery carries the stream's epoch; the
+// first is sent even when there is nothing to catch up on. party is the
+// subscriber's own party id: its own typing is not echoed back to it, and
+// only the call signals addressed to it reach it. Subscribing reads nothing
+// but the chat: the subscription reads its catch-up when the subscriber
+// asks for it, so writers never wait for it. The caller must Close the
+// subscription.
 func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*Subscription, error) {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
@@ -399,6 +475,7 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 		after = 0
 	}
 	sub := newSubscription(chatID, c.Epoch, party, after, s.store, s.HistoryPage, s.QueueSize)
+	sub.signals, sub.signalCursor, sub.now = s.Signals, from.Signal, s.Now
 	s.hub.join(sub)
 	// Read once joined: what is stored from now on is announced to it.
 	head, err := s.store.Chat(ctx, chatID)
@@ -485,8 +562,9 @@ func formRequestID(id protocol.ID) protocol.ID {
 
 // Resync announces again every open chat, and every chat this process
 // follows (it has subscribers, or the Observer knows it), up to its last
-// stored event: at the start, so the Observer learns where every open chat
-// stands, and for a Fanout that may have missed announcements.
+// stored event, and their held call signals: at the start, so the Observer
+// learns where every open chat stands, and for a Fanout that may have
+// missed announcements.
 func (s *Service) Resync(ctx context.Context) error {
 	s.changes.bump()
 	open, err := s.store.OpenChats(ctx)
@@ -499,6 +577,8 @@ func (s *Service) Resync(ctx context.Context) error {
 		s.Stored(ctx, c.ID, c.LastSeq, c.LastSeq, nil)
 	}
 	for _, id := range s.hub.followed() {
+		// Signals held meanwhile were not announced either.
+		s.hub.signaledAll(id)
 		if seen[id] {
 			continue
 		}

@@ -28,6 +28,7 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h)) }
 	api("GET /agent/api/chats", s.agentChats)
 	api("GET /agent/api/forms", s.agentForms)
+	api("GET /agent/api/iceservers", s.agentICEServers)
 	api("POST /agent/api/chats/{chatId}/take", s.agentTake)
 	api("GET /agent/api/chats/{chatId}/events", s.agentEvents)
 	api("POST /agent/api/chats/{chatId}/events", s.agentPost)
@@ -125,6 +126,12 @@ func (s *Server) agentForms(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]string{"forms": names})
 }
 
+// agentICEServers answers as Get ICE Servers does, for the agent's side of
+// a call.
+func (s *Server) agentICEServers(w http.ResponseWriter, r *http.Request) {
+	s.writeICEServers(w)
+}
+
 // agentTake gives the chat to the agent the body describes: a
 // chat_session_party_joined event (party_id and names). 409 when another
 // agent has it.
@@ -182,15 +189,21 @@ func (s *Server) agentPublish(ctx context.Context, chatID string, events ...prot
 	return s.chats.Publish(ctx, chatID, events...)
 }
 
-// agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E):
-// the stored events after that position at once, or else the next live ones,
-// typing included. ?party_id= names the agent, whose own typing is left out.
+// agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E,
+// &signal=S): the stored events after that position at once, or else the
+// next live ones, typing and the call signals for the agent included.
+// ?party_id= names the agent, whose own typing is left out and to whom the
+// visitor's signals go.
 func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
-	after, _ := strconv.ParseUint(query.Get("after"), 10, 64)
+	from, err := positionOf(query)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
 	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, r.PathValue("chatId"), protocol.Position{Epoch: query.Get("epoch"), Seq: after}, query.Get("party_id"))
+	sub, err := s.chats.Subscribe(ctx, r.PathValue("chatId"), from, query.Get("party_id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

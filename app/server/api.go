@@ -150,6 +150,11 @@ func (s *Server) iceServers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.writeICEServers(w)
+}
+
+// writeICEServers answers with the configuration's ICE servers.
+func (s *Server) writeICEServers(w http.ResponseWriter) {
 	answer := protocol.ICEServers{ICEServers: s.cfg.Contact.ICEServers}
 	if answer.ICEServers == nil {
 		answer.ICEServers = []protocol.ICEServer{}
@@ -288,21 +293,19 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 
 	query := r.URL.Query()
 	_, positioned := query["after"]
-	cursor := c.PollCursor
-	from := protocol.Position{Epoch: c.Epoch, Seq: cursor}
+	var cursor pollCursor
+	var from protocol.Position
 	if positioned {
-		after, err := strconv.ParseUint(query.Get("after"), 10, 64)
-		if err != nil {
-			s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "after must be a sequence number"))
-			return
-		}
-		from = protocol.Position{Epoch: query.Get("epoch"), Seq: after}
-	} else if before, lost := s.polls.lost(r, c.ID); lost && before < cursor {
-		if err := s.chats.SetPollCursor(r.Context(), c.ID, before); err != nil {
+		if from, err = positionOf(query); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		cursor, from.Seq = before, before
+	} else {
+		if cursor, err = s.pollCursor(r, c); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		from = protocol.Position{Epoch: c.Epoch, Seq: cursor.seq, Signal: cursor.signal}
 	}
 	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
 	if err != nil {
@@ -329,8 +332,8 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		answer.Epoch = env.Epoch
 		for _, e := range env.Events {
-			if seq := e.EventMeta().Seq; seq > next {
-				next = seq
+			if seq := e.EventMeta().Seq; seq > next.seq {
+				next.seq = seq
 			}
 			if positioned || e.EventMeta().PartyID != c.ID {
 				answer.Events = append(answer.Events, e)
@@ -341,19 +344,66 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, answer)
 		return
 	}
+	next.signal = sub.SignalCursor()
 	answer.Epoch = ""
 	s.answerPoll(w, r, c.ID, cursor, next, answer)
+}
+
+// positionOf reads a positioned poll's or a socket's position: ?after=N
+// (a sequence number), &epoch=E and &signal=S (a SignalSeq).
+func positionOf(query url.Values) (protocol.Position, error) {
+	from := protocol.Position{Epoch: query.Get("epoch")}
+	for _, p := range []struct {
+		name string
+		to   *uint64
+	}{{"after", &from.Seq}, {"signal", &from.Signal}} {
+		if v := query.Get(p.name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return protocol.Position{}, protocol.Errorf(protocol.CodeBadRequest, "%s must be a sequence number", p.name)
+			}
+			*p.to = n
+		}
+	}
+	return from, nil
+}
+
+// pollCursor reads where the chat's cursor poll stands, and moves it back
+// when the last answer was lost on the way (see polls).
+func (s *Server) pollCursor(r *http.Request, c chat.Chat) (pollCursor, error) {
+	signal, err := s.chats.PolledSignal(r.Context(), c.ID)
+	if err != nil {
+		return pollCursor{}, err
+	}
+	cursor := pollCursor{seq: c.PollCursor, signal: signal}
+	before, lost := s.polls.lost(r, c.ID)
+	if !lost {
+		return cursor, nil
+	}
+	if before.seq < cursor.seq {
+		if err := s.chats.SetPollCursor(r.Context(), c.ID, before.seq); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.seq = before.seq
+	}
+	if before.signal < cursor.signal {
+		if err := s.chats.SetPolledSignal(r.Context(), c.ID, before.signal); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.signal = before.signal
+	}
+	return cursor, nil
 }
 
 // answerPoll writes a cursor poll's answer, which moves the chat's cursor
 // from before to after: stored first, so no restart replays it, and moved
 // back if the answer cannot be written.
-func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after uint64, answer protocol.Envelope) {
+func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after pollCursor, answer protocol.Envelope) {
 	if r.Context().Err() != nil {
 		return // the client went away: nobody got this answer
 	}
 	if after != before {
-		if err := s.chats.SetPollCursor(r.Context(), chatID, after); err != nil {
+		if err := s.movePollCursor(r.Context(), chatID, before, after); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -363,10 +413,24 @@ func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID strin
 		s.polls.forget(chatID)
 		// The request's context may be done with the connection: the
 		// cursor goes back whatever it says.
-		if err := s.chats.SetPollCursor(context.WithoutCancel(r.Context()), chatID, before); err != nil {
+		if err := s.movePollCursor(context.WithoutCancel(r.Context()), chatID, after, before); err != nil {
 			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
 		}
 	}
+}
+
+// movePollCursor stores the chat's poll cursor where it moves from from to
+// to.
+func (s *Server) movePollCursor(ctx context.Context, chatID string, from, to pollCursor) error {
+	if to.seq != from.seq {
+		if err := s.chats.SetPollCursor(ctx, chatID, to.seq); err != nil {
+			return err
+		}
+	}
+	if to.signal != from.signal {
+		return s.chats.SetPolledSignal(ctx, chatID, to.signal)
+	}
+	return nil
 }
 
 // history is Get Chat History: every stored event of the chat, client events

@@ -15,9 +15,9 @@ import (
 // LeasePoll, so that it holds whichever process a poll reaches.)
 //
 // The rule, and its limits:
-//   - Each chat's cursor, the last event a poll answered with, is stored
-//     with the chat before the answer is written. A restart or a deploy
-//     therefore replays nothing: nothing of this is in memory.
+//   - Each chat's cursor, the last event and the last call signal a poll
+//     answered with, is stored before the answer is written. A restart or
+//     a deploy therefore replays nothing: nothing of this is in memory.
 //   - A poll whose client went away before its answer was written moves
 //     nothing.
 //   - The server cannot see whether an answer arrived, but it sees the
@@ -42,11 +42,17 @@ type polls struct {
 	last map[string]lastAnswer
 }
 
+// pollCursor is where a chat's cursor poll stands: the last stored event
+// and the last call signal it answered with.
+type pollCursor struct {
+	seq, signal uint64
+}
+
 // lastAnswer is the last answer a chat's cursor poll wrote.
 type lastAnswer struct {
 	// before is the cursor before the answer: where a lost answer sends
 	// the chat back to.
-	before uint64
+	before pollCursor
 	// conn carried the answer, and requests is how many requests it had
 	// begun by then.
 	conn     *conn
@@ -65,13 +71,13 @@ const pollLeaseSlack = 30 * time.Second
 // lost reports whether the chat's last answer was lost on the way, judged
 // when the next poll r comes, and the cursor before that answer. It
 // forgets the answer either way.
-func (p *polls) lost(r *http.Request, chatID string) (before uint64, lost bool) {
+func (p *polls) lost(r *http.Request, chatID string) (before pollCursor, lost bool) {
 	p.mu.Lock()
 	last, ok := p.last[chatID]
 	delete(p.last, chatID)
 	p.mu.Unlock()
 	if !ok || last.conn == nil || last.conn == connOf(r) || last.conn.requests.Load() > last.requests {
-		return 0, false
+		return pollCursor{}, false
 	}
 	timer := time.NewTimer(lostGrace)
 	defer timer.Stop()
@@ -79,15 +85,15 @@ func (p *polls) lost(r *http.Request, chatID string) (before uint64, lost bool) 
 	case <-last.conn.closed:
 		return last.before, true
 	case <-timer.C:
-		return 0, false
+		return pollCursor{}, false
 	case <-r.Context().Done():
-		return 0, false
+		return pollCursor{}, false
 	}
 }
 
 // answered notes the answer the chat's poll r is about to write, whose
 // cursor was before.
-func (p *polls) answered(r *http.Request, chatID string, before uint64) {
+func (p *polls) answered(r *http.Request, chatID string, before pollCursor) {
 	c := connOf(r)
 	if c == nil || r.Close || !r.ProtoAtLeast(1, 1) {
 		return // nothing to watch: the answer counts as delivered
