@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	store := inst.Store
 	chats := chat.NewService(store)
 	if pg, ok := store.(*postgres.Store); ok {
-		chats.Fanout, chats.Limiter, chats.Leases = inst.Fanout, pg.Limiter(), pg.Leases()
+		chats.Fanout, chats.Limiter, chats.Leases, chats.Signals = inst.Fanout, pg.Limiter(), pg.Leases(), pg.Signals()
 	}
 	inst.Chats = chats
 	if !cfg.Quiet {
