@@ -215,9 +215,14 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		s.mu.Lock()
 		o := s.outbox.remove(env.Ref)
 		s.mu.Unlock()
-		if env.Error != nil && o != nil {
-			s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
+		if env.Error == nil || o == nil {
+			return false
 		}
+		if sig, ok := o.event.(*protocol.Signaling); ok {
+			s.calls.Refused(sig, env.Error) // the call says so, not the transcript
+			return false
+		}
+		s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
 		return false
 	}
 	if env.Error != nil {
@@ -229,7 +234,8 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 	s.mu.Lock()
 	reset := env.Epoch != "" && env.Epoch != s.pos.Epoch
 	if reset {
-		s.pos = protocol.Position{Epoch: env.Epoch}
+		// Call signals are not in the stream: where they stand holds.
+		s.pos = protocol.Position{Epoch: env.Epoch, Signal: s.pos.Signal}
 	}
 	fresh := make([]protocol.Event, 0, len(env.Events))
 	for _, e := range env.Events {
@@ -240,12 +246,18 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		if seq != 0 {
 			s.pos.Seq = seq
 		}
+		if sig, ok := e.(*protocol.Signaling); ok {
+			s.pos.Signal = max(s.pos.Signal, sig.SignalSeq)
+		}
 		s.clock.stamped(e.EventMeta().Timestamp.Time, arrived)
 		fresh = append(fresh, e)
 		over = over || ends(e)
 	}
 	pos := s.pos
 	s.mu.Unlock()
+	for _, e := range fresh {
+		s.calls.Handle(e)
+	}
 	// Every frame of the stream is reported, even one with nothing new: the
 	// first after connecting says the window has caught up.
 	if reset || len(fresh) > 0 || env.Epoch != "" {
@@ -315,12 +327,19 @@ func (s *Session) socketURL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	base := strings.Replace(strings.TrimRight(s.cfg.BaseURL, "/"), "http", "ws", 1)
-	q := url.Values{
-		"token": {s.chat.Token},
-		"epoch": {s.pos.Epoch},
-		"after": {strconv.FormatUint(s.pos.Seq, 10)},
-	}
+	q := position(s.pos)
+	q.Set("token", s.chat.Token)
 	return base + protocol.Path(protocol.PathChatSocket, s.chat.ChatID) + "?" + q.Encode()
+}
+
+// position is the query that resumes the chat's stream after pos: its
+// stored events, and the call signals the server holds for the visitor.
+func position(pos protocol.Position) url.Values {
+	return url.Values{
+		"epoch":  {pos.Epoch},
+		"after":  {strconv.FormatUint(pos.Seq, 10)},
+		"signal": {strconv.FormatUint(pos.Signal, 10)},
+	}
 }
 
 // socketLink is a link over the chat's WebSocket.
@@ -366,7 +385,7 @@ func (l *pollLink) write(ctx context.Context, env protocol.Envelope) (*protocol.
 
 func (l *pollLink) read(ctx context.Context) (protocol.Envelope, error) {
 	l.s.mu.Lock()
-	q := url.Values{"after": {strconv.FormatUint(l.s.pos.Seq, 10)}, "epoch": {l.s.pos.Epoch}}
+	q := position(l.s.pos)
 	chatID := l.s.chat.ChatID
 	l.s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)

@@ -68,8 +68,8 @@ func TestOutboxAdoptsInOrderWithoutRepeats(t *testing.T) {
 	t.Parallel()
 	o := outbox{memory: NewPageMemory(), appID: "demo", tab: "mine", chatID: "c1"}
 	own := &protocol.Message{MsgID: o.nextID(), Msg: "mine"}
-	o.add(own, true)
-	o.add(&protocol.Typing{}, false)
+	o.add(own, true, true)
+	o.add(&protocol.Typing{}, false, false)
 	raw := func(e protocol.Event) json.RawMessage {
 		data, err := protocol.MarshalEvent(e)
 		if err != nil {
