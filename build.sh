@@ -127,7 +127,7 @@ cmd_test() {
 	say "go vet, native"
 	go vet ./...
 	say "go vet, js/wasm"
-	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
+	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley ./app/e2e/callpage
 	build_widget
 	# The browser tests take minutes under the race detector: more than go
 	# test's ten a package on a busy machine.
