@@ -201,14 +201,15 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
-	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, r.PathValue("chatId"), from, query.Get("party_id"))
+	sub, err := s.chats.Subscribe(r.Context(), r.PathValue("chatId"), from, query.Get("party_id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
 	answer := protocol.Envelope{Events: []protocol.Event{}}
 	for len(answer.Events) == 0 {
 		env, err := sub.Next(ctx)
