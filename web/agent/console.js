@@ -679,6 +679,11 @@
   // placeCall offers the visitor a call, with the agent's camera when
   // video: the visitor's request accepted, or the agent's own idea.
   function placeCall(video) {
+    if (!navigator.mediaDevices) {
+      // A page on plain http elsewhere than this machine gets no devices.
+      var why = "Calls need the console on https, or on this machine";
+      return call ? hangUp(why) : note(why);
+    }
     var chat = current;
     var request = call && call.phase === "requested";
     call = call || { chat: chat, candidates: [] };
@@ -806,7 +811,11 @@
 
   $("call-audio").addEventListener("click", function () { placeCall(false); });
   $("call-video").addEventListener("click", function () { placeCall(true); });
-  $("call-accept").addEventListener("click", function () { placeCall(call.requestVideo); });
+  $("call-accept").addEventListener("click", function () {
+    if (call && call.phase === "requested") {
+      placeCall(call.requestVideo);
+    }
+  });
   $("call-decline").addEventListener("click", function () { hangUp("You declined the visitor's call"); });
   $("call-hangup").addEventListener("click", function () { hangUp("You hung up"); });
   $("call-mute").addEventListener("click", function () {
