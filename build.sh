@@ -136,9 +136,11 @@ cmd_test() {
 	# A count, not a duration: Go 1.26's fuzz coordinator can fail a target
 	# with "context deadline exceeded" when a duration runs out (go.dev/issue/75804).
 	say "Fuzzing each decoder (-fuzztime ${FUZZTIME:=200000x})"
-	local target
-	for target in $(go test -list '^Fuzz' ./protocol | grep '^Fuzz'); do
-		go test ./protocol -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME"
+	local pkg target
+	for pkg in ./protocol ./app/upstream; do
+		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
+			go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME"
+		done
 	done
 	say "All tests passed"
 }

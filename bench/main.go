@@ -65,6 +65,7 @@ var suites = []suite{
 	{"postgres", 15 * time.Minute, postgresSuite},
 	{"throttled", 20 * time.Minute, throttledSuite},
 	{"typing", 5 * time.Minute, typingSuite},
+	{"upstream", 10 * time.Minute, upstreamSuite},
 }
 
 func main() {

@@ -83,6 +83,7 @@ var newEvent = map[string]func() Event{
 	TypeInactivityTimeout: func() Event { return new(InactivityTimeout) },
 	TypeCaseSet:           func() Event { return new(CaseSet) },
 	TypeInfo:              func() Event { return new(Info) },
+	TypeUpstream:          func() Event { return new(Upstream) },
 }
 
 // ClientEvents is the set of event names a client may send.

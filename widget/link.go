@@ -133,7 +133,7 @@ func (s *Session) connect(ctx context.Context, polling bool, release *func()) (w
 		if env.Ref == heartbeatRef {
 			asked = time.Time{}
 		}
-		if s.receive(ctx, env) {
+		if s.receive(ctx, env, polling) {
 			s.disconnected()
 			return true, errChatOver
 		}
@@ -208,9 +208,9 @@ func (s *Session) write(ctx context.Context, l link, answers chan<- protocol.Env
 	}
 }
 
-// receive applies one frame from the server and reports whether the chat is
-// over.
-func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool) {
+// receive applies one frame from the server, which came by long polling or
+// not, and reports whether the chat is over.
+func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bool) (over bool) {
 	if env.Ref != "" {
 		s.mu.Lock()
 		o := s.outbox.remove(env.Ref)
@@ -238,7 +238,12 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 		s.pos = protocol.Position{Epoch: env.Epoch, Signal: s.pos.Signal}
 	}
 	fresh := make([]protocol.Event, 0, len(env.Events))
+	var upstream ConnState
 	for _, e := range env.Events {
+		if u, ok := e.(*protocol.Upstream); ok {
+			upstream = upstreamConn(u)
+			continue
+		}
 		seq := e.EventMeta().Seq
 		if seq != 0 && seq <= s.pos.Seq {
 			continue // already seen before a reconnect
@@ -263,7 +268,20 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope) (over bool
 	if reset || len(fresh) > 0 || env.Epoch != "" {
 		s.emit(ctx, Update{Reset: reset, Events: fresh, Position: pos})
 	}
+	if upstream != "" {
+		s.emit(ctx, Update{Conn: upstream, Polling: polling})
+	}
 	return over
+}
+
+// upstreamConn is how the chat stands while the server says whether it
+// reaches the contact center behind it: reconnecting, with the link to the
+// server itself up, so what the visitor sends waits on the server.
+func upstreamConn(u *protocol.Upstream) ConnState {
+	if u.State == protocol.UpstreamReconnecting {
+		return ConnReconnecting
+	}
+	return ConnConnected
 }
 
 // ends reports whether an event means the chat takes nothing more.

@@ -28,6 +28,11 @@ type memoryChat struct {
 	events [][]byte
 	keys   map[string]bool
 	files  map[string]memoryFile
+	// upstream is what the upstream bridge keeps of the chat, nil for a
+	// chat it does not bridge; boxes are its queues, whose entries are
+	// numbered by their index + 1.
+	upstream *Upstream
+	boxes    map[Box][]Queued
 }
 
 type memoryFile struct {
@@ -274,6 +279,75 @@ func (s *MemoryStore) CountFiles(_ context.Context, chatID, partyID string) (int
 		}
 	}
 	return n, nil
+}
+
+// SaveUpstream implements Store.
+func (s *MemoryStore) SaveUpstream(_ context.Context, u Upstream) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[u.ChatID]
+	if !ok {
+		return ErrNotFound
+	}
+	mc.upstream = &u
+	return nil
+}
+
+// Upstream implements Store.
+func (s *MemoryStore) Upstream(_ context.Context, chatID string) (Upstream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[chatID]
+	if !ok || mc.upstream == nil {
+		return Upstream{}, ErrNotFound
+	}
+	return *mc.upstream, nil
+}
+
+// Enqueue implements Store.
+func (s *MemoryStore) Enqueue(_ context.Context, chatID string, box Box, entries []Queued) ([]Queued, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[chatID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if mc.boxes == nil {
+		mc.boxes = map[Box][]Queued{}
+	}
+	queue := mc.boxes[box]
+	var added []Queued
+	for _, e := range entries {
+		if e.Key != "" && slices.ContainsFunc(queue, func(q Queued) bool { return q.Key == e.Key }) {
+			continue
+		}
+		e.N = uint64(len(queue)) + 1
+		e.Body = slices.Clone(e.Body)
+		queue = append(queue, e)
+		added = append(added, e)
+	}
+	mc.boxes[box] = queue
+	return added, nil
+}
+
+// Queue implements Store.
+func (s *MemoryStore) Queue(_ context.Context, chatID string, box Box, after uint64, limit int) ([]Queued, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.chats[chatID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	queue := mc.boxes[box]
+	if after >= uint64(len(queue)) || limit < 1 {
+		return nil, nil
+	}
+	page := queue[after:min(uint64(len(queue)), after+uint64(limit))]
+	out := make([]Queued, len(page))
+	for i, q := range page {
+		out[i] = Queued{N: q.N, Body: slices.Clone(q.Body), Key: q.Key}
+	}
+	return out, nil
 }
 
 // Close implements Store.

@@ -59,6 +59,12 @@ type Service struct {
 	// offer included. Setting up a call takes seconds; a caller gives up
 	// on an offer nobody answers within a minute.
 	SignalHold time.Duration
+	// RemoteFiles, when set, says which files the contact center's side
+	// shares that are kept elsewhere, not in the Store: an upstream
+	// tenant's, which the upstream bridge proxies. Publish takes a
+	// chat_session_file naming one as it is. nil: every file is in the
+	// Store.
+	RemoteFiles func(chatID, fileID string) bool
 
 	store   Store
 	hub     *hub
@@ -212,6 +218,43 @@ func (s *Service) History(ctx context.Context, chatID string, after uint64, limi
 // sends messages, receipts, typing or call signals faster than their limit
 // is refused with CodeRateLimited, each kind on its own budget.
 func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Event) error {
+	if err := s.admit(ctx, chatID, events); err != nil {
+		return err
+	}
+	return s.post(ctx, chatID, chatID, events, nil)
+}
+
+// Admit takes the visitor's events as Send does, validated, within the
+// visitor's limits, stamped, with the file events checked, but stores
+// nothing: for a bridge that hands them to another contact center first
+// and stores them with Record once it took them. A chat that is over
+// admits nothing (CodeChatNotFound).
+func (s *Service) Admit(ctx context.Context, chatID string, events ...protocol.Event) error {
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	if c.State.Over() {
+		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
+	}
+	return s.admit(ctx, chatID, events)
+}
+
+// Record stores and delivers the visitor's events that Admit took, each at
+// most once under key however often it is recorded: the i-th event is
+// stored only if no event with the same key and index is. Ephemeral events
+// are delivered only.
+func (s *Service) Record(ctx context.Context, chatID, key string, events ...protocol.Event) error {
+	if key == "" {
+		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
+	}
+	return s.post(ctx, chatID, chatID, events, onceKeys(key, events))
+}
+
+// admit validates the visitor's events, all before any: if one is refused,
+// none is taken. Then it takes them from the visitor's budgets, stamps them
+// with the chat id as their party and the time, and checks their files.
+func (s *Service) admit(ctx context.Context, chatID string, events []protocol.Event) error {
 	var need [Budgets]int
 	for _, e := range events {
 		if err := protocol.ValidateClientEvent(e); err != nil {
@@ -234,7 +277,7 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 			return err
 		}
 	}
-	return s.post(ctx, chatID, chatID, events, nil)
+	return nil
 }
 
 // Publish takes events from the contact center's side of the chat: agents,
@@ -275,6 +318,9 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 		case *protocol.Location:
 			e.MsgID = orRandomID(e.MsgID)
 		}
+		if f, ok := e.(*protocol.File); ok && s.RemoteFiles != nil && s.RemoteFiles(chatID, f.FileID) {
+			continue
+		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
@@ -299,11 +345,17 @@ func (s *Service) PublishOnce(ctx context.Context, chatID, key string, events ..
 	if key == "" {
 		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
 	}
+	return s.publish(ctx, chatID, events, onceKeys(key, events))
+}
+
+// onceKeys names each event of a batch published or recorded once under
+// key by the key and its index.
+func onceKeys(key string, events []protocol.Event) map[protocol.Event]string {
 	keys := make(map[protocol.Event]string, len(events))
 	for i, e := range events {
 		keys[e] = "once\x00" + key + "\x00" + strconv.Itoa(i)
 	}
-	return s.publish(ctx, chatID, events, keys)
+	return keys
 }
 
 // Take gives the chat to the agent who joins it, and tells the visitor:
@@ -350,7 +402,7 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 		for i, e := range run {
 			key, ok := keys[e]
 			if !ok {
-				key = dedupeKey(e)
+				key = DedupeKey(e)
 			}
 			entries[i] = Entry{Event: e, Key: key}
 		}
@@ -510,12 +562,13 @@ func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
 // such messages are never taken for one.
 const noMsgID = "null"
 
-// dedupeKey names what makes an event the same as one already stored: its
+// DedupeKey names what makes an event the same as one already stored: its
 // sender sending the same msg_id with the same content again, the same
 // answer to a form request again, a party's receipt for the same message
 // again. A different event that reuses a msg_id has another key, and is
-// stored too.
-func dedupeKey(e protocol.Event) string {
+// stored too; "" says nothing makes the event the same as another. The
+// upstream bridge's outbox takes a visitor's event by the same rule.
+func DedupeKey(e protocol.Event) string {
 	party := e.EventMeta().PartyID
 	switch e := e.(type) {
 	case *protocol.MessageDelivered:

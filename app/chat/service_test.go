@@ -600,3 +600,87 @@ func TestWhatHappensAfterSubscribingKeepsItsOrder(t *testing.T) {
 		t.Errorf("delivered %v, want %v", got, want)
 	}
 }
+
+func TestAdmitTakesWithoutStoringAndRecordStoresOnce(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	msg := message(1)
+	if err := svc.Admit(ctx, c.ID, msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.PartyID != c.ID || msg.Timestamp.IsZero() {
+		t.Errorf("admitted message meta = %+v, want the chat's party and a time", msg.Meta)
+	}
+	if history, err := svc.History(ctx, c.ID, 0, 10); err != nil || len(history) != 0 {
+		t.Errorf("history after Admit = %v, %v; want nothing stored", history, err)
+	}
+	for range 3 {
+		if err := svc.Record(ctx, c.ID, "outbox:1", msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	history, err := svc.History(ctx, c.ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(history) != 1 || history[0].EventMeta().PartyID != c.ID {
+		t.Errorf("history after three Records = %v, want the visitor's message once", history)
+	}
+	if err := svc.Record(ctx, c.ID, "", msg); err == nil {
+		t.Error("Record without a key succeeded, want a refusal")
+	}
+}
+
+func TestAdmitRefusesAsSendDoes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		setup func(ctx context.Context, svc *chat.Service, c chat.Chat)
+		event protocol.Event
+		want  protocol.Code
+	}{
+		{"an invalid event", nil, &protocol.Message{MsgID: protocol.TextID("m1")}, protocol.CodeBadRequest},
+		{"a file of no upload", nil, &protocol.File{FileID: "nope"}, protocol.CodeFileNotFound},
+		{"over the visitor's rate", func(ctx context.Context, svc *chat.Service, c chat.Chat) {
+			svc.VisitorBurst, svc.VisitorRate = 1, 0.001
+			_ = svc.Admit(ctx, c.ID, message(1))
+		}, message(2), protocol.CodeRateLimited},
+		{"a chat that is over", func(ctx context.Context, svc *chat.Service, c chat.Chat) {
+			_ = svc.Send(ctx, c.ID, &protocol.End{})
+		}, message(1), protocol.CodeChatNotFound},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newService(t)
+			if tc.setup != nil {
+				tc.setup(ctx, svc, c)
+			}
+			err := svc.Admit(ctx, c.ID, tc.event)
+			var perr *protocol.Error
+			if !errors.As(err, &perr) || perr.Code != tc.want {
+				t.Errorf("Admit = %v, want error %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRemoteFilesArePublishedWithoutACopy(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newService(t)
+	agentFile := &protocol.File{FileID: "upstream-file", FileName: "a.pdf", FileType: protocol.FileAttachment, Meta: protocol.Meta{PartyID: "agent"}}
+	if err := svc.Publish(ctx, c.ID, agentFile); err == nil {
+		t.Fatal("a file event naming no upload was published without RemoteFiles")
+	}
+	svc.RemoteFiles = func(chatID, fileID string) bool { return chatID == c.ID && fileID == "upstream-file" }
+	if err := svc.Publish(ctx, c.ID, agentFile); err != nil {
+		t.Fatalf("Publish of a remote file: %v", err)
+	}
+	other := &protocol.File{FileID: "another", Meta: protocol.Meta{PartyID: "agent"}}
+	if err := svc.Publish(ctx, c.ID, other); err == nil {
+		t.Error("a file that is neither here nor remote was published")
+	}
+}

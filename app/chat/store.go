@@ -65,6 +65,22 @@ type Store interface {
 	OpenFileByID(ctx context.Context, id string) (File, io.ReadSeekCloser, error)
 	// CountFiles returns how many files the party shared in the chat.
 	CountFiles(ctx context.Context, chatID, partyID string) (int, error)
+	// SaveUpstream stores what the upstream bridge keeps of a chat,
+	// replacing what it kept, or returns ErrNotFound when there is no
+	// such chat.
+	SaveUpstream(ctx context.Context, u Upstream) error
+	// Upstream returns what the upstream bridge keeps of the chat, or
+	// ErrNotFound.
+	Upstream(ctx context.Context, chatID string) (Upstream, error)
+	// Enqueue appends entries to a box of the chat, in one transaction,
+	// numbering them on from the box's last number (their N is ignored).
+	// An entry whose Key the box already has, an earlier entry of the
+	// batch included, is skipped. It returns the entries it added, with
+	// their numbers, or ErrNotFound when there is no such chat.
+	Enqueue(ctx context.Context, chatID string, box Box, entries []Queued) ([]Queued, error)
+	// Queue returns up to limit entries of a box of the chat whose number
+	// is above after, in order.
+	Queue(ctx context.Context, chatID string, box Box, after uint64, limit int) ([]Queued, error)
 	// Close releases the store.
 	Close() error
 }

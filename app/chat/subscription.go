@@ -58,6 +58,7 @@ type Subscription struct {
 	behind     uint64
 	signalsDue bool
 	wake       chan struct{}
+	notify     func()
 	done       chan struct{}
 	once       sync.Once
 	err        error
@@ -101,22 +102,47 @@ func (sub *Subscription) catchUp(head uint64) {
 // ctx ends first. The events are shared with other subscribers of the chat:
 // read them, never change them.
 func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
+	env, _, err := sub.next(ctx, true)
+	return env, err
+}
+
+// TryNext is Next without the wait: ok is false, with no error, when
+// nothing is ready yet. Notify says when to try again.
+func (sub *Subscription) TryNext(ctx context.Context) (env protocol.Envelope, ok bool, err error) {
+	return sub.next(ctx, false)
+}
+
+// Notify has f called, without blocking and outside any lock, whenever
+// something arrives for the subscriber, so that a subscriber that drains it
+// with TryNext needs no goroutine waiting between deliveries. Set it before
+// the first TryNext.
+func (sub *Subscription) Notify(f func()) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	sub.notify = f
+}
+
+func (sub *Subscription) next(ctx context.Context, wait bool) (protocol.Envelope, bool, error) {
 	if !sub.started {
 		sub.started = true
-		return sub.read(ctx)
+		env, err := sub.read(ctx)
+		return env, err == nil, err
 	}
 	for {
 		select {
 		case <-sub.done:
-			return protocol.Envelope{}, sub.err
+			return protocol.Envelope{}, false, sub.err
 		default:
 		}
 		sub.mu.Lock()
 		if sub.behind > sub.cursor {
 			sub.mu.Unlock()
 			env, err := sub.read(ctx)
-			if err != nil || len(env.Events) > 0 {
-				return env, err
+			if err != nil {
+				return protocol.Envelope{}, false, err
+			}
+			if len(env.Events) > 0 {
+				return env, true, nil
 			}
 			continue
 		}
@@ -124,19 +150,25 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 			sub.signalsDue = false
 			sub.mu.Unlock()
 			env, err := sub.readSignals(ctx)
-			if err != nil || len(env.Events) > 0 {
-				return env, err
+			if err != nil {
+				return protocol.Envelope{}, false, err
+			}
+			if len(env.Events) > 0 {
+				return env, true, nil
 			}
 			continue
 		}
 		if len(sub.queue) == 0 {
 			sub.mu.Unlock()
+			if !wait {
+				return protocol.Envelope{}, false, nil
+			}
 			select {
 			case <-sub.wake:
 			case <-sub.done:
-				return protocol.Envelope{}, sub.err
+				return protocol.Envelope{}, false, sub.err
 			case <-ctx.Done():
-				return protocol.Envelope{}, ctx.Err()
+				return protocol.Envelope{}, false, ctx.Err()
 			}
 			continue
 		}
@@ -145,13 +177,16 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 		sub.mu.Unlock()
 		switch {
 		case next.reply != nil:
-			return *next.reply, nil
+			return *next.reply, true, nil
 		case next.ephemeral:
-			return protocol.Envelope{Events: next.events, Epoch: sub.epoch}, nil
+			return protocol.Envelope{Events: next.events, Epoch: sub.epoch}, true, nil
 		case next.signals:
 			env, err := sub.readSignals(ctx)
-			if err != nil || len(env.Events) > 0 {
-				return env, err
+			if err != nil {
+				return protocol.Envelope{}, false, err
+			}
+			if len(env.Events) > 0 {
+				return env, true, nil
 			}
 			continue
 		case next.upto <= sub.cursor:
@@ -163,7 +198,7 @@ func (sub *Subscription) Next(ctx context.Context) (protocol.Envelope, error) {
 		}
 		if len(fresh) > 0 && fresh[0].EventMeta().Seq == sub.cursor+1 && fresh[len(fresh)-1].EventMeta().Seq == next.upto {
 			sub.cursor = next.upto
-			return protocol.Envelope{Events: fresh, Epoch: sub.epoch}, nil
+			return protocol.Envelope{Events: fresh, Epoch: sub.epoch}, true, nil
 		}
 		// A gap: what the announcement did not carry is in the store.
 		sub.mu.Lock()
@@ -287,6 +322,12 @@ func (sub *Subscription) signal() {
 	case sub.wake <- struct{}{}:
 	default:
 	}
+	sub.mu.Lock()
+	notify := sub.notify
+	sub.mu.Unlock()
+	if notify != nil {
+		notify()
+	}
 }
 
 func (sub *Subscription) end(err error) {
@@ -295,6 +336,12 @@ func (sub *Subscription) end(err error) {
 		close(sub.done)
 		if sub.leave != nil {
 			sub.leave()
+		}
+		sub.mu.Lock()
+		notify := sub.notify
+		sub.mu.Unlock()
+		if notify != nil {
+			notify()
 		}
 	})
 }

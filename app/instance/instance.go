@@ -1,5 +1,6 @@
 // Package instance assembles a whole Parley server: the store, the chat
-// service, the scenario and the HTTP server. The parley program runs one;
+// service, the scenario (or, in upstream mode, the bridge to an operator's
+// Bright Pattern tenant) and the HTTP server. The parley program runs one;
 // so do tests, on loopback with a temporary data directory.
 package instance
 
@@ -15,6 +16,7 @@ import (
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
 	"github.com/parleychat/parley/app/sqlite"
+	"github.com/parleychat/parley/app/upstream"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -29,8 +31,15 @@ type Config struct {
 	DataDir string
 	// WebDir holds the browser files.
 	WebDir string
-	// Contact is the contact center's configuration.
+	// Contact is the contact center's configuration. In upstream mode its
+	// forms and styling are the widget configuration only while the
+	// tenant gives none (API v1 has none to give), and its launch points
+	// and business hours are the tenant's.
 	Contact scenario.Config
+	// Upstream, when set, is upstream mode: every chat is a chat on this
+	// Bright Pattern tenant, with its agents and scenarios, and there is
+	// no scenario and no agent console here.
+	Upstream *upstream.Config
 	// Quiet turns the scenario off, so nothing happens in a chat that
 	// nobody did: for tests that check exact sequences.
 	Quiet bool
@@ -53,7 +62,9 @@ type Instance struct {
 	// SQLite or in memory.
 	Fanout   chat.Fanout
 	Scenario *scenario.Engine
-	Server   *server.Server
+	// Bridge is the upstream bridge in upstream mode, nil otherwise.
+	Bridge *upstream.Bridge
+	Server *server.Server
 }
 
 // Open builds an instance: it opens the store and wires the rest.
@@ -90,20 +101,38 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 		chats.Fanout, chats.Limiter, chats.Leases, chats.Signals = inst.Fanout, pg.Limiter(), pg.Leases(), pg.Signals()
 	}
 	inst.Chats = chats
-	if !cfg.Quiet {
-		inst.Scenario = scenario.New(cfg.Contact, chats)
-		inst.Scenario.Log = log
-		chats.Observer = inst.Scenario
-	}
-	var err error
-	inst.Server, err = server.New(server.Config{
+	srvCfg := server.Config{
 		WebDir:         cfg.WebDir,
 		Contact:        cfg.Contact,
 		AgentToken:     cfg.AgentToken,
 		PublicURL:      cfg.PublicURL,
 		AllowedOrigins: cfg.AllowedOrigins,
 		Logger:         log,
-	}, chats)
+	}
+	var served server.Chats = chats
+	switch {
+	case cfg.Upstream != nil:
+		client, err := upstream.NewClient(*cfg.Upstream)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		inst.Bridge = upstream.New(chats, store, client, cfg.Contact.WidgetConfiguration())
+		inst.Bridge.Log = log
+		served, srvCfg.Tenant = inst.Bridge, inst.Bridge
+		// The widget's tag names the tenant's launch point, and the
+		// tenant decides when chats are taken; its agents have their own
+		// console.
+		srvCfg.Contact.AppIDs = []string{cfg.Upstream.AppID}
+		srvCfg.Contact.Hours = scenario.Hours{}
+		srvCfg.AgentToken = ""
+	case !cfg.Quiet:
+		inst.Scenario = scenario.New(cfg.Contact, chats)
+		inst.Scenario.Log = log
+		chats.Observer = inst.Scenario
+	}
+	var err error
+	inst.Server, err = server.New(srvCfg, served)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -125,6 +154,15 @@ func (i *Instance) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if i.Fanout != nil {
 		g.Go(func() error { return i.Fanout.Follow(ctx, i.Chats) })
+	}
+	if i.Bridge != nil {
+		g.Go(func() error {
+			err := i.Bridge.Run(ctx)
+			if err != nil {
+				cancel()
+			}
+			return err
+		})
 	}
 	err := i.Server.Serve(ctx, ln)
 	cancel()

@@ -8,6 +8,10 @@
 // on a second origin that embeds the widget. Its data lives in SQLite in
 // the -data directory, or with -database in PostgreSQL, which several
 // processes behind one address share.
+//
+// With -upstream it is upstream mode instead: the widget in front of an
+// operator's Bright Pattern tenant, every chat a chat there, with its
+// agents and scenarios.
 package main
 
 import (
@@ -31,6 +35,7 @@ import (
 	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
+	"github.com/parleychat/parley/app/upstream"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -43,15 +48,19 @@ func main() {
 
 func run() error {
 	var (
-		addr       = flag.String("addr", env("PARLEY_ADDR", "localhost:8081"), "listen address of the chat server (API, sockets, widget, agent console)")
-		demoAddr   = flag.String("demo-addr", env("PARLEY_DEMO_ADDR", ""), "listen address of the demo website; empty for none")
-		publicURL  = flag.String("public-url", env("PARLEY_PUBLIC_URL", ""), "the chat server's URL as browsers reach it; default http://ADDR")
-		webDir     = flag.String("web", env("PARLEY_WEB", "web"), "directory of the browser files")
-		dataDir    = flag.String("data", env("PARLEY_DATA", defaultDataDir()), "directory of the SQLite database and the files")
-		database   = flag.String("database", env("PARLEY_DATABASE", ""), "PostgreSQL URL (postgres://user:password@host:port/db) shared by every server process; empty keeps the data in -data")
-		configFile = flag.String("config", env("PARLEY_CONFIG", ""), "contact center configuration (JSON); empty for the built-in demo scenario")
-		agentToken = flag.String("agent-token", env("PARLEY_AGENT_TOKEN", ""), "token of the agent console and API; empty makes a random one")
-		origins    = flag.String("allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated host patterns whose pages may open chat sockets directly; default the demo website's")
+		addr        = flag.String("addr", env("PARLEY_ADDR", "localhost:8081"), "listen address of the chat server (API, sockets, widget, agent console)")
+		demoAddr    = flag.String("demo-addr", env("PARLEY_DEMO_ADDR", ""), "listen address of the demo website; empty for none")
+		publicURL   = flag.String("public-url", env("PARLEY_PUBLIC_URL", ""), "the chat server's URL as browsers reach it; default http://ADDR")
+		webDir      = flag.String("web", env("PARLEY_WEB", "web"), "directory of the browser files")
+		dataDir     = flag.String("data", env("PARLEY_DATA", defaultDataDir()), "directory of the SQLite database and the files")
+		database    = flag.String("database", env("PARLEY_DATABASE", ""), "PostgreSQL URL (postgres://user:password@host:port/db) shared by every server process; empty keeps the data in -data")
+		configFile  = flag.String("config", env("PARLEY_CONFIG", ""), "contact center configuration (JSON); empty for the built-in demo scenario")
+		agentToken  = flag.String("agent-token", env("PARLEY_AGENT_TOKEN", ""), "token of the agent console and API; empty makes a random one")
+		origins     = flag.String("allowed-origins", env("PARLEY_ALLOWED_ORIGINS", ""), "comma-separated host patterns whose pages may open chat sockets directly; default the demo website's")
+		upstreamURL = flag.String("upstream", env("PARLEY_UPSTREAM", ""), "upstream mode: the Bright Pattern tenant's URL (https://TENANT-HOST) whose chats the widget serves; empty runs the embedded contact center")
+		upstreamApp = flag.String("upstream-app-id", env("PARLEY_UPSTREAM_APP_ID", ""), "upstream mode: the tenant's launch point (appId), which the widget's tag names too")
+		tenantURL   = flag.String("upstream-tenant-url", env("PARLEY_UPSTREAM_TENANT_URL", ""), "upstream mode: the tenant's domain sent as tenantUrl; default the host of -upstream")
+		upstreamAPI = flag.String("upstream-api", env("PARLEY_UPSTREAM_API", "v2"), "upstream mode: the tenant's API version, v2 or v1")
 	)
 	flag.Parse()
 
@@ -66,7 +75,19 @@ func run() error {
 			return err
 		}
 	}
-	if *agentToken == "" {
+	var bridged *upstream.Config
+	if *upstreamURL != "" {
+		version, ok := map[string]int{"v1": 1, "v2": 2}[*upstreamAPI]
+		if !ok {
+			return fmt.Errorf("-upstream-api %q: v1 or v2", *upstreamAPI)
+		}
+		if *upstreamApp == "" {
+			return errors.New("-upstream needs -upstream-app-id, the tenant's launch point")
+		}
+		bridged = &upstream.Config{URL: *upstreamURL, TenantURL: *tenantURL, AppID: *upstreamApp, Version: version}
+		contact.AppIDs = []string{*upstreamApp}
+	}
+	if *agentToken == "" && bridged == nil {
 		*agentToken = randomToken()
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -95,6 +116,7 @@ func run() error {
 		AgentToken:     *agentToken,
 		PublicURL:      *publicURL,
 		AllowedOrigins: allowed,
+		Upstream:       bridged,
 		Logger:         log,
 	})
 	if err != nil {
@@ -113,7 +135,11 @@ func run() error {
 		g.Go(func() error { return serveDemo(ctx, demoLn, site) })
 		fmt.Printf("  Demo website:   http://%s/   (a shop page with the widget: open this one)\n", display(*demoAddr, demoLn))
 	}
-	fmt.Printf("  Agent console:  %s/agent?token=%s\n", *publicURL, url.QueryEscape(*agentToken))
+	if bridged != nil {
+		fmt.Printf("  Upstream:       %s, launch point %s (agents work there)\n", *upstreamURL, *upstreamApp)
+	} else {
+		fmt.Printf("  Agent console:  %s/agent?token=%s\n", *publicURL, url.QueryEscape(*agentToken))
+	}
 	fmt.Printf("  Chat server:    %s\n", *publicURL)
 	if *database != "" {
 		fmt.Printf("  Data:           PostgreSQL, %s\n", redacted(*database))

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
@@ -214,7 +213,7 @@ type BrightPattern struct {
 	// Version is the API version served, 1 or 2.
 	Version int
 
-	tb     testing.TB
+	tb     TB
 	cfg    BrightPatternConfig
 	srv    *httptest.Server
 	ln     *switchListener
@@ -232,9 +231,19 @@ type BrightPattern struct {
 	available bool
 }
 
+// TB is what a fake Bright Pattern server needs of whoever runs it: a test
+// (testing.TB is one), or a program such as the benchmark, which reports
+// Errorf's complaints and runs the cleanups when it is done with the fake.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // StartBrightPattern starts a fake Bright Pattern server on a loopback port
 // until the test ends.
-func StartBrightPattern(tb testing.TB, cfg BrightPatternConfig) *BrightPattern {
+func StartBrightPattern(tb TB, cfg BrightPatternConfig) *BrightPattern {
 	tb.Helper()
 	if cfg.Version == 0 {
 		cfg.Version = 2

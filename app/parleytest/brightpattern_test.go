@@ -539,6 +539,8 @@ func TestBrightPatternAgent(t *testing.T) {
 			}},
 		{"push a form", func(c *parleytest.BrightPatternChat) { c.ShowForm("survey_form", 60) }, []string{protocol.TypeFormShow}, protocol.StateConnected,
 			func(t *testing.T, party string, events []map[string]json.RawMessage) {
+				// form_timeout is an integer, as the Android SDK and the old
+				// Java library read it.
 				if text(t, events[0], "form_name") != "survey_form" || string(events[0]["form_timeout"]) != "60" {
 					t.Errorf("form %v", events[0])
 				}

@@ -15,11 +15,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
+	"github.com/parleychat/parley/app/upstream"
 )
 
 // AppID is the launch point the test server takes chats for.
@@ -37,6 +39,9 @@ type Server struct {
 	// from "localhost", another site than URL, as a customer's website
 	// would be.
 	DemoURL string
+	// AppID is the launch point the widget names: AppID, or in upstream
+	// mode the fake tenant's.
+	AppID string
 	// Chats is the chat service, for what the agent API does not offer.
 	Chats *chat.Service
 	// Instance holds every part of the server.
@@ -47,8 +52,9 @@ type Server struct {
 type Option func(*settings)
 
 type settings struct {
-	cfg  instance.Config
-	tune []func(*instance.Instance)
+	cfg   instance.Config
+	appID string
+	tune  []func(*instance.Instance)
 }
 
 // Quiet turns the scenario off: a chat starts empty, and nothing happens in
@@ -67,6 +73,22 @@ func AllowOrigins(patterns ...string) Option {
 // PublicURL is the server's address as browsers reach it, when they reach
 // it through a proxy of the test's.
 func PublicURL(u string) Option { return func(s *settings) { s.cfg.PublicURL = u } }
+
+// Upstream runs the server in upstream mode, in front of the fake Bright
+// Pattern tenant bp: every chat is a chat there, and the widget names bp's
+// launch point. There is no scenario and no agent API; script the agent on
+// bp. The bridge retries, and tells the widget the tenant is reconnecting,
+// sooner than it would in production, to keep tests short.
+func Upstream(bp *BrightPattern) Option {
+	return func(s *settings) {
+		s.appID = bp.AppID
+		s.cfg.Upstream = &upstream.Config{URL: bp.URL, TenantURL: bp.TenantURL, AppID: bp.AppID, Version: bp.Version, HTTPClient: bp.Client()}
+		s.tune = append(s.tune, func(inst *instance.Instance) {
+			inst.Bridge.MinBackoff, inst.Bridge.MaxBackoff = 50*time.Millisecond, time.Second
+			inst.Bridge.Grace = 300 * time.Millisecond
+		})
+	}
+}
 
 // Memory keeps the server's data in memory instead of SQLite.
 func Memory() Option { return func(s *settings) { s.cfg.DataDir = "" } }
@@ -87,7 +109,7 @@ func WebDir() string {
 // Start runs a server until the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s := settings{cfg: instance.Config{
+	s := settings{appID: AppID, cfg: instance.Config{
 		DataDir:    tb.TempDir(),
 		WebDir:     WebDir(),
 		Contact:    scenario.Default(),
@@ -111,10 +133,11 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	srv := &Server{
 		URL:      "http://" + ln.Addr().String(),
 		DemoURL:  "http://localhost:" + port(demoLn),
+		AppID:    s.appID,
 		Chats:    inst.Chats,
 		Instance: inst,
 	}
-	site, err := server.DemoSite(WebDir(), srv.URL, AppID)
+	site, err := server.DemoSite(WebDir(), srv.URL, s.appID)
 	if err != nil {
 		cancel()
 		tb.Fatalf("starting the demo website: %v", err)

@@ -112,9 +112,10 @@ func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	answer := protocol.Availability{Chat: protocol.NotAvailable}
-	if s.cfg.Contact.Hours.Open(time.Now()) {
-		answer = protocol.Availability{Chat: protocol.Available, EWT: s.cfg.Contact.EWT}
+	answer, err := s.contact.Availability(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, answer)
 }
@@ -136,7 +137,12 @@ func (s *Server) configuration(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.cfg.Contact.WidgetConfiguration())
+	answer, err := s.contact.Configuration(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {

@@ -136,8 +136,9 @@ func sendFile(w http.ResponseWriter, r *http.Request, f chat.File, body io.ReadS
 	http.ServeContent(w, r, "", f.Created, body)
 }
 
-// profilePhoto is Get Agent Profile Photo. Parley draws one: the party's
-// initials on a colour of its own.
+// profilePhoto is Get Agent Profile Photo: the tenant's photo of an agent
+// who joined the chat, or, when there is none, one Parley draws: the
+// party's initials on a colour of its own.
 func (s *Server) profilePhoto(w http.ResponseWriter, r *http.Request) {
 	c, err := s.anyChat(w, r)
 	if err != nil {
@@ -147,6 +148,14 @@ func (s *Server) profilePhoto(w http.ResponseWriter, r *http.Request) {
 	party, err := s.party(r, c.ID, r.PathValue("partyId"))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if contentType, photo, err := s.contact.ProfilePhoto(r.Context(), c.ID, party.PartyID); err == nil {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+		_, _ = w.Write(photo)
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")

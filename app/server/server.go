@@ -36,6 +36,9 @@ type Config struct {
 	// AcceptOptions.OriginPatterns). The widget's own frame is same-origin
 	// and needs none.
 	AllowedOrigins []string
+	// Tenant answers for the contact center: availability, the widget
+	// configuration, agents' photos. nil answers from Contact.
+	Tenant Tenant
 	// Logger receives what the server has to say; nil discards it.
 	Logger *slog.Logger
 }
@@ -44,6 +47,10 @@ type Config struct {
 type Server struct {
 	// PollWait is how long Get New Chat Events waits for an event.
 	PollWait time.Duration
+	// PingInterval is how long a chat socket may have nothing to send
+	// before the server pings it, to notice a peer that went away
+	// without a close.
+	PingInterval time.Duration
 
 	cfg Config
 	// origins are the patterns of the origins, besides the request's own
@@ -52,17 +59,18 @@ type Server struct {
 	origins      []string
 	publicOrigin string
 	chats        Chats
+	contact      Tenant
 	assets       *assets
 	handler      http.Handler
 	log          *slog.Logger
 	polls        polls
 	conns        conns
 
-	// closing is closed when the server shuts down, so chat sockets close
-	// with a code that tells clients to come back.
-	closing   chan struct{}
-	closeOnce sync.Once
-	sockets   sync.WaitGroup
+	// closing ends when the server shuts down, so chat sockets close with
+	// a code that tells clients to come back.
+	closing  context.Context
+	shutDown context.CancelFunc
+	sockets  sync.WaitGroup
 }
 
 // New returns a Server for the chats of svc: the embedded contact center
@@ -76,7 +84,12 @@ func New(cfg Config, svc Chats) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{PollWait: 10 * time.Second, cfg: cfg, chats: svc, assets: a, log: log, closing: make(chan struct{})}
+	tenant := cfg.Tenant
+	if tenant == nil {
+		tenant = configured{cfg.Contact}
+	}
+	s := &Server{PollWait: 10 * time.Second, PingInterval: 30 * time.Second, cfg: cfg, chats: svc, contact: tenant, assets: a, log: log}
+	s.closing, s.shutDown = context.WithCancel(context.Background())
 	s.origins = slices.Clone(cfg.AllowedOrigins)
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
@@ -131,7 +144,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ConnContext: s.conns.context,
 		ConnState:   s.conns.state,
 	}
-	srv.RegisterOnShutdown(func() { s.closeOnce.Do(func() { close(s.closing) }) })
+	srv.RegisterOnShutdown(s.shutDown)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -13,12 +13,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// Socket timing. Every write is bounded, and a ping finds connections that
-// died without a close.
-const (
-	writeTimeout = 10 * time.Second
-	pingInterval = 30 * time.Second
-)
+// writeTimeout bounds every write to a chat socket, a ping's answer
+// included.
+const writeTimeout = 10 * time.Second
 
 // visitorSocket is a chat's WebSocket for its visitor: the visitor's
 // envelopes in, the chat's stream out, starting after the position the query
@@ -86,16 +83,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, identify fu
 	conn.SetReadLimit(protocol.MaxEnvelopeBytes)
 
 	var typing typingParty
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		defer cancel()
-		s.readFrames(ctx, conn, side, sub, &typing)
-	}()
-	go s.ping(ctx, conn)
-	s.writeFrames(ctx, conn, sub)
-	conn.CloseNow() // a writer that failed leaves the reader waiting
-	<-read
+	writer := &socketWriter{s: s, conn: conn, sub: sub, ctx: ctx}
+	writer.start()
+	s.readFrames(ctx, conn, side, sub, &typing)
+	cancel()
+	writer.stop()
 	s.stopTyping(side, typing.get())
 }
 
@@ -178,73 +170,129 @@ func (s *Server) socketError(chatID string, err error) *protocol.Error {
 	return s.asProtocolError(err, "socket of chat", chatID)
 }
 
-// writeFrames sends the subscription's deliveries until the socket or the
-// server goes away, and closes the socket with a code that says whether to
-// come back.
-func (s *Server) writeFrames(ctx context.Context, conn *websocket.Conn, sub *chat.Subscription) {
-	// Only waiting stops at shutdown: the reader keeps ctx, since a
-	// cancelled read would close the socket before it could say why.
-	waitCtx, stopWaiting := context.WithCancel(ctx)
-	defer stopWaiting()
-	go func() {
-		select {
-		case <-s.closing:
-			stopWaiting()
-		case <-waitCtx.Done():
-		}
-	}()
+// socketWriter sends a subscription's deliveries to its socket. No
+// goroutine waits for them: when something arrives, the subscription says
+// so (Notify) and a goroutine drains it, then ends. A socket that had
+// nothing to send for PingInterval is pinged from a timer, so one that died
+// without a close is noticed; the answer comes through the reader. An idle
+// socket so costs its reader's goroutine and nothing more.
+type socketWriter struct {
+	s    *Server
+	conn *websocket.Conn
+	sub  *chat.Subscription
+	// ctx ends when the socket does; writes are bounded by writeTimeout.
+	ctx context.Context
+
+	mu sync.Mutex
+	// pending says something arrived since the drain last looked;
+	// draining that a drain runs; done that the socket is over.
+	pending, draining, done bool
+	drains                  sync.WaitGroup
+	ping                    *time.Timer
+	unwatch                 func() bool
+}
+
+func (w *socketWriter) start() {
+	w.ping = time.AfterFunc(w.s.PingInterval, w.pingNow)
+	w.unwatch = context.AfterFunc(w.s.closing, w.kick)
+	w.sub.Notify(w.kick)
+	w.kick() // the catch-up, or the first delivery naming the epoch
+}
+
+// stop ends the writer once the reader ended, and waits for a drain under
+// way.
+func (w *socketWriter) stop() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+	w.unwatch()
+	w.ping.Stop()
+	w.drains.Wait()
+}
+
+// kick notes that something arrived, and starts a drain unless one runs.
+func (w *socketWriter) kick() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return
+	}
+	w.pending = true
+	if w.draining {
+		return
+	}
+	w.draining = true
+	w.drains.Add(1)
+	go w.drain()
+}
+
+// drain sends what is ready until nothing more arrived, and closes the
+// socket with a code that says whether to come back when the server shuts
+// down or the subscription ended.
+func (w *socketWriter) drain() {
+	defer w.drains.Done()
 	for {
-		env, err := sub.Next(waitCtx)
+		w.mu.Lock()
+		if !w.pending || w.done {
+			w.draining = false
+			w.mu.Unlock()
+			return
+		}
+		w.pending = false
+		w.mu.Unlock()
+		if !w.send() {
+			w.mu.Lock()
+			w.done, w.draining = true, false
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+// send writes every delivery that is ready, and reports whether the socket
+// goes on.
+func (w *socketWriter) send() bool {
+	for {
+		if w.s.closing.Err() != nil {
+			w.conn.Close(websocket.StatusCode(protocol.CloseGoingAway), "server shutting down")
+			return false
+		}
+		env, ok, err := w.sub.TryNext(w.ctx)
 		switch {
-		case isClosed(s.closing):
-			conn.Close(websocket.StatusCode(protocol.CloseGoingAway), "server shutting down")
-			return
 		case errors.Is(err, chat.ErrTooSlow):
-			conn.Close(websocket.StatusCode(protocol.CloseTryAgainLater), "too slow; resume from your position")
-			return
+			w.conn.Close(websocket.StatusCode(protocol.CloseTryAgainLater), "too slow; resume from your position")
+			return false
 		case err != nil:
-			return
+			w.conn.CloseNow()
+			return false
+		case !ok:
+			return true
 		}
 		data, err := json.Marshal(env)
 		if err != nil {
-			s.log.Error("encoding a socket frame", "err", err)
-			return
+			w.s.log.Error("encoding a socket frame", "err", err)
+			w.conn.CloseNow()
+			return false
 		}
-		writeCtx, cancel := context.WithTimeout(ctx, writeTimeout)
-		err = conn.Write(writeCtx, websocket.MessageText, data)
+		ctx, cancel := context.WithTimeout(w.ctx, writeTimeout)
+		err = w.conn.Write(ctx, websocket.MessageText, data)
 		cancel()
 		if err != nil {
-			return
+			w.conn.CloseNow()
+			return false
 		}
+		w.ping.Reset(w.s.PingInterval)
 	}
 }
 
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
+// pingNow pings the socket, from the ping timer's goroutine; a peer that
+// does not answer is disconnected, which ends the reader.
+func (w *socketWriter) pingNow() {
+	ctx, cancel := context.WithTimeout(w.ctx, writeTimeout)
+	defer cancel()
+	if err := w.conn.Ping(ctx); err != nil {
+		w.conn.CloseNow()
+		return
 	}
-}
-
-// ping checks the connection now and then; a peer that does not answer is
-// disconnected, which ends the reader and the writer.
-func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
-	ticker := time.NewTicker(pingInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			pingCtx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Ping(pingCtx)
-			cancel()
-			if err != nil {
-				conn.CloseNow()
-				return
-			}
-		}
-	}
+	w.ping.Reset(w.s.PingInterval)
 }

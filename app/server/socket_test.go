@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/server"
@@ -213,5 +215,34 @@ func TestShutdownTellsSocketsToComeBack(t *testing.T) {
 	}
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Serve returned %v", err)
+	}
+}
+
+// TestASilentPeerIsDisconnected: a socket with nothing to send is pinged,
+// and one whose peer no longer answers (a path that lost what travels up,
+// without a close) is closed, so the chat's subscription does not linger.
+func TestASilentPeerIsDisconnected(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Tune(func(i *instance.Instance) {
+		i.Server.PingInterval = 50 * time.Millisecond
+	}))
+	network := parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	chat := openChat(t, srv.URL)
+	conn := dial(ctx, t, socketURL(network.URL(), chat.ChatID, chat.Token), nil)
+	readEnvelope(ctx, t, conn)
+	// Reading answers the server's pings: the socket stays.
+	idle, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, _, err := conn.Read(idle)
+	stop()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an idle socket that answers pings: %v, want it open", err)
+	}
+	conn = dial(ctx, t, socketURL(network.URL(), chat.ChatID, chat.Token), nil)
+	readEnvelope(ctx, t, conn)
+	network.Lose(true, false)
+	if _, _, err := conn.Read(ctx); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a peer whose answers are lost: read %v, want the server to close the socket", err)
 	}
 }

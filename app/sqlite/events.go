@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 
 	"github.com/parleychat/parley/app/chat"
@@ -11,20 +12,183 @@ import (
 
 var (
 	selectEvents   = declare(`SELECT seq, body FROM events WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
-	selectKeyUsed  = declare(`SELECT EXISTS (SELECT 1 FROM events WHERE chat_id = ? AND dedupe_key = ?)`)
-	insertEventRow = declare(`INSERT INTO events (chat_id, seq, body, dedupe_key) VALUES (?, ?, ?, ?)`)
+	insertEventRow = declare(`INSERT INTO events (chat_id, seq, body, dedupe_key) VALUES (?, ?, ?, ?)
+		ON CONFLICT (chat_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`)
+	selectDataVersion = declare(`PRAGMA data_version`)
 )
 
 // Append implements chat.Store. The batch is one transaction: all of it is
-// stored, or none.
+// stored, or none. Appends to any chats that wait at the same time share a
+// transaction and its sync (see committer): each is acknowledged only once
+// that transaction committed.
 func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry) (_ []protocol.Event, err error) {
 	defer wrap(&err, "appending to chat %s", chatID)
+	req := &appendRequest{chatID: chatID, entries: entries, done: make(chan appendResult, 1)}
+	select {
+	case s.appends <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.closed:
+		return nil, errClosed
+	}
+	// Once queued, the append is in the next transaction whatever ctx
+	// says: the caller learns whether it was stored.
+	r := <-req.done
+	return r.stored, r.err
+}
+
+// appendRequest is an Append waiting for the committer.
+type appendRequest struct {
+	chatID  string
+	entries []chat.Entry
+	done    chan appendResult
+}
+
+type appendResult struct {
+	stored []protocol.Event
+	err    error
+}
+
+// maxGroup bounds how many appends share a transaction.
+const maxGroup = 256
+
+// commit runs the appends, one group at a time, until Close: a group is
+// every append waiting when the last commit ended, so a lone append waits
+// for nothing and a crowd pays one sync for all of it. An append refused
+// before it wrote (an unknown chat, one that is over) costs the others
+// nothing; an error after it wrote (the disk's) fails them all. Each chat's
+// row is written once per group, and read only when no group remembers it.
+func (s *Store) commit() {
+	defer close(s.committed)
+	for {
+		var group []*appendRequest
+		select {
+		case req := <-s.appends:
+			group = append(group, req)
+		case <-s.closed:
+			return
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case req := <-s.appends:
+				group = append(group, req)
+			default:
+				break gather
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+func (s *Store) commitGroup(group []*appendRequest) {
+	// The appends' own contexts are theirs to wait with, not to cancel a
+	// transaction that others share.
+	ctx := context.Background()
+	fail := func(err error) {
+		clear(s.rows)
+		for _, req := range group {
+			req.done <- appendResult{err: err}
+		}
+	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		return nil, err
+		fail(err)
+		return
 	}
 	defer tx.Rollback()
-	c, err := findChat(ctx, tx, chatID)
+	if err := s.forgetOthersWrites(ctx, tx); err != nil {
+		fail(err)
+		return
+	}
+	g := groupRows{store: s, tx: tx, touched: map[string]chat.Chat{}}
+	results := make([]appendResult, len(group))
+	for i, req := range group {
+		stored, err := g.append(ctx, req)
+		if err != nil && !errors.Is(err, chat.ErrOver) && !errors.Is(err, chat.ErrNotFound) {
+			fail(err)
+			return
+		}
+		results[i] = appendResult{stored: stored, err: err}
+	}
+	// A group of duplicates has nothing to commit: rolling it back spares
+	// a sync.
+	if len(g.touched) > 0 {
+		for _, c := range g.touched {
+			if err := updateChat(ctx, tx, c); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			fail(err)
+			return
+		}
+		s.remember(g.touched)
+	}
+	for i, req := range group {
+		req.done <- results[i]
+	}
+}
+
+// forgetOthersWrites empties the committer's rows when another connection,
+// another process's, committed since the last group: SQLite's data_version
+// changes then, and only then.
+func (s *Store) forgetOthersWrites(ctx context.Context, tx txn) error {
+	var version int64
+	if err := tx.queryRow(ctx, selectDataVersion).Scan(&version); err != nil {
+		return err
+	}
+	if version != s.dataVersion {
+		clear(s.rows)
+		s.dataVersion = version
+	}
+	return nil
+}
+
+// maxRows bounds the rows the committer remembers; past it they are read
+// again.
+const maxRows = 100_000
+
+// remember keeps the rows a committed group left, and forgets the chats
+// that are over, which take no more appends.
+func (s *Store) remember(touched map[string]chat.Chat) {
+	if len(s.rows)+len(touched) > maxRows {
+		clear(s.rows)
+	}
+	for id, c := range touched {
+		if c.State.Over() {
+			delete(s.rows, id)
+		} else {
+			s.rows[id] = c
+		}
+	}
+}
+
+// groupRows is one group's view of the chats' rows: those it changed, over
+// those the committer remembers, over the database's.
+type groupRows struct {
+	store   *Store
+	tx      txn
+	touched map[string]chat.Chat
+}
+
+func (g *groupRows) find(ctx context.Context, chatID string) (chat.Chat, error) {
+	if c, ok := g.touched[chatID]; ok {
+		return c, nil
+	}
+	if c, ok := g.store.rows[chatID]; ok {
+		return c, nil
+	}
+	return findChat(ctx, g.tx, chatID)
+}
+
+// append stores the request's entries at the end of the chat's stream: as
+// many as the chat takes before it is over (then with chat.ErrOver), or
+// none with an error. An error other than chat.ErrOver and
+// chat.ErrNotFound may leave rows written: the group must not commit.
+func (g *groupRows) append(ctx context.Context, req *appendRequest) ([]protocol.Event, error) {
+	c, err := g.find(ctx, req.chatID)
 	if err != nil {
 		return nil, err
 	}
@@ -32,43 +196,33 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 		stored []protocol.Event
 		over   error
 	)
-	for _, e := range entries {
+	for _, e := range req.entries {
 		if c.State.Over() {
 			over = chat.ErrOver
 			break
 		}
-		if e.Key != "" {
-			// The batch's earlier entries are in this transaction, so
-			// this sees their keys too.
-			dup, err := hasKey(ctx, tx, chatID, e.Key)
-			if err != nil {
-				return nil, err
-			}
-			if dup {
-				continue
-			}
-		}
-		e.Event.EventMeta().Seq = c.LastSeq + 1
+		meta := e.Event.EventMeta()
+		unstored := meta.Seq
+		meta.Seq = c.LastSeq + 1
 		body, err := protocol.MarshalEvent(e.Event)
 		if err != nil {
 			return nil, err
 		}
-		if err := insertEvent(ctx, tx, chatID, c.LastSeq+1, body, e.Key); err != nil {
+		// The dedupe index refuses a key the chat used, by this
+		// transaction's earlier entries too.
+		inserted, err := insertEvent(ctx, g.tx, req.chatID, meta.Seq, body, e.Key)
+		if err != nil {
 			return nil, err
+		}
+		if !inserted {
+			meta.Seq = unstored
+			continue
 		}
 		c.Apply(e.Event)
 		stored = append(stored, e.Event)
 	}
-	// A batch of duplicates has nothing to commit: rolling it back spares
-	// the chat's UPDATE and a sync.
-	if len(stored) == 0 {
-		return nil, over
-	}
-	if err := updateChat(ctx, tx, c); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
+	if len(stored) > 0 {
+		g.touched[req.chatID] = c
 	}
 	return stored, over
 }
@@ -115,15 +269,13 @@ func (s *Store) Events(ctx context.Context, chatID string, after uint64, limit i
 	return events, nil
 }
 
-func hasKey(ctx context.Context, tx txn, chatID, key string) (bool, error) {
-	var dup bool
-	err := tx.queryRow(ctx, selectKeyUsed, chatID, key).Scan(&dup)
-	return dup, err
-}
-
 // insertEvent stores an event; an empty key is NULL, which the dedupe index
 // leaves out.
-func insertEvent(ctx context.Context, tx txn, chatID string, seq uint64, body []byte, key string) error {
-	_, err := tx.exec(ctx, insertEventRow, chatID, int64(seq), string(body), sql.NullString{String: key, Valid: key != ""})
-	return err
+func insertEvent(ctx context.Context, tx txn, chatID string, seq uint64, body []byte, key string) (inserted bool, err error) {
+	result, err := tx.exec(ctx, insertEventRow, chatID, int64(seq), string(body), sql.NullString{String: key, Valid: key != ""})
+	if err != nil {
+		return false, err
+	}
+	n, err := result.RowsAffected()
+	return n == 1, err
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
@@ -35,14 +36,40 @@ type Store struct {
 	written, read prepared
 	// files is the directory of file bytes.
 	files string
+	// appends queue for the committer, which closes committed when it
+	// stops; closed says Close began; checkpointed closes when the
+	// checkpointer stops.
+	appends      chan *appendRequest
+	closed       chan struct{}
+	committed    chan struct{}
+	checkpointed chan struct{}
+	closeOnce    sync.Once
+	// rows are the chats' rows as the last groups left them, and
+	// dataVersion SQLite's data_version when the last group began: the
+	// committer's alone, they spare a read of each chat's row per append.
+	rows        map[string]chat.Chat
+	dataVersion int64
 }
+
+// errClosed is an Append after Close.
+var errClosed = errors.New("the store is closed")
 
 // pragmas apply to every connection the pool opens, which a one-off Exec
 // would not. Transactions that may write take the write lock at BEGIN: two
 // that both read first and then try to write could otherwise deadlock, one
-// of them failing with SQLITE_BUSY however long busy_timeout waits.
+// of them failing with SQLITE_BUSY however long busy_timeout waits. No
+// commit checkpoints the WAL by itself (wal_autocheckpoint(0)): the one
+// that did would take many times as long as the others, and the event it
+// carried would be late; the checkpointer does it beside the writers.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
+	"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+
+// idleReaders is how many reading connections stay open between reads.
+const idleReaders = 32
+
+// checkpointEvery is how often the checkpointer copies the WAL into the
+// database, so that the WAL does not grow without end.
+const checkpointEvery = time.Second
 
 // Open opens the store in dir, creating dir and the database as needed, and
 // brings the schema up to date.
@@ -69,7 +96,18 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 		writer.Close()
 		return nil, err
 	}
-	s := &Store{writer: writer, readers: readers, files: files}
+	// database/sql keeps two idle connections by default: with more
+	// readers at once, every read opened a connection and prepared its
+	// statement anew, which took more time than the read.
+	readers.SetMaxIdleConns(idleReaders)
+	s := &Store{
+		writer: writer, readers: readers, files: files,
+		appends: make(chan *appendRequest), closed: make(chan struct{}),
+		committed: make(chan struct{}), checkpointed: make(chan struct{}),
+		rows: map[string]chat.Chat{},
+	}
+	go s.commit()
+	go s.checkpoint()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -85,15 +123,38 @@ func Open(ctx context.Context, dir string) (_ *Store, err error) {
 	return s, nil
 }
 
-// Close closes the database. Nothing is lost if it is never called: every
-// method commits before it returns.
+// Close closes the database, once the appends under way committed.
+// Nothing is lost if it is never called: every method commits before it
+// returns.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.committed
+	<-s.checkpointed
 	s.written.close()
 	s.read.close()
 	if err := errors.Join(s.writer.Close(), s.readers.Close()); err != nil {
 		return fmt.Errorf("sqlite: closing: %w", err)
 	}
 	return nil
+}
+
+// checkpoint copies the WAL into the database now and then, until Close,
+// on a connection of its own: a passive checkpoint waits for no writer and
+// no reader, and commits go on meanwhile.
+func (s *Store) checkpoint() {
+	defer close(s.checkpointed)
+	ticker := time.NewTicker(checkpointEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-ticker.C:
+			// A failed checkpoint is tried again at the next tick; the
+			// WAL only grows meanwhile.
+			_, _ = s.readers.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 //go:embed migrations/*.sql
