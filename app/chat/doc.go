@@ -32,28 +32,35 @@
 //     it as a frame of the API's envelope, {"events":[...],"ref":"n"}, on
 //     the chat's WebSocket (protocol.PathChatSocket, opened by
 //     Session.connect with the chat's token and position).
-//  4. On the server, Server.visitorSocket (app/server/socket.go) reads the
-//     frame in readFrames, decodes it (protocol.DecodeEnvelope) and hands
-//     its events to the server's Chats, this package's Service.Send
-//     (app/chat/service.go).
+//  4. On the server, Server.visitorSocket (app/server/socket.go) opens the
+//     chat's Subscription (Service.Subscribe) and, in readFrames, reads
+//     the frame, decodes it (protocol.DecodeEnvelope) and hands its events
+//     to the server's Chats, this package's Service.Send
+//     (app/chat/send.go).
 //  5. Service.Send admits them: validated, counted against the visitor's
 //     rate limits (Limiter, one budget per kind of event), stamped with
-//     the chat id as party_id and the server's time. Service.post stores
-//     them with Store.Append (app/sqlite/events.go: one transaction, the
-//     chat's next seq, Chat.Apply, and dedupeKey dropping a true resend),
-//     and only then, with Service.Stored, hands them to the hub, which
-//     delivers them to every Subscription of the chat, in seq order, and
-//     to the Observer (the scenario). With PostgreSQL, the commit also
-//     tells the other processes, whose subscribers read the events from
-//     the table (app/postgres, the Fanout).
-//  6. readFrames answers the frame: Subscription.Reply(ref) sends
-//     {"ref":"n"} back on the visitor's socket. The client's
-//     Session.receive takes the message out of the outbox: stored, it is
-//     never sent again.
+//     the chat id as party_id and the server's time, each keyed by
+//     DedupeKey (app/chat/dedupe.go: for a message, its sender, its
+//     msg_id and a hash of its content). Service.post stores them with Store.Append: with SQLite
+//     (app/sqlite/events.go) the appends waiting at once share one
+//     transaction and one sync (Store.commit, commitGroup), each in a
+//     savepoint where appendIn gives the chat's next seq, applies
+//     Chat.Apply and drops a true resend (hasKey); the append returns
+//     only after the commit. Only then does Service.Stored hand the events to the hub,
+//     which delivers them to every Subscription of the chat, in seq
+//     order, and to the Observer (the scenario). With PostgreSQL
+//     (app/postgres), the commit also tells the other processes (the
+//     Fanout), whose subscribers read the events from the table.
+//  6. readFrames answers the frame: Subscription.Reply(ref) queues
+//     {"ref":"n"} for the visitor's socket. The client's Session.receive
+//     takes the message out of the outbox: stored, it is never sent
+//     again.
 //  7. The agent console (web/agent/console.js) follows the chat on the
 //     agent API's socket (server.PathAgentSocket, Server.agentSocket),
-//     a Subscription made by Service.Subscribe; Server.writeFrames writes
-//     each delivery as an envelope, and the console draws the message as
+//     a Subscription made by Service.Subscribe. The subscription's Notify
+//     wakes the socket's socketWriter (app/server/socket.go), whose drain
+//     writes each delivery as an envelope (socketWriter.send) and ends:
+//     no goroutine waits per delivery. The console draws the message as
 //     text.
 //  8. The visitor's own socket delivers the stored message too, now with
 //     its seq: Session.receive reports it in a client.Update, and
