@@ -7,7 +7,7 @@
 #                     another site, as a customer's chat server would be
 #   ./build.sh test   install what is missing (Chromium, PostgreSQL, axe-core)
 #                     and run every test, browser and PostgreSQL tests
-#                     included, with vet for both targets
+#                     included, with vet and staticcheck for both targets
 #   ./build.sh bench  install what is missing (Chromium, PostgreSQL), build
 #                     the widget and the server and measure them next to their
 #                     references: a table, a scaling table, and
@@ -48,10 +48,14 @@ build_widget() {
 		chmod 644 "$built"
 		mv "$built" web/app.wasm
 	fi
+	say "Minifying the loader: web/widget.js from app/loader/widget.js (esbuild)"
+	go run ./app/loader web
 	say "Precompressing web/ (brotli 11, gzip 9); unchanged files are skipped"
 	go run ./app/precompress web
 	printf 'web/app.wasm: %s bytes, %s brotli, %s gzip\n' \
 		"$(wc -c <web/app.wasm)" "$(wc -c <web/app.wasm.br)" "$(wc -c <web/app.wasm.gz)"
+	printf 'web/widget.js: %s bytes, %s brotli, %s gzip\n' \
+		"$(wc -c <web/widget.js)" "$(wc -c <web/widget.js.br)" "$(wc -c <web/widget.js.gz)"
 }
 
 # apt_install installs Debian packages, as root or through sudo; apt-get
@@ -118,7 +122,7 @@ cmd_test() {
 	modules
 	say "Checking formatting (gofmt)"
 	local unformatted
-	unformatted="$(gofmt -l protocol widget app)"
+	unformatted="$(gofmt -l protocol widget app bench)"
 	if [ -n "$unformatted" ]; then
 		echo "These files need gofmt:" >&2
 		echo "$unformatted" >&2
@@ -128,6 +132,15 @@ cmd_test() {
 	go vet ./...
 	say "go vet, js/wasm"
 	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley ./app/e2e/callpage
+	# staticcheck is a tool of go.mod (pinned there); built for this machine
+	# once, it checks the wasm build too.
+	say "staticcheck, native and js/wasm"
+	local staticcheck
+	staticcheck="$(mktemp -d)/staticcheck"
+	go build -o "$staticcheck" honnef.co/go/tools/cmd/staticcheck
+	"$staticcheck" ./...
+	GOOS=js GOARCH=wasm "$staticcheck" ./protocol/... ./widget/... ./app/parley ./app/e2e/callpage
+	rm -r "$(dirname "$staticcheck")"
 	build_widget
 	# The browser tests take minutes under the race detector: more than go
 	# test's ten a package on a busy machine.

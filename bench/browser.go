@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -23,9 +22,6 @@ const (
 // burst of agent messages, and reads the window's memory; then renders a
 // history of each size of -history.
 func browserSuite(ctx context.Context, cfg config) ([]row, error) {
-	if _, err := os.Stat(chromium); err != nil {
-		return nil, fmt.Errorf("%s is missing; ./build.sh bench installs it", chromium)
-	}
 	p, err := startParley(ctx, cfg.parley, cfg.web, true)
 	if err != nil {
 		return nil, err
@@ -46,16 +42,16 @@ func browserSuite(ctx context.Context, cfg config) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
+	defer b.Close()
 	logf("browser: warming a profile")
-	first, err := b.open(ctx, p, interactive)
+	first, err := openWidget(ctx, b, p, interactive)
 	if err != nil {
 		return nil, fmt.Errorf("warming: %w", err)
 	}
 	first.close()
 	for i := range cfg.runs {
 		logf("browser: warm open %d of %d", i+1, cfg.runs)
-		o, err := b.open(ctx, p, interactive)
+		o, err := openWidget(ctx, b, p, interactive)
 		if err != nil {
 			return nil, fmt.Errorf("warm open %d: %w", i+1, err)
 		}

@@ -18,10 +18,10 @@ func (o *opening) burst(ctx context.Context, p *parley) (float64, error) {
 	// The window's calls are bound to the tab, which a late burst closes.
 	stop := context.AfterFunc(ctx, o.closeTab)
 	defer stop()
-	if err := p.take(ctx, o.chatID, benchAgentParty); err != nil {
+	if err := p.agent.Take(ctx, o.chatID); err != nil {
 		return 0, err
 	}
-	conn, err := p.agentSocket(ctx, o.chatID, benchAgentParty)
+	conn, err := p.agent.Socket(ctx, o.chatID)
 	if err != nil {
 		return 0, err
 	}

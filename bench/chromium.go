@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -12,36 +11,13 @@ import (
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/app/parleytest/browser"
 )
 
-// chromium is Debian's package, as the browser tests use it.
-const chromium = "/usr/bin/chromium"
-
-// browser is a headless Chromium with a profile of its own.
-type browser struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	profile string
-}
-
-func startBrowser(ctx context.Context) (*browser, error) {
-	profile, err := os.MkdirTemp("", "parley-bench-chromium-")
-	if err != nil {
-		return nil, err
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		// Nothing leaves the machine: every host but the loopback ones fails.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+// startBrowser starts the harness's Chromium (a profile of its own,
+// loopback only), its log filtered of what is not the benchmark's.
+func startBrowser(ctx context.Context) (*browser.Browser, error) {
+	return browser.Start(ctx, chromedp.WithErrorf(func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		// The bare sessions of hook are not chromedp's: it finds no
 		// executor for them when they end. And an iframe target has no
@@ -52,36 +28,11 @@ func startBrowser(ctx context.Context) (*browser, error) {
 		}
 		logf("chromedp: %s", msg)
 	}))
-	b := &browser{ctx: bctx, profile: profile, cancel: func() { cancelBrowser(); cancelAlloc() }}
-	if err := chromedp.Do(bctx); err != nil {
-		b.close()
-		return nil, fmt.Errorf("starting Chromium: %w", err)
-	}
-	return b, nil
 }
 
-// close ends the browser process, which cancelling its allocator waits for,
-// and removes its profile.
-func (b *browser) close() {
-	b.cancel()
-	os.RemoveAll(b.profile)
-}
-
-// widgetFrames lists the chat windows of the tab: cross-site iframes, which
-// Chromium runs as targets of their own.
+// widgetFrames lists the chat windows of the tab.
 func widgetFrames(tab context.Context, chatURL string) ([]*target.Info, error) {
-	infos, err := chromedp.Targets(tab)
-	if err != nil {
-		return nil, err
-	}
-	parent := chromedp.FromContext(tab).Target.TargetID
-	var frames []*target.Info
-	for _, info := range infos {
-		if info.Type == "iframe" && strings.HasPrefix(info.URL, chatURL+"/widget/") && (info.ParentID == "" || info.ParentID == parent) {
-			frames = append(frames, info)
-		}
-	}
-	return frames, nil
+	return browser.Frames(tab, chatURL+"/widget/")
 }
 
 // attachWindow attaches to the chat window as soon as it exists, and

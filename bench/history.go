@@ -19,13 +19,13 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer b.close()
-	o, err := b.open(ctx, p, interactive)
+	defer b.Close()
+	o, err := openWidget(ctx, b, p, interactive)
 	if err != nil {
 		return nil, 0, err
 	}
 	o.close()
-	if err := p.take(ctx, o.chatID, benchAgentParty); err != nil {
+	if err := p.agent.Take(ctx, o.chatID); err != nil {
 		return nil, 0, err
 	}
 	const batch = 100
@@ -34,16 +34,16 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 		for j := i; j < min(i+batch, n); j++ {
 			events = append(events, &protocol.Message{Msg: fmt.Sprintf("history message %d", j), Meta: protocol.Meta{PartyID: benchAgentParty}})
 		}
-		if err := p.publish(ctx, o.chatID, events...); err != nil {
+		if err := p.agent.Publish(ctx, o.chatID, events...); err != nil {
 			return nil, 0, err
 		}
 	}
-	again, err := b.open(ctx, p, agentLines(n))
+	again, err := openWidget(ctx, b, p, agentLines(n))
 	if err != nil {
 		return nil, 0, err
 	}
 	again.close()
-	events, err := p.storedEvents(ctx, o.chatID)
+	events, err := p.agent.Stored(ctx, o.chatID)
 	if err != nil {
 		return nil, 0, err
 	}

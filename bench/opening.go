@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/app/parleytest/browser"
 )
 
 // opening is what one open of the widget measured, and the tab and the
@@ -60,8 +61,8 @@ func coldOpen(ctx context.Context, p *parley) (*opening, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
-	o, err := b.open(ctx, p, interactive)
+	defer b.Close()
+	o, err := openWidget(ctx, b, p, interactive)
 	if err != nil {
 		return nil, err
 	}
@@ -256,12 +257,12 @@ func (t *pageTraffic) idle(ctx context.Context) error {
 	}
 }
 
-// open loads the demo website in a new tab, clicks the launcher and waits
+// openWidget loads the demo website in a new tab, clicks the launcher and waits
 // until the expression until is true in the chat window, measuring on the
 // way.
-func (b *browser) open(ctx context.Context, p *parley, until string) (*opening, error) {
+func openWidget(ctx context.Context, b *browser.Browser, p *parley, until string) (*opening, error) {
 	traffic := &pageTraffic{chatOrigin: p.url, urls: map[network.RequestID]string{}, last: time.Now()}
-	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithListener(traffic.listen))
+	tab, closeTab := chromedp.NewContext(b.Ctx, chromedp.WithListener(traffic.listen))
 	o := &opening{tab: tab, closeTab: closeTab}
 	err := o.measure(ctx, p, traffic, until)
 	if err != nil {
@@ -275,7 +276,7 @@ func (o *opening) measure(ctx context.Context, p *parley, traffic *pageTraffic, 
 	// A bound for the longest history, not a target.
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	// The tab lives as long as b.ctx; each step here is bounded by ctx.
+	// The tab lives as long as b.Ctx; each step here is bounded by ctx.
 	stop := context.AfterFunc(ctx, o.closeTab)
 	defer stop()
 	if err := chromedp.Do(o.tab, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {

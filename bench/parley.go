@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -38,6 +36,8 @@ type parley struct {
 	token        string
 	dataDir      string
 	http         *http.Client
+	// agent is the benchmark's agent, benchAgentParty.
+	agent *parleytest.Agent
 
 	// While it stops, the program's log is counted rather than shown: a
 	// server stopped amid thousands of chats has a line for many of them.
@@ -66,7 +66,7 @@ func startParley(ctx context.Context, binary, webDir string, demo bool, extra ..
 	if err != nil {
 		return nil, err
 	}
-	token := randomHex(16)
+	token := rand.Text()
 	args := []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-web", webDir, "-agent-token", token}
 	if demo {
 		args = append(args, "-demo-addr", "localhost:0")
@@ -107,6 +107,8 @@ func startParley(ctx context.Context, binary, webDir string, demo bool, extra ..
 	select {
 	case got := <-addrs:
 		p.url, p.demoURL = got.url, got.demoURL
+		p.agent = parleytest.NewAgent(p.url, token, "Bench")
+		p.agent.PartyID, p.agent.HTTP = benchAgentParty, p.http
 	case <-p.done:
 		err = errors.New("parley exited without saying where it listens")
 	case <-ctx.Done():
@@ -197,7 +199,7 @@ func (p *parley) requestChat(ctx context.Context, creds protocol.Credentials) (p
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 	err = p.do(req, &chat)
 	if err == nil && chat.ChatID == "" {
-		err = errors.New("Request Chat answered without a chat_id")
+		err = errors.New("the answer of Request Chat has no chat_id")
 	}
 	return chat, err
 }
@@ -206,18 +208,11 @@ func (p *parley) requestChat(ctx context.Context, creds protocol.Credentials) (p
 // the stream.
 func (p *parley) visitorSocket(ctx context.Context, chat protocol.ChatSession) (*websocket.Conn, error) {
 	q := url.Values{"token": {chat.Token}, "epoch": {chat.Epoch}, "after": {"0"}}
-	return p.dial(ctx, protocol.Path(protocol.PathChatSocket, chat.ChatID)+"?"+q.Encode())
-}
-
-// agentSocket opens the agent API's WebSocket to the chat for the agent
-// named partyID, from the start of the stream.
-func (p *parley) agentSocket(ctx context.Context, chatID, partyID string) (*websocket.Conn, error) {
-	q := url.Values{"token": {p.token}, "party_id": {partyID}}
-	return p.dial(ctx, "/agent/api/chats/"+url.PathEscape(chatID)+"/socket?"+q.Encode())
-}
-
-func (p *parley) dial(ctx context.Context, path string) (*websocket.Conn, error) {
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(p.url, "http")+path, &websocket.DialOptions{HTTPClient: p.http})
+	u, err := protocol.SocketURL(p.url, protocol.Path(protocol.PathChatSocket, chat.ChatID), q)
+	if err != nil {
+		return nil, err
+	}
+	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: p.http})
 	if err != nil {
 		return nil, err
 	}
@@ -225,99 +220,9 @@ func (p *parley) dial(ctx context.Context, path string) (*websocket.Conn, error)
 	return conn, nil
 }
 
-// take gives the chat to the agent partyID, through the agent API.
-func (p *parley) take(ctx context.Context, chatID, partyID string) error {
-	body, err := protocol.MarshalEvent(&protocol.PartyJoined{FirstName: "Bench", DisplayName: "Bench", Type: protocol.PartyInternal, Meta: protocol.Meta{PartyID: partyID}})
-	if err != nil {
-		return err
-	}
-	return p.agentCall(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/take", body, nil)
-}
-
-// publish posts server events to the chat through the agent API.
-func (p *parley) publish(ctx context.Context, chatID string, events ...protocol.Event) error {
-	body, err := protocol.EncodeEnvelope(events...)
-	if err != nil {
-		return err
-	}
-	return p.agentCall(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body, nil)
-}
-
-// storedEvents reads every stored event of the chat through the agent API,
-// a page at a time, up to the last sequence number the chat list gives.
-func (p *parley) storedEvents(ctx context.Context, chatID string) ([]protocol.Event, error) {
-	var list struct {
-		Chats []struct {
-			ChatID  string `json:"chat_id"`
-			LastSeq uint64 `json:"last_seq"`
-		} `json:"chats"`
-	}
-	if err := p.agentCall(ctx, http.MethodGet, "/agent/api/chats", nil, &list); err != nil {
-		return nil, err
-	}
-	var last uint64
-	for _, c := range list.Chats {
-		if c.ChatID == chatID {
-			last = c.LastSeq
-		}
-	}
-	var events []protocol.Event
-	for after := uint64(0); after < last; {
-		var page protocol.Envelope
-		if err := p.agentCall(ctx, http.MethodGet, fmt.Sprintf("/agent/api/chats/%s/events?after=%d", url.PathEscape(chatID), after), nil, &page); err != nil {
-			return nil, err
-		}
-		if len(page.Events) == 0 {
-			break
-		}
-		for _, e := range page.Events {
-			after = max(after, e.EventMeta().Seq)
-		}
-		events = append(events, page.Events...)
-	}
-	return events, nil
-}
-
-func (p *parley) agentCall(ctx context.Context, method, path string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, p.url+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+p.token)
-	req.Header.Set("Content-Type", "application/json")
-	return p.do(req, out)
-}
-
-// do sends the request and decodes a 200 answer into out, or returns the
-// API's error.
-func (p *parley) do(req *http.Request, out any) error {
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		if perr := protocol.DecodeError(data); perr != nil {
-			return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, perr)
-		}
-		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
-}
+// do sends a request of Parley's API with the benchmark's HTTP client.
+func (p *parley) do(req *http.Request, out any) error { return parleytest.Do(p.http, req, out) }
 
 func newVisitor() protocol.Credentials {
 	return protocol.Credentials{AppID: appID, ClientID: protocol.NewUUID()}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
 }

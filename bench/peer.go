@@ -67,11 +67,11 @@ func openChat(ctx context.Context, v, a *parley, taken bool) (*chatPair, error) 
 	if !taken {
 		return c, nil
 	}
-	if err := a.take(ctx, chat.ChatID, benchAgentParty); err != nil {
+	if err := a.agent.Take(ctx, chat.ChatID); err != nil {
 		c.close()
 		return nil, err
 	}
-	conn, err = a.agentSocket(ctx, chat.ChatID, benchAgentParty)
+	conn, err = a.agent.Socket(ctx, chat.ChatID)
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("the agent socket: %w", err)

@@ -80,9 +80,9 @@ func slowOpen(ctx context.Context, p *parley, t *throttle, pagesURL string, pref
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
+	defer b.Close()
 	traffic := &pageTraffic{chatOrigin: t.URL(), urls: map[network.RequestID]string{}, last: time.Now()}
-	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithListener(traffic.listen))
+	tab, closeTab := chromedp.NewContext(b.Ctx, chromedp.WithListener(traffic.listen))
 	defer closeTab()
 	stop := context.AfterFunc(ctx, closeTab)
 	defer stop()
@@ -220,7 +220,7 @@ func followChat(ctx context.Context, p *parley, frame context.Context) <-chan fo
 			f.err = fmt.Errorf("waiting for the chat id: %w", err)
 			return
 		}
-		conn, err := p.agentSocket(ctx, id, benchAgentParty)
+		conn, err := p.agent.Socket(ctx, id)
 		if err != nil {
 			f.err = fmt.Errorf("the agent socket: %w", err)
 			return

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"time"
 )
@@ -23,9 +22,6 @@ import (
 // without and with data-prefetch="idle". Beside them, the same network's
 // floor: the window's document and the wasm fetched alone through it.
 func throttledSuite(ctx context.Context, cfg config) ([]row, error) {
-	if _, err := os.Stat(chromium); err != nil {
-		return nil, fmt.Errorf("%s is missing; ./build.sh bench installs it", chromium)
-	}
 	p, err := startParley(ctx, cfg.parley, cfg.web, false)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -20,9 +19,6 @@ const (
 // typing events the agent's socket gets: the widget should say "typing"
 // once, and "not typing" once after the visitor stopped.
 func typingSuite(ctx context.Context, cfg config) ([]row, error) {
-	if _, err := os.Stat(chromium); err != nil {
-		return nil, fmt.Errorf("%s is missing; ./build.sh bench installs it", chromium)
-	}
 	p, err := startParley(ctx, cfg.parley, cfg.web, true)
 	if err != nil {
 		return nil, err
@@ -32,13 +28,13 @@ func typingSuite(ctx context.Context, cfg config) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
-	o, err := b.open(ctx, p, interactive)
+	defer b.Close()
+	o, err := openWidget(ctx, b, p, interactive)
 	if err != nil {
 		return nil, err
 	}
 	defer o.close()
-	conn, err := p.agentSocket(ctx, o.chatID, benchAgentParty)
+	conn, err := p.agent.Socket(ctx, o.chatID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -40,6 +41,42 @@ const (
 	// the chat's token and the client's position: token, epoch and after.
 	PathChatSocket = APIPrefix + "chats/{chatId}/socket"
 )
+
+// SocketURL is the WebSocket address of path (a pattern filled by Path,
+// so escaped, such as PathChatSocket's) on the server whose http or https
+// URL is base, with query: ws or wss, base's host and any path base has
+// before it.
+func SocketURL(base, path string, query url.Values) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	ref, err := url.Parse(path)
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("%q is not an http or https URL", base)
+	}
+	u.Path, u.RawPath = strings.TrimRight(u.Path, "/")+ref.Path, strings.TrimRight(u.EscapedPath(), "/")+ref.EscapedPath()
+	u.RawQuery = query.Encode()
+	u.Fragment = ""
+	return u.String(), nil
+}
+
+// V1 is the API v1 path of a v2 path: the same method under APIPrefixV1. A
+// path outside APIPrefix is returned as it is.
+func V1(path string) string {
+	if rest, ok := strings.CutPrefix(path, APIPrefix); ok {
+		return APIPrefixV1 + rest
+	}
+	return path
+}
 
 // Path fills the placeholders of pattern in order with values, escaped for a
 // path segment. Missing values leave their placeholders as they are.

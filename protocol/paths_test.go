@@ -2,6 +2,7 @@ package protocol_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -86,3 +87,51 @@ type nopWriter struct{}
 func (nopWriter) Header() http.Header         { return http.Header{} }
 func (nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (nopWriter) WriteHeader(int)             {}
+
+func TestV1(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, path, want string }{
+		{"a method", protocol.PathAvailability, "/clientweb/api/v1/availability"},
+		{"a pattern", protocol.PathChatFile, "/clientweb/api/v1/chats/{chatId}/files/{fileId}"},
+		{"outside the versioned API", protocol.PathFileByID, protocol.PathFileByID},
+		{"v1 already", protocol.PathRequestSMS, protocol.PathRequestSMS},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := protocol.V1(tc.path); got != tc.want {
+				t.Errorf("V1(%q) = %q, want %q", tc.path, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSocketURL(t *testing.T) {
+	t.Parallel()
+	socket := protocol.Path(protocol.PathChatSocket, "c 1")
+	query := url.Values{"token": {"a&b"}, "after": {"7"}}
+	tests := []struct {
+		name, base string
+		want       string
+	}{
+		{"http", "http://127.0.0.1:8081", "ws://127.0.0.1:8081/clientweb/api/v2/chats/c%201/socket?after=7&token=a%26b"},
+		{"https", "https://chat.example.com/", "wss://chat.example.com/clientweb/api/v2/chats/c%201/socket?after=7&token=a%26b"},
+		{"a path before the API", "https://example.com/chat", "wss://example.com/chat/clientweb/api/v2/chats/c%201/socket?after=7&token=a%26b"},
+		{"a host named http", "http://http.example", "ws://http.example/clientweb/api/v2/chats/c%201/socket?after=7&token=a%26b"},
+		{"query and fragment of the base go", "http://h/?x=1#y", "ws://h/clientweb/api/v2/chats/c%201/socket?after=7&token=a%26b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := protocol.SocketURL(tc.base, socket, query)
+			if err != nil || got != tc.want {
+				t.Errorf("SocketURL(%q) = %q, %v; want %q", tc.base, got, err, tc.want)
+			}
+		})
+	}
+	for _, base := range []string{"ftp://h", "h:80", "%"} {
+		if got, err := protocol.SocketURL(base, socket, query); err == nil {
+			t.Errorf("SocketURL(%q) = %q, want an error", base, got)
+		}
+	}
+}

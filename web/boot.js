@@ -73,6 +73,9 @@
   }
   window.parleyTheme(state.theme, "host");
 
+  // What the window tells the page before the wasm runs: postMessage types
+  // of the vocabulary widget/live/postmessage.go and the loader name too.
+  var MSG = { loaded: "loaded", failed: "failed", close: "close" };
   var host = new URLSearchParams(location.search).get("host");
   function tell(type) {
     try {
@@ -82,7 +85,7 @@
     }
   }
   // The loader takes a window that never says this for an error page.
-  tell("loaded");
+  tell(MSG.loaded);
 
   // The wasm calls parleyUp once the window runs; from then on the window
   // answers for itself.
@@ -92,12 +95,12 @@
   };
   document.addEventListener("click", function (e) {
     if (!up && e.target.closest && e.target.closest("[data-testid=close]")) {
-      tell("close");
+      tell(MSG.close);
     }
   });
   document.addEventListener("keydown", function (e) {
     if (!up && e.key === "Escape") {
-      tell("close");
+      tell(MSG.close);
     }
   });
 
@@ -105,7 +108,7 @@
   // runs but never starts the window, or a browser without WebAssembly
   // (a phone in lockdown mode): the window cannot start.
   if (!window.WebAssembly) {
-    return tell("failed");
+    return tell(MSG.failed);
   }
   ["instantiateStreaming", "instantiate"].forEach(function (name) {
     var original = WebAssembly[name];
@@ -115,11 +118,11 @@
     WebAssembly[name] = function () {
       return original.apply(WebAssembly, arguments).then(function (result) {
         setTimeout(function () {
-          up || tell("failed");
+          up || tell(MSG.failed);
         }, 10000);
         return result;
       }, function (err) {
-        tell("failed");
+        tell(MSG.failed);
         throw err;
       });
     };

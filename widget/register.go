@@ -8,11 +8,12 @@ import (
 
 var registerOnce sync.Once
 
-// Register adds the chat window to go-app's routes at "/" (the server mounts
-// the document under a prefix). The wasm program and the server both call it
-// before go-app runs; calling it again does nothing.
+// Register adds the window, as it is drawn before the wasm runs, to
+// go-app's routes at "/" (the server mounts the document under a prefix),
+// so that the server prerenders it. The wasm program registers the live
+// window there instead (widget/live). Calling it again does nothing.
 func Register() {
 	registerOnce.Do(func() {
-		app.Route("/", func() app.Composer { return &Chat{} })
+		app.Route("/", func() app.Composer { return NewWindow() })
 	})
 }

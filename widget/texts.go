@@ -1,10 +1,9 @@
 package widget
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"maps"
 	"strings"
 
 	"github.com/parleychat/parley/protocol"
@@ -173,8 +172,13 @@ var languages = map[string]bool{"en": true, "de": true, "ar": true}
 
 var rightToLeft = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
 
-// language picks the widget's language for a BCP 47 tag such as "de-AT".
-func language(tag string) string {
+// RightToLeft reports whether a language is written right to left: the
+// window is then laid out mirrored.
+func RightToLeft(lang string) bool { return rightToLeft[lang] }
+
+// Language picks the widget's language for a BCP 47 tag such as "de-AT":
+// one it has words for, else English.
+func Language(tag string) string {
 	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
 	if languages[base] {
 		return base
@@ -182,32 +186,8 @@ func language(tag string) string {
 	return "en"
 }
 
-// loadTexts fetches the words of a language from the server's i18n files,
-// over English.
-func loadTexts(ctx context.Context, baseURL, lang string) (*Texts, error) {
-	tx := english
-	tx.Problems = make(map[protocol.Problem]string, len(english.Problems))
-	for k, v := range english.Problems {
-		tx.Problems[k] = v
-	}
-	if lang == "en" {
-		return &tx, nil
-	}
-	resp, err := request(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/widget/web/i18n/"+lang+".json", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	if resp.status != http.StatusOK {
-		return nil, fmt.Errorf("the %s texts: HTTP status %d", lang, resp.status)
-	}
-	if err := json.Unmarshal(resp.body, &tx); err != nil {
-		return nil, fmt.Errorf("the %s texts: %w", lang, err)
-	}
-	return &tx, nil
-}
-
-// notice words a system line.
-func (tx *Texts) notice(l Line) string {
+// Notice words a system line.
+func (tx *Texts) Notice(l Line) string {
 	who := l.Author
 	if who == "" {
 		who = tx.Agent
@@ -234,4 +214,46 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Author names who a line is from, in the visitor's words.
+func (tx *Texts) Author(l Line) string {
+	switch {
+	case l.From == FromVisitor:
+		return tx.You
+	case l.Author != "":
+		return l.Author
+	case l.From == FromScenario:
+		return tx.Assistant
+	}
+	return tx.Agent
+}
+
+// English returns the English words, a copy the caller may change.
+func English() *Texts { return english.Clone() }
+
+// Override replaces the words that words names, by their field names
+// (Title, Send...); a name that is not a text is ignored.
+func (tx *Texts) Override(words map[string]string) {
+	if len(words) == 0 {
+		return
+	}
+	if data, err := json.Marshal(words); err == nil {
+		_ = json.Unmarshal(data, tx) // a name that is not a text is ignored
+	}
+}
+
+// textsOr is tx, or English for nil.
+func textsOr(tx *Texts) *Texts {
+	if tx == nil {
+		return &english
+	}
+	return tx
+}
+
+// Clone returns a copy of the words the caller may change.
+func (tx *Texts) Clone() *Texts {
+	c := *tx
+	c.Problems = maps.Clone(tx.Problems)
+	return &c
 }

@@ -58,7 +58,7 @@ func TestEveryLanguageHasEveryText(t *testing.T) {
 func TestLanguage(t *testing.T) {
 	t.Parallel()
 	for tag, want := range map[string]string{"de-AT": "de", "DE": "de", "ar": "ar", "fr-FR": "en", "": "en", " en-GB ": "en"} {
-		if got := language(tag); got != want {
+		if got := Language(tag); got != want {
 			t.Errorf("language(%q) = %q, want %q", tag, got, want)
 		}
 	}

@@ -8,92 +8,6 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// Sender says who a transcript line comes from.
-type Sender string
-
-// Senders of transcript lines.
-const (
-	FromVisitor  Sender = "visitor"
-	FromAgent    Sender = "agent"
-	FromScenario Sender = "scenario"
-	FromSystem   Sender = "system"
-)
-
-// Delivery is how far a visitor's message got.
-type Delivery string
-
-// Deliveries of a visitor's message, in order.
-const (
-	// Pending: queued or written, not yet confirmed stored by the server.
-	Pending Delivery = "pending"
-	// Sent: the server stored it.
-	Sent Delivery = "sent"
-	// Delivered: an agent's client received it.
-	Delivered Delivery = "delivered"
-	// Read: an agent read it.
-	Read Delivery = "read"
-	// Failed: the server refused it for good.
-	Failed Delivery = "failed"
-)
-
-// progress orders deliveries, so a late receipt never moves a mark back.
-var progress = map[Delivery]int{Pending: 0, Sent: 1, Delivered: 2, Read: 3}
-
-// Notice is a system line's meaning; the view words it in the visitor's
-// language.
-type Notice string
-
-// Notices a transcript shows.
-const (
-	NoticeJoined         Notice = "joined"
-	NoticeLeft           Notice = "left"
-	NoticeEnded          Notice = "ended"
-	NoticeTimeoutWarning Notice = "timeout_warning"
-	NoticeInactivity     Notice = "inactivity"
-	NoticeDisconnected   Notice = "disconnected"
-)
-
-// Line is one entry of the transcript: a message, a file, a form, or a
-// system notice.
-type Line struct {
-	From   Sender
-	Author string
-	// PartyID is the sender's party.
-	PartyID string
-	// Text came from the network or the visitor: it is shown as text,
-	// never as HTML.
-	Text   string
-	Notice Notice
-	Time   time.Time
-	MsgID  protocol.ID
-	// Seq is the line's event in the chat's stream; 0 until stored.
-	Seq    uint64
-	Status Delivery
-	// File is set for a shared file.
-	File *protocol.File
-	// Form is set for a form the contact center asked for; its request id
-	// names it among the Transcript's forms.
-	Form protocol.ID
-}
-
-// FormRequest is a form the contact center asked the visitor to fill in.
-type FormRequest struct {
-	RequestID protocol.ID
-	// Name is the form's name; "" asks for the visitor's next message.
-	Name string
-	// ID is the form's id, for a secure form.
-	ID     string
-	Secure bool
-	// Expires is when the form stops taking an answer; zero for never.
-	Expires time.Time
-	// Answered is set once the visitor's answer is stored, or the visitor
-	// declined.
-	Answered bool
-	// NotSent says the visitor's answer was never stored: the server
-	// refused it, or the chat ended first.
-	NotSent bool
-}
-
 // Transcript is what the visitor sees of a chat, built from the events of
 // its stream and what the visitor sent that the stream has not confirmed
 // yet. The Session hands it each stored event once; what it matches itself
@@ -229,15 +143,15 @@ func (t *Transcript) notSent(request protocol.ID) {
 	}
 }
 
-// typingShown is how long an agent's typing shows without news: a
+// TypingShown is how long an agent's typing shows without news: a
 // not_typing can be lost (a network cut, a console closed mid-word), and
 // an agent who goes on typing says so again.
-const typingShown = 15 * time.Second
+const TypingShown = 15 * time.Second
 
 // TypingOver stops showing a typing party the server has said nothing of
-// for typingShown, by the server's time now, and reports whether it did.
+// for TypingShown, by the server's time now, and reports whether it did.
 func (t *Transcript) TypingOver(now time.Time) bool {
-	if t.Typing == "" || now.Sub(t.TypingAt) < typingShown {
+	if t.Typing == "" || now.Sub(t.TypingAt) < TypingShown {
 		return false
 	}
 	t.typist, t.Typing = "", ""
@@ -285,7 +199,6 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	case *protocol.Status:
 		t.State, t.EWT, t.EWTAt = e.State, e.EWT, meta.Timestamp.Time
 	case *protocol.Ended, *protocol.End:
-		t.State = protocol.StateCompleted
 		t.system(NoticeEnded, "", meta)
 	case *protocol.Disconnect:
 		t.Left = true
@@ -293,22 +206,24 @@ func (t *Transcript) Apply(e protocol.Event) (line Line, added bool) {
 	case *protocol.TimeoutWarning:
 		t.settle(Line{From: FromSystem, Notice: NoticeTimeoutWarning, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.InactivityTimeout:
-		t.State = protocol.StateCompleted
 		t.settle(Line{From: FromSystem, Notice: NoticeInactivity, Text: e.Msg, Time: meta.Timestamp.Time, Seq: meta.Seq})
 	case *protocol.FormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, Expires: expiry(meta.Timestamp.Time, e.FormTimeout.Duration())}, meta)
 	case *protocol.SecureFormShow:
 		t.form(&FormRequest{RequestID: e.FormRequestID, Name: e.FormName, ID: e.FormID, Secure: true}, meta)
 	case *protocol.FormData:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.SecureFormData:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.SecureFormCancel:
-		t.answered(e.FormRequestID)
+		t.Answered(e.FormRequestID)
 	case *protocol.MessageDelivered:
 		t.receipt(e.RefMsgID, Delivered, visitor)
 	case *protocol.MessageRead:
 		t.receipt(e.RefMsgID, Read, visitor)
+	}
+	if protocol.EndsChat(e) && !t.State.Over() {
+		t.State = protocol.StateCompleted
 	}
 	if !added && len(t.Lines) == lines {
 		return Line{}, false // a receipt, a status, or a pending line confirmed
@@ -371,7 +286,8 @@ func (t *Transcript) form(f *FormRequest, meta *protocol.Meta) {
 	t.settle(Line{From: t.sender(meta.PartyID), Time: meta.Timestamp.Time, Seq: meta.Seq, Form: f.RequestID})
 }
 
-func (t *Transcript) answered(id protocol.ID) {
+// Answered notes that a form request was answered, or declined.
+func (t *Transcript) Answered(id protocol.ID) {
 	if f, ok := t.Forms[id]; ok {
 		f.Answered = true
 	}

@@ -287,17 +287,17 @@ func TestTranscriptCountsUnread(t *testing.T) {
 }
 
 // TestTranscriptTypingGoesByItself: a typing line nobody renews goes after
-// typingShown by the server's clock, and a broken connection forgets it.
+// TypingShown by the server's clock, and a broken connection forgets it.
 func TestTranscriptTypingGoesByItself(t *testing.T) {
 	t.Parallel()
 	tr := Transcript{ChatID: chatID}
 	tr.Apply(&protocol.PartyJoined{FirstName: "Grace", Type: protocol.PartyInternal, Meta: stamped("a7", 1)})
 	tr.Apply(&protocol.Typing{Meta: stamped("a7", 0)})
-	if tr.Typing != "Grace" || tr.TypingOver(at.Add(typingShown-time.Second)) {
+	if tr.Typing != "Grace" || tr.TypingOver(at.Add(TypingShown-time.Second)) {
 		t.Fatalf("typing %q went before its time", tr.Typing)
 	}
-	if !tr.TypingOver(at.Add(typingShown)) || tr.Typing != "" {
-		t.Errorf("typing %q stayed after %v without news", tr.Typing, typingShown)
+	if !tr.TypingOver(at.Add(TypingShown)) || tr.Typing != "" {
+		t.Errorf("typing %q stayed after %v without news", tr.Typing, TypingShown)
 	}
 	tr.Apply(&protocol.Typing{Meta: stamped("a7", 0)})
 	tr.ForgetTyping()

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"time"
 
@@ -85,7 +84,8 @@ func (c *Chat) Apply(e protocol.Event) {
 		c.EWT, c.EWTAt = e.EWT, meta.Timestamp.Time
 	case *protocol.CaseSet:
 		c.CaseID = e.CaseID
-	case *protocol.Ended, *protocol.InactivityTimeout, *protocol.End:
+	}
+	if protocol.EndsChat(e) && !c.State.Over() {
 		c.State = protocol.StateCompleted
 	}
 	if meta.PartyID != c.ID {
@@ -98,23 +98,19 @@ func (c *Chat) Apply(e protocol.Event) {
 }
 
 // newChat returns a chat with fresh random identifiers. Chat ids are UUIDs,
-// as Bright Pattern's are; tokens carry 256 random bits.
+// as Bright Pattern's are; tokens are crypto/rand.Text, 130 random bits.
 func newChat(appID, clientID string, req protocol.ChatRequest, now time.Time) Chat {
 	return Chat{
 		ID:               protocol.NewUUID(),
 		AppID:            appID,
 		ClientID:         clientID,
-		Token:            randomString(32),
+		Token:            rand.Text(),
 		Epoch:            hex.EncodeToString(randomBytes(8)),
 		State:            protocol.StateQueued,
 		Request:          req,
 		Created:          now,
 		LastVisitorEvent: now,
 	}
-}
-
-func randomString(n int) string {
-	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
 }
 
 func randomBytes(n int) []byte {
@@ -136,5 +132,5 @@ type File struct {
 	Created     time.Time
 }
 
-// newFileID returns an id with 128 random bits.
-func newFileID() string { return randomString(16) }
+// newFileID returns an id with 130 random bits (crypto/rand.Text).
+func newFileID() string { return rand.Text() }

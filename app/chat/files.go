@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -17,9 +16,20 @@ import (
 // MaxFileBytes is the largest file the API takes.
 const MaxFileBytes = protocol.MaxFileBytes
 
+// Errors of Upload that are about the uploaded body; the server gives them
+// their API codes.
+var (
+	// ErrFileTooLarge: the file is over MaxFileBytes.
+	ErrFileTooLarge = fmt.Errorf("the file is over the limit of %d MB", MaxFileBytes>>20)
+	// ErrUploadBody: the body ended or failed before the file was whole;
+	// the error wraps what reading it returned.
+	ErrUploadBody = errors.New("the upload was cut short")
+)
+
 // Upload stores a file that party shares in the chat, read from body, and
 // returns it. It reads at most MaxFileBytes and refuses more with
-// CodeUploadTooLarge, refuses a party's file beyond MaxFiles with
+// ErrFileTooLarge, a body it cannot read to the end with ErrUploadBody
+// (wrapping why), a party's file beyond MaxFiles with
 // CodeRateLimited, and a file that is not of a kind the chat takes with
 // CodeFileType: the widget decides the same way before it uploads (see
 // protocol.AcceptFile). The content type comes from the bytes and the
@@ -164,9 +174,6 @@ func cleanFileName(name string) string {
 	return stem + ext
 }
 
-// errTooLarge is what limitedReader returns past MaxFileBytes.
-var errTooLarge = errors.New("file too large")
-
 // limitedReader reads the upload up to MaxFileBytes and remembers why
 // reading it failed, so a failed upload is blamed on the right side: the
 // client's body or the server's disk.
@@ -180,7 +187,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left <= 0 {
 		var probe [1]byte
 		if n, _ := l.r.Read(probe[:]); n > 0 {
-			l.err = errTooLarge
+			l.err = ErrFileTooLarge
 			return 0, l.err
 		}
 		return 0, io.EOF
@@ -196,11 +203,10 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// uploadError is the API's error for an upload body that could not be read.
+// uploadError is the error of an upload whose body could not be read.
 func uploadError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.Is(err, errTooLarge) || errors.As(err, &tooBig) {
-		return protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", MaxFileBytes>>20)
+	if errors.Is(err, ErrFileTooLarge) {
+		return err
 	}
-	return protocol.Errorf(protocol.CodeBadRequest, "the upload was cut short: %v", err)
+	return fmt.Errorf("%w: %w", ErrUploadBody, err)
 }

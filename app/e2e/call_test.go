@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/parleytest/browser"
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/protocol"
 )
@@ -166,19 +167,18 @@ type callTab struct {
 // openCallTab opens url in a tab of a browser context of its own.
 func openCallTab(t *testing.T, url string) *callTab {
 	t.Helper()
-	return openCallTabIn(t, browser, url)
+	return openCallTabIn(t, chromium.Ctx, url)
 }
 
 // openCallTabIn is openCallTab in the Chromium of parent.
 func openCallTabIn(t *testing.T, parent context.Context, url string) *callTab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	ct := &callTab{tab: &tab{t: t, ctx: ctx}, wire: &wire{}}
+	bt, cancel := browser.NewTab(parent, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(bt.Ctx, 90*time.Second)
+	bt.Ctx = ctx
+	ct := &callTab{tab: &tab{t: t, ctx: ctx, Tab: bt}, wire: &wire{}}
 	t.Cleanup(func() {
-		ct.mu.Lock()
-		defer ct.mu.Unlock()
-		for _, e := range ct.exceptions {
+		for _, e := range bt.Exceptions() {
 			t.Errorf("JavaScript exception: %s", e)
 		}
 	})
@@ -190,7 +190,6 @@ func openCallTabIn(t *testing.T, parent context.Context, url string) *callTab {
 	})); err != nil {
 		t.Fatalf("preparing the tab: %v", err)
 	}
-	ct.watch(ctx)
 	if err := chromedp.Listen(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *network.EventWebSocketFrameReceived:
@@ -485,7 +484,7 @@ func TestTheVisitorAsksForACall(t *testing.T) {
 func refusingBrowser(t *testing.T) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromiumOptions(t.TempDir()), chromedp.Flag("use-fake-ui-for-media-stream", "deny"))...)
+		append(browser.Options(t.TempDir()), chromedp.Flag("use-fake-ui-for-media-stream", "deny"))...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)

@@ -90,15 +90,6 @@ func TestVisitorAndAgentChat(t *testing.T) {
 // demoTitle is the title of web/demo/index.html.
 const demoTitle = "Northwind Outfitters: a demo website with Parley"
 
-func attribute(t *testing.T, ctx context.Context, css, name string) string {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(css), name))
-	if err != nil || !v.Exists {
-		t.Fatalf("reading %s of %s: %v", name, css, err)
-	}
-	return v.Value
-}
-
 // nextEvents reads n events from the subscription, skipping bare replies.
 func nextEvents(t *testing.T, ctx context.Context, sub *chat.Subscription, n int) []protocol.Event {
 	t.Helper()

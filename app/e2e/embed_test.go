@@ -66,31 +66,12 @@ func fixturePage(t *testing.T, widgetURL, page string, attrs template.HTMLAttr) 
 	return "http://localhost:" + port + "/"
 }
 
-// inShadow evaluates an expression on the loader's shadow root, bound to
-// root.
-func inShadow[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](`(() => { const root = document.querySelector("parley-widget").shadowRoot; return `+expr+`; })()`))
-	if err != nil {
-		t.Fatalf("evaluating %s: %v", expr, err)
-	}
-	return v
-}
-
-// waitFor polls a page expression until it is true.
-func waitFor(t *testing.T, ctx context.Context, expr, what string) {
-	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
-	}
-}
-
 // TestNothingLoadsBeforeTheVisitorReaches tracks the host page's requests:
 // until the pointer reaches the launcher the page has loaded the loader and
 // nothing else from the chat server, and there is no chat window at all.
 func TestNothingLoadsBeforeTheVisitorReaches(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
-	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancel := chromedp.NewContext(chromium.Ctx)
 	defer cancel()
 	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
 	defer cancelTimeout()
@@ -133,11 +114,11 @@ func TestNothingLoadsBeforeTheVisitorReaches(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at[0], at[1])); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `document.querySelector("parley-widget").shadowRoot.querySelectorAll("iframe[hidden]").length === 1`, "the window to load hidden on hover")
+	waitJS(t, ctx, "the window to load hidden on hover", `document.querySelector("parley-widget").shadowRoot.querySelectorAll("iframe[hidden]").length === 1`)
 	if err := chromedp.Do(ctx, chromedp.Click(launcher)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`, "the window to show")
+	waitJS(t, ctx, "the window to show", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`)
 }
 
 // TestHostilePageStillGetsAWorkingWidget embeds the widget in a page with
@@ -187,7 +168,7 @@ func TestHostilePageStillGetsAWorkingWidget(t *testing.T) {
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`ParleyChat("close")`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`, "ParleyChat(\"close\") to close the window")
+	waitJS(t, tab.ctx, `ParleyChat("close") to close the window`, `document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`)
 	// The page itself stays usable: its button clicks, it scrolls.
 	if err := chromedp.Do(tab.ctx, chromedp.Click(chromedp.ID("mine"))); err != nil {
 		t.Fatal(err)

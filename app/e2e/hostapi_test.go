@@ -68,26 +68,26 @@ func TestHostPageDrivesTheWidget(t *testing.T) {
 	if c.Request.From != "Ada Lovelace" || c.Request.Parameters["email"] != "ada@example.com" || c.Request.Parameters["plan"] != "gold" {
 		t.Errorf("Request Chat carried %+v; want the visitor the page set before the loader ran", c.Request)
 	}
-	waitFor(t, tab.ctx, `window.seen.some(e => e.name === "open")`, "the open event")
+	waitJS(t, tab.ctx, "the open event", `window.seen.some(e => e.name === "open")`)
 
 	// Language and theme, live.
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("setLocale", "de"), Parley("theme", {brand: "rgb(10, 125, 90)", radius: "4px"})`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, frame, `document.querySelector("[data-testid=composer-input]").placeholder === "Nachricht schreiben…"`, "German texts")
-	waitFor(t, frame, `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(10, 125, 90)"`, "the brand colour")
+	waitJS(t, frame, "German texts", `document.querySelector("[data-testid=composer-input]").placeholder === "Nachricht schreiben…"`)
+	waitJS(t, frame, "the brand colour", `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(10, 125, 90)"`)
 
 	// Closed, the launcher counts the agent's messages and the title blinks.
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("close")`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `window.seen.some(e => e.name === "close")`, "the close event")
+	waitJS(t, tab.ctx, "the close event", `window.seen.some(e => e.name === "close")`)
 	if err := srv.Chats.Publish(tab.ctx, chatID, &protocol.Message{Msg: "Your order shipped", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === "1"`, "the unread badge")
-	waitFor(t, tab.ctx, `document.title.startsWith("(1) ")`, "the title to show the unread count")
-	waitFor(t, tab.ctx, `window.seen.some(e => e.name === "message")`, "the message event")
+	waitJS(t, tab.ctx, "the unread badge", `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === "1"`)
+	waitJS(t, tab.ctx, "the title to show the unread count", `document.title.startsWith("(1) ")`)
+	waitJS(t, tab.ctx, "the message event", `window.seen.some(e => e.name === "message")`)
 	got := events(t, tab.ctx)
 	if m := saw(got, "message"); m == nil || m.Text != "Your order shipped" {
 		t.Errorf("the message event carried %+v", m)
@@ -99,31 +99,31 @@ func TestHostPageDrivesTheWidget(t *testing.T) {
 	if err := chromedp.Do(tab.ctx, chromedp.Click(launcher)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === ""`, "opening to clear the badge")
-	waitFor(t, tab.ctx, `!document.title.startsWith("(")`, "opening to stop the title")
+	waitJS(t, tab.ctx, "opening to clear the badge", `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === ""`)
+	waitJS(t, tab.ctx, "opening to stop the title", `!document.title.startsWith("(")`)
 
 	// hide takes the launcher away; show brings it back.
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("hide")`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `getComputedStyle(document.querySelector("parley-widget")).display === "none"`, "hide")
+	waitJS(t, tab.ctx, "hide", `getComputedStyle(document.querySelector("parley-widget")).display === "none"`)
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("show")`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `getComputedStyle(document.querySelector("parley-widget")).display === "block"`, "show")
+	waitJS(t, tab.ctx, "show", `getComputedStyle(document.querySelector("parley-widget")).display === "block"`)
 
 	// The agent ends the chat: the page hears it.
 	if err := srv.Chats.Publish(tab.ctx, chatID, &protocol.Ended{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `window.seen.some(e => e.name === "ended")`, "the ended event")
+	waitJS(t, tab.ctx, "the ended event", `window.seen.some(e => e.name === "ended")`)
 
 	// shutdown removes everything and forgets the visitor: the next page
 	// load is a new visitor.
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("shutdown")`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `!document.querySelector("parley-widget") && typeof window.Parley === "undefined"`, "shutdown to remove the widget")
+	waitJS(t, tab.ctx, "shutdown to remove the widget", `!document.querySelector("parley-widget") && typeof window.Parley === "undefined"`)
 	if err := chromedp.Do(tab.ctx, chromedp.Navigate(page), chromedp.WaitVisible(launcher), chromedp.Click(launcher)); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestMessagesFromElsewhereAreIgnored(t *testing.T) {
 	if err := chromedp.Do(tab.ctx, chromedp.Evaluate[chromedp.Void](`Parley("theme", {brand: "rgb(0, 0, 255)"})`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, frame, `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(0, 0, 255)"`, "the page's own theme")
+	waitJS(t, frame, "the page's own theme", `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(0, 0, 255)"`)
 	checks := map[string]string{
 		`document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden === false`:                     "the window stayed open",
 		`document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher] i").textContent === ""`: "the badge stayed empty",
@@ -203,7 +203,7 @@ func TestAnUnreachableChatServerLeavesThePageAlone(t *testing.T) {
 	if err := chromedp.Do(tab.ctx, chromedp.Click(launcher)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tab.ctx, `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher]").ariaLabel === "Chat unavailable. Retry"`, "the launcher to offer a retry")
+	waitJS(t, tab.ctx, "the launcher to offer a retry", `document.querySelector("parley-widget").shadowRoot.querySelector("[data-testid=launcher]").ariaLabel === "Chat unavailable. Retry"`)
 	if frames := inShadow[int](t, tab.ctx, `root.querySelectorAll("iframe").length`); frames != 0 {
 		t.Errorf("%d windows stay on the page", frames)
 	}

@@ -68,7 +68,7 @@ func TestThemes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for expr, what := range tc.checks {
-				waitFor(t, frame, expr, what)
+				waitJS(t, frame, what, expr)
 			}
 			left := inShadow[bool](t, tab.ctx, `root.querySelector("[data-testid=launcher]").getBoundingClientRect().x < 100`)
 			if left != tc.onLeft {
@@ -98,7 +98,7 @@ func TestPlayground(t *testing.T) {
 	})()`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, frame, `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(170, 51, 17)"`, "the playground's brand")
-	waitFor(t, tab.ctx, `document.querySelector("[data-testid=playground-code]").textContent.includes("#aa3311")`, "the code to copy")
+	waitJS(t, frame, "the playground's brand", `getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(170, 51, 17)"`)
+	waitJS(t, tab.ctx, "the code to copy", `document.querySelector("[data-testid=playground-code]").textContent.includes("#aa3311")`)
 	tab.screenshot("playground")
 }

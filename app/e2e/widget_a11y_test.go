@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/parleytest/browser"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -82,8 +83,8 @@ func TestAccessibleWindow(t *testing.T) {
 		t.Errorf("after the window opened and connected, the focus is on %q in it and on %q in the page; want the composer",
 			activeTestID(t, w.frame), activeTestID(t, w.tab.ctx))
 	}
-	pressIn(t, w.tab.ctx, keyInfo{key: "h", code: "KeyH", keyCode: 72, text: "h"}, 0)
-	pressIn(t, w.tab.ctx, keyInfo{key: "i", code: "KeyI", keyCode: 73, text: "i"}, 0)
+	pressIn(t, w.tab.ctx, browser.Key{Key: "h", Code: "KeyH", KeyCode: 72, Text: "h"}, 0)
+	pressIn(t, w.tab.ctx, browser.Key{Key: "i", Code: "KeyI", KeyCode: 73, Text: "i"}, 0)
 	if draft := evalJS[string](t, w.frame, `document.querySelector("[data-testid=composer-input]").value`); draft != "hi" {
 		t.Errorf("keys typed after opening the window went elsewhere: the composer holds %q", draft)
 	}
@@ -164,7 +165,7 @@ func TestAccessibleWindow(t *testing.T) {
 		t.Errorf("after reopening the window from the keyboard the focus is on %q in it and on %q in the page; want the composer",
 			activeTestID(t, w.frame), activeTestID(t, w.tab.ctx))
 	}
-	pressIn(t, w.tab.ctx, keyInfo{key: "o", code: "KeyO", keyCode: 79, text: "o"}, 0)
+	pressIn(t, w.tab.ctx, browser.Key{Key: "o", Code: "KeyO", KeyCode: 79, Text: "o"}, 0)
 	if draft := evalJS[string](t, w.frame, `document.querySelector("[data-testid=composer-input]").value`); draft != "o" {
 		t.Errorf("a key typed after reopening the window went elsewhere: the composer holds %q", draft)
 	}

@@ -14,13 +14,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
+	"github.com/parleychat/parley/app/parleytest/browser"
 	"github.com/parleychat/parley/protocol"
 )
 
 // enterAfterComposition is the Enter that confirms an input method's
 // conversion as one major browser sends it: after compositionend, with
 // isComposing false, and keyCode 229; it types nothing.
-var enterAfterComposition = keyInfo{key: "Enter", code: "Enter", keyCode: 229}
+var enterAfterComposition = browser.Key{Key: "Enter", Code: "Enter", KeyCode: 229}
 
 // compose types text in the element as an input method does: it composes
 // it, then confirms it.

@@ -27,21 +27,7 @@ func newProfile(t *testing.T) *profile {
 // visitor does.
 func (p *profile) open(url string) (tb *tab, close func()) {
 	p.t.Helper()
-	ctx, cancel := chromedp.NewContext(p.ctx)
-	tb = &tab{t: p.t, ctx: ctx}
-	tb.watch(ctx)
-	p.t.Cleanup(cancel)
-	p.t.Cleanup(func() {
-		tb.mu.Lock()
-		defer tb.mu.Unlock()
-		for _, e := range tb.exceptions {
-			p.t.Errorf("JavaScript exception: %s", e)
-		}
-	})
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		p.t.Fatalf("opening %s: %v", url, err)
-	}
-	return tb, cancel
+	return openTabIn(p.t, p.ctx, url)
 }
 
 // visitorLines are the texts and msg_ids of the visitor's messages a

@@ -42,7 +42,7 @@ func TestVisitorClockOff(t *testing.T) {
 			w := tb.openWindow(srv.URL)
 			form := `[data-testid=form][data-form-name=pre_chat]`
 			w.waitVisible(form + `[data-form-state=open]`)
-			waitFor(t, tb.ctx, `window.seen.filter(e => e.name === "message").length === 1`, "the greeting's message event")
+			waitJS(t, tb.ctx, "the greeting's message event", `window.seen.filter(e => e.name === "message").length === 1`)
 
 			beforeEachDocument(t, w.frame, skewClock(skew))
 			w.reloadWindow()
@@ -67,7 +67,7 @@ func TestVisitorClockOff(t *testing.T) {
 			w.tab.screenshot(fmt.Sprintf("time-clock-off-%v", skew))
 
 			serverPublish(t, srv, w.chatID, agentJoined(graceID, "Grace"), agentSays(graceID, "Sorry for the wait."))
-			waitFor(t, tb.ctx, `window.seen.some(e => e.name === "message" && e.text === "Sorry for the wait.")`, "the new message's event")
+			waitJS(t, tb.ctx, "the new message's event", `window.seen.some(e => e.name === "message" && e.text === "Sorry for the wait.")`)
 			waitText(t, w.frame, `[data-testid=announcer]`, "Grace: Sorry for the wait.")
 		})
 	}

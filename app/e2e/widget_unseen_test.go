@@ -101,7 +101,7 @@ func TestPageEventsForMessagesOnly(t *testing.T) {
 	if err := agent.Say(tb.ctx, w.chatID, "Here is the size chart."); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tb.ctx, `window.seen.filter(e => e.name === "message").length === 2`, "two message events")
+	waitJS(t, tb.ctx, "two message events", `window.seen.filter(e => e.name === "message").length === 2`)
 	var messages []string
 	for _, e := range events(t, tb.ctx) {
 		switch e.Name {
@@ -116,5 +116,5 @@ func TestPageEventsForMessagesOnly(t *testing.T) {
 	if len(messages) != 2 || messages[0] != scenario.Default().Greeting || messages[1] != "Here is the size chart." {
 		t.Errorf("the page heard the messages %q", messages)
 	}
-	waitFor(t, tb.ctx, `window.seen.some(e => e.name === "file")`, "the file event")
+	waitJS(t, tb.ctx, "the file event", `window.seen.some(e => e.name === "file")`)
 }

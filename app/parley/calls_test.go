@@ -14,8 +14,8 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
 	"github.com/parleychat/parley/widget/call"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // answeringMedia stands for the browser's media: it answers every offer,
@@ -117,7 +117,7 @@ func TestACallAcrossProcesses(t *testing.T) {
 // callingVisitorSide is a visitor's widget session on a server that offers
 // calls, with media that answers; stop closes its page.
 type callingVisitorSide struct {
-	session *widget.Session
+	session *client.Session
 	chat    protocol.ChatSession
 	media   *answeringMedia
 	stop    func()
@@ -128,7 +128,7 @@ type callingVisitorSide struct {
 func callingVisitor(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) *callingVisitorSide {
 	t.Helper()
 	v := &callingVisitorSide{media: &answeringMedia{}}
-	v.session = widget.NewSession(widget.Config{
+	v.session = client.NewSession(client.Config{
 		BaseURL: baseURL, Credentials: creds, CallMedia: v.media.open,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 	})
@@ -142,7 +142,7 @@ func callingVisitor(ctx context.Context, t *testing.T, baseURL string, creds pro
 		if u.Chat != nil {
 			v.chat = *u.Chat
 		}
-		if u.Conn == widget.ConnConnected {
+		if u.Conn == client.ConnConnected {
 			break
 		}
 	}

@@ -17,7 +17,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -88,7 +87,7 @@ func run() error {
 		contact.AppIDs = []string{*upstreamApp}
 	}
 	if *agentToken == "" && bridged == nil {
-		*agentToken = randomToken()
+		*agentToken = rand.Text()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -182,12 +181,6 @@ func defaultDataDir() string {
 		return filepath.Join(home, ".local", "share", "parley")
 	}
 	return "parley-data"
-}
-
-func randomToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
 }
 
 // redacted is a database URL without its password, fit to print.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,26 +27,33 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"go.uber.org/goleak"
 )
 
 // binary is the parley program, built once for the package's tests.
 var binary string
 
-func TestMain(m *testing.M) {
+// TestMain builds the program once for the tests, and fails them when one
+// leaves a goroutine running.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withProgram{m}) }
+
+// withProgram runs the tests with the parley program built, and a
+// PostgreSQL cluster for those that scale out.
+type withProgram struct{ *testing.M }
+
+func (m withProgram) Run() int {
 	dir, err := os.MkdirTemp("", "parley-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
+	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "parley")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building parley: %v\n%s", err, out)
-		os.Exit(1)
+		return 1
 	}
-	code := pgtest.Main(m)
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return pgtest.Main(m.M)
 }
 
 // process is a running parley program.
@@ -95,30 +103,13 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// visit runs a widget.Session for the client until the test ends, and
+// visit runs the widget's session for the client until the test ends, and
 // returns it once connected.
-func visit(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) (*widget.Session, protocol.ChatSession) {
+func visit(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) *parleytest.Visitor {
 	t.Helper()
-	s := widget.NewSession(widget.Config{BaseURL: baseURL, Credentials: creds, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	var chat protocol.ChatSession
-	for u := range s.Updates() {
-		if u.Chat != nil {
-			chat = *u.Chat
-		}
-		if u.Conn == widget.ConnConnected {
-			go func() {
-				for range s.Updates() {
-				}
-			}()
-			return s, chat
-		}
-	}
-	t.Fatal("the session stopped before it connected")
-	return nil, chat
+	cfg := parleytest.VisitorConfig(baseURL)
+	cfg.Credentials = creds
+	return parleytest.StartVisitor(ctx, t, cfg)
 }
 
 // history reads a chat's history through the API, as its visitor.
@@ -196,9 +187,10 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	dataDir := t.TempDir()
 	first := start(t, dataDir)
 	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-	session, chat := visit(ctx, t, first.url, creds)
+	visitor := visit(ctx, t, first.url, creds)
+	session, chat := visitor.Session, visitor.Chat()
 
-	agent := (&parleytest.Server{URL: first.url}).Agent("Grace Hopper")
+	agent := parleytest.NewAgent(first.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chat.ChatID); err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +244,8 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	}
 
 	// The same visitor, on a reloaded page, gets the same chat and goes on.
-	again, resumed := visit(ctx, t, second.url, creds)
+	reloaded := visit(ctx, t, second.url, creds)
+	again, resumed := reloaded.Session, reloaded.Chat()
 	if resumed.ChatID != chat.ChatID || resumed.IsNewChat {
 		t.Fatalf("after the restart the visitor got chat %s (new %v), want %s", resumed.ChatID, resumed.IsNewChat, chat.ChatID)
 	}
@@ -308,7 +301,10 @@ func TestSIGTERMClosesSocketsWithGoingAway(t *testing.T) {
 	var chat protocol.ChatSession
 	_ = json.NewDecoder(resp.Body).Decode(&chat)
 	resp.Body.Close()
-	socketURL := strings.Replace(p.url, "http", "ws", 1) + protocol.Path(protocol.PathChatSocket, chat.ChatID) + "?token=" + chat.Token
+	socketURL, err := protocol.SocketURL(p.url, protocol.Path(protocol.PathChatSocket, chat.ChatID), url.Values{"token": {chat.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	conn, _, err := websocket.Dial(ctx, socketURL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +429,7 @@ func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
 	var chat protocol.ChatSession
 	_ = json.NewDecoder(resp.Body).Decode(&chat)
 	resp.Body.Close()
-	agent := (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+	agent := parleytest.NewAgent(p.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chat.ChatID); err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +463,7 @@ func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
 			_ = p.cmd.Wait()
 			p = start(t, dataDir)
 			network.Retarget(strings.TrimPrefix(p.url, "http://"))
-			agent = (&parleytest.Server{URL: p.url}).Agent("Grace Hopper")
+			agent = parleytest.NewAgent(p.url, parleytest.AgentToken, "Grace Hopper")
 		}
 	}
 	// A last message, so that any copy still on its way has come first.

@@ -4,11 +4,11 @@ package main
 
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/live"
 )
 
 // main is the widget, compiled to web/app.wasm.
 func main() {
-	widget.Register()
+	live.Register()
 	app.RunWhenOnBrowser()
 }

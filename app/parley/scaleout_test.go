@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -23,7 +24,6 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
 )
 
 // TestTwoProcessesOnOneDatabase runs two servers on one PostgreSQL database
@@ -44,16 +44,16 @@ func TestTwoProcessesOnOneDatabase(t *testing.T) {
 	balancer := startBalancer(t, address(t, first.url), address(t, second.url))
 
 	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-	visitor := follow(ctx, t, balancer, creds)
-	visitor.mu.Lock()
-	chatID := visitor.chat.ChatID
-	visitor.mu.Unlock()
+	cfg := parleytest.VisitorConfig(balancer)
+	cfg.Credentials, cfg.MaxBackoff = creds, 200*time.Millisecond
+	visitor := parleytest.StartVisitor(ctx, t, cfg)
+	chatID := visitor.ChatID()
 
 	// While queued, the wait counts down in both processes.
 	until(ctx, t, "the wait counts down", func() bool {
 		return countType(history(ctx, t, second.url, chatID, creds), protocol.TypeStatus) >= 3
 	})
-	agent := (&parleytest.Server{URL: second.url}).Agent("Grace Hopper")
+	agent := parleytest.NewAgent(second.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chatID); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestTwoProcessesOnOneDatabase(t *testing.T) {
 	chat := func(n int) {
 		text := fmt.Sprint("visitor ", n)
 		sent = append(sent, text)
-		if _, err := visitor.session.SendMessage(text); err != nil {
+		if _, err := visitor.Session.SendMessage(text); err != nil {
 			t.Fatal(err)
 		}
 		text = fmt.Sprint("agent ", n)
@@ -79,7 +79,7 @@ func TestTwoProcessesOnOneDatabase(t *testing.T) {
 	for n := 1; n <= 3; n++ {
 		chat(n)
 	}
-	visitor.waitFor(ctx, t, said)
+	shown(ctx, t, visitor, said)
 
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestTwoProcessesOnOneDatabase(t *testing.T) {
 	for n := 4; n <= 6; n++ {
 		chat(n)
 	}
-	visitor.waitFor(ctx, t, said)
+	shown(ctx, t, visitor, said)
 
 	// The agent's socket, on the second process all along, saw each of the
 	// visitor's messages once.
@@ -215,76 +215,23 @@ func startBalancer(t *testing.T, backends ...string) string {
 	return "http://" + ln.Addr().String()
 }
 
-// visitorSide is a widget.Session and the agent messages it has shown.
-type visitorSide struct {
-	session *widget.Session
-	chat    protocol.ChatSession
-	mu      sync.Mutex
-	heard   []string
-	changed chan struct{}
-}
-
-// follow runs a Session for the client until the test ends, and returns it
-// once connected.
-func follow(ctx context.Context, t *testing.T, baseURL string, creds protocol.Credentials) *visitorSide {
+// shown waits until the visitor has shown exactly want of the agents'
+// messages, in order.
+func shown(ctx context.Context, t *testing.T, v *parleytest.Visitor, want []string) {
 	t.Helper()
-	v := &visitorSide{
-		session: widget.NewSession(widget.Config{BaseURL: baseURL, Credentials: creds, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}),
-		changed: make(chan struct{}, 1),
+	heard := func() []string {
+		var out []string
+		texts, _, _ := v.Messages("")
+		for _, text := range texts {
+			if strings.HasPrefix(text, "agent ") {
+				out = append(out, text)
+			}
+		}
+		return out
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = v.session.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	connected := make(chan struct{})
-	go func() {
-		var once sync.Once
-		for u := range v.session.Updates() {
-			v.mu.Lock()
-			if u.Chat != nil {
-				v.chat = *u.Chat
-			}
-			for _, e := range u.Events {
-				if m, ok := e.(*protocol.Message); ok && m.PartyID != v.chat.ChatID && m.PartyID != "scenario" {
-					v.heard = append(v.heard, m.Msg)
-				}
-			}
-			v.mu.Unlock()
-			if u.Conn == widget.ConnConnected {
-				once.Do(func() { close(connected) })
-			}
-			select {
-			case v.changed <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	select {
-	case <-connected:
-	case <-ctx.Done():
-		t.Fatal("the session never connected")
-	}
-	return v
-}
-
-// waitFor waits until the visitor has shown exactly want, in order.
-func (v *visitorSide) waitFor(ctx context.Context, t *testing.T, want []string) {
-	t.Helper()
-	for {
-		v.mu.Lock()
-		heard := slices.Clone(v.heard)
-		v.mu.Unlock()
-		if len(heard) >= len(want) {
-			if !slices.Equal(heard, want) {
-				t.Fatalf("the visitor was shown %q, want %q", heard, want)
-			}
-			return
-		}
-		select {
-		case <-v.changed:
-		case <-ctx.Done():
-			t.Fatalf("the visitor was shown %q, want %q", heard, want)
-		}
+	v.WaitFor(ctx, fmt.Sprintf("the agent's messages %q", want), func() bool { return len(heard()) >= len(want) })
+	if got := heard(); !slices.Equal(got, want) {
+		t.Fatalf("the visitor was shown %q, want %q", got, want)
 	}
 }
 

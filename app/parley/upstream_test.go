@@ -30,7 +30,8 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 	flags := []string{"-data", dataDir, "-addr", addr, "-upstream", bp.URL, "-upstream-app-id", bp.AppID, "-upstream-tenant-url", bp.TenantURL}
 	first := startWith(t, flags...)
 	creds := protocol.Credentials{AppID: bp.AppID, ClientID: protocol.NewUUID()}
-	session, local := visit(ctx, t, first.url, creds)
+	visitor := visit(ctx, t, first.url, creds)
+	chatID := visitor.ChatID()
 	up, err := bp.WaitForChat(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 	say := func(text string) {
 		t.Helper()
 		sent = append(sent, text)
-		if _, err := session.SendMessage(text); err != nil {
+		if _, err := visitor.Session.SendMessage(text); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +52,7 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 		up.Say(said[len(said)-1])
 	}
 	until(ctx, t, "the first messages stored", func() bool {
-		texts, _ := messages(history(ctx, t, first.url, local.ChatID, creds))
+		texts, _ := messages(history(ctx, t, first.url, chatID, creds))
 		return len(texts) == 10
 	})
 
@@ -70,7 +71,7 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(ctx, t, "the visitor's messages in the server's outbox", func() bool {
-		queued, err := store.Queue(ctx, local.ChatID, chat.Outbox, 5, 100)
+		queued, err := store.Queue(ctx, chatID, chat.Outbox, 5, 100)
 		return err == nil && len(queued) == 3
 	})
 	store.Close()
@@ -88,7 +89,7 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 	said = append(said, "agent 8")
 	up.Say("agent 8")
 	until(ctx, t, "every message after the restart", func() bool {
-		texts, _ := messages(history(ctx, t, second.url, local.ChatID, creds))
+		texts, _ := messages(history(ctx, t, second.url, chatID, creds))
 		return len(texts) >= len(sent)+len(said) && len(up.VisitorMessages()) >= len(sent)
 	})
 	var atTenant []string
@@ -99,11 +100,11 @@ func TestKillWithUpstreamChatsOpen(t *testing.T) {
 		t.Errorf("the tenant got %q, want %q once each, in order", atTenant, sent)
 	}
 	var mine, theirs []string
-	for _, e := range history(ctx, t, second.url, local.ChatID, creds) {
+	for _, e := range history(ctx, t, second.url, chatID, creds) {
 		m, ok := e.(*protocol.Message)
 		switch {
 		case !ok:
-		case m.PartyID == local.ChatID:
+		case m.PartyID == chatID:
 			mine = append(mine, m.Text())
 		case m.PartyID == agent:
 			theirs = append(theirs, m.Text())

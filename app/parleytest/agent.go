@@ -17,25 +17,35 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// Agent scripts an agent through the agent API, as the console does.
+// Agent scripts an agent through the agent API, as the console does: the
+// one agent client of the tests, the benchmark and test authors. Errors the
+// API answers are *protocol.Error.
 type Agent struct {
 	// PartyID is the agent's party in the chats it takes.
 	PartyID string
 	Name    string
-	srv     *Server
+	// URL is the chat server's, Token its agent token.
+	URL, Token string
+	// HTTP sends the requests and opens the sockets; nil is
+	// http.DefaultClient.
+	HTTP *http.Client
 }
 
-// Agent returns an agent with the name; its party id is derived from it.
-func (s *Server) Agent(name string) *Agent {
+// NewAgent returns an agent with the name, of the chat server at serverURL
+// whose agent token is token; its party id is derived from the name.
+func NewAgent(serverURL, token, name string) *Agent {
 	slug := strings.ToLower(strings.Join(strings.Fields(name), "-"))
-	return &Agent{PartyID: "agent-" + slug, Name: name, srv: s}
+	return &Agent{PartyID: "agent-" + slug, Name: name, URL: serverURL, Token: token}
 }
+
+// Agent returns an agent of the test server with the name.
+func (s *Server) Agent(name string) *Agent { return NewAgent(s.URL, AgentToken, name) }
 
 // Chats lists the open chats; with since > 0 it waits for a change after
 // that version first.
 func (a *Agent) Chats(ctx context.Context, since uint64) (server.AgentChats, error) {
 	var list server.AgentChats
-	err := a.call(ctx, http.MethodGet, "/agent/api/chats?since="+strconv.FormatUint(since, 10), nil, &list)
+	err := a.call(ctx, http.MethodGet, server.PathAgentChats+"?"+url.Values{"since": {strconv.FormatUint(since, 10)}}.Encode(), nil, &list)
 	return list, err
 }
 
@@ -64,7 +74,7 @@ func (a *Agent) Take(ctx context.Context, chatID string) error {
 	if err != nil {
 		return err
 	}
-	return a.call(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/take", body, nil)
+	return a.call(ctx, http.MethodPost, protocol.Path(server.PathAgentTake, chatID), body, nil)
 }
 
 // Say sends a message as the agent.
@@ -78,16 +88,47 @@ func (a *Agent) Publish(ctx context.Context, chatID string, events ...protocol.E
 	if err != nil {
 		return err
 	}
-	return a.call(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/events", body, nil)
+	return a.call(ctx, http.MethodPost, protocol.Path(server.PathAgentEvents, chatID), body, nil)
 }
 
 // Events waits for the chat's events after the sequence number after, as one
-// long poll.
+// long poll: the stored ones at once, or else the next live ones.
 func (a *Agent) Events(ctx context.Context, chatID string, after uint64) (protocol.Envelope, error) {
 	var env protocol.Envelope
-	path := fmt.Sprintf("/agent/api/chats/%s/events?after=%d&party_id=%s", url.PathEscape(chatID), after, url.QueryEscape(a.PartyID))
-	err := a.call(ctx, http.MethodGet, path, nil, &env)
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "party_id": {a.PartyID}}
+	err := a.call(ctx, http.MethodGet, protocol.Path(server.PathAgentEvents, chatID)+"?"+q.Encode(), nil, &env)
 	return env, err
+}
+
+// Stored reads every stored event of an open chat, a page at a time, up to
+// the last sequence number the chat list gives, so it never waits out a
+// long poll.
+func (a *Agent) Stored(ctx context.Context, chatID string) ([]protocol.Event, error) {
+	list, err := a.Chats(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	var last uint64
+	for _, c := range list.Chats {
+		if c.ChatID == chatID {
+			last = c.LastSeq
+		}
+	}
+	var events []protocol.Event
+	for after := uint64(0); after < last; {
+		page, err := a.Events(ctx, chatID, after)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Events) == 0 {
+			break
+		}
+		for _, e := range page.Events {
+			after = max(after, e.EventMeta().Seq)
+		}
+		events = append(events, page.Events...)
+	}
+	return events, nil
 }
 
 // SendFile uploads a file and shares it in the chat.
@@ -104,16 +145,32 @@ func (a *Agent) SendFile(ctx context.Context, chatID, name string, content []byt
 	if err != nil {
 		return protocol.UploadedFile{}, err
 	}
-	req, err := a.request(ctx, http.MethodPost, "/agent/api/chats/"+url.PathEscape(chatID)+"/files?party_id="+url.QueryEscape(a.PartyID), body.Bytes())
+	path := protocol.Path(server.PathAgentFiles, chatID) + "?" + url.Values{"party_id": {a.PartyID}}.Encode()
+	req, err := a.request(ctx, http.MethodPost, path, body.Bytes())
 	if err != nil {
 		return protocol.UploadedFile{}, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var up protocol.UploadedFile
-	if err := do(req, &up); err != nil {
+	if err := a.do(req, &up); err != nil {
 		return up, err
 	}
 	return up, a.Publish(ctx, chatID, &protocol.File{FileID: up.FileID, Meta: protocol.Meta{PartyID: a.PartyID}})
+}
+
+// Socket opens the agent's WebSocket to the chat, from its first event:
+// envelopes of server events in, the chat's stream out, 16 MB a frame.
+func (a *Agent) Socket(ctx context.Context, chatID string) (*websocket.Conn, error) {
+	u, err := protocol.SocketURL(a.URL, protocol.Path(server.PathAgentSocket, chatID), url.Values{"token": {a.Token}, "party_id": {a.PartyID}})
+	if err != nil {
+		return nil, err
+	}
+	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: a.HTTP})
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(16 << 20)
+	return conn, nil
 }
 
 // Follower reads a chat's stream over the agent socket.
@@ -124,13 +181,10 @@ type Follower struct {
 
 // Follow opens the agent socket to the chat, from its first event.
 func (a *Agent) Follow(ctx context.Context, chatID string) (*Follower, error) {
-	u := strings.Replace(a.srv.URL, "http", "ws", 1) + "/agent/api/chats/" + url.PathEscape(chatID) +
-		"/socket?token=" + url.QueryEscape(AgentToken) + "&party_id=" + url.QueryEscape(a.PartyID)
-	conn, _, err := websocket.Dial(ctx, u, nil)
+	conn, err := a.Socket(ctx, chatID)
 	if err != nil {
 		return nil, err
 	}
-	conn.SetReadLimit(16 << 20)
 	return &Follower{conn: conn}, nil
 }
 
@@ -160,22 +214,33 @@ func (a *Agent) call(ctx context.Context, method, path string, body []byte, out 
 	if err != nil {
 		return err
 	}
-	return do(req, out)
+	return a.do(req, out)
 }
 
 func (a *Agent) request(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, a.srv.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, a.URL+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+AgentToken)
+	req.Header.Set("Authorization", "Bearer "+a.Token)
 	req.Header.Set("Content-Type", "application/json")
 	return req, nil
 }
 
-// do sends the request and decodes the answer into out, or the API's error.
-func do(req *http.Request, out any) error {
-	resp, err := http.DefaultClient.Do(req)
+// do sends the request with the agent's HTTP client.
+func (a *Agent) do(req *http.Request, out any) error {
+	client := a.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return Do(client, req, out)
+}
+
+// Do sends a request of Parley's API with client and decodes a 200 answer's
+// JSON into out (nil: the answer is read and dropped); any other answer is
+// an error, the API's *protocol.Error when it sent one.
+func Do(client *http.Client, req *http.Request, out any) error {
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -186,7 +251,7 @@ func do(req *http.Request, out any) error {
 	}
 	if resp.StatusCode != http.StatusOK {
 		if perr := protocol.DecodeError(data); perr != nil {
-			return perr
+			return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, perr)
 		}
 		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
 	}

@@ -150,14 +150,15 @@ func (c *BrightPatternChat) WaitForVisitorEvent(ctx context.Context, match func(
 // chat_session_end ends the chat, and the server stops talking to the client
 // (what it had not delivered, it never will). History gets the event in the
 // server's form, with the client's party id (the chat id) and a timestamp;
-// typing is not kept there. The caller holds bp.mu.
+// what is ephemeral (typing, call signals) is not kept there. The caller
+// holds bp.mu.
 func (c *BrightPatternChat) receive(e VisitorEvent) {
 	c.visitor = append(c.visitor, e)
-	switch e.Event.(type) {
-	case *protocol.End:
+	if _, ok := e.Event.(*protocol.End); ok {
 		c.state = protocol.StateCompleted
 		c.delivered = len(c.events)
-	case *protocol.Typing, *protocol.NotTyping:
+	}
+	if protocol.Ephemeral(e.Event) {
 		return
 	}
 	c.history = append(c.history, setFields(e.Raw, map[string]any{
@@ -323,8 +324,8 @@ var senders = map[string]bool{
 }
 
 // addLocked stamps a server event, applies it to the chat, and puts its JSON
-// (with fields set over it) in the queue and, unless it is typing, the
-// history. The caller holds bp.mu.
+// (with fields set over it) in the queue and, unless it is ephemeral
+// (typing, call signals), the history. The caller holds bp.mu.
 func (c *BrightPatternChat) addLocked(e protocol.Event, fields map[string]any) bool {
 	if c.state.Over() {
 		return false
@@ -367,9 +368,7 @@ func (c *BrightPatternChat) addLocked(e protocol.Event, fields map[string]any) b
 		c.caseID = e.CaseID
 	}
 	c.events = append(c.events, raw)
-	switch e.(type) {
-	case *protocol.Typing, *protocol.NotTyping:
-	default:
+	if !protocol.Ephemeral(e) {
 		c.history = append(c.history, raw)
 	}
 	c.bp.touch()

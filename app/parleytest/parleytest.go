@@ -4,7 +4,8 @@
 //
 //	srv := parleytest.Start(t)
 //	agent := srv.Agent("Grace Hopper")
-//	// point a browser at srv.DemoURL, or a widget.Session at srv.URL,
+//	// point a browser at srv.DemoURL, or a visitor at srv.URL
+//	// (StartVisitor runs the widget's client.Session and records it),
 //	// then script the agent: WaitForChat, Take, Say, Follow...
 package parleytest
 

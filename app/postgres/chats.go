@@ -15,9 +15,6 @@ import (
 // the partial indexes in 001_init.sql, word for word.
 const notOver = `state NOT IN ('completed', 'failed')`
 
-const chatColumns = `id, app_id, client_id, token, epoch, state, request, created,
-	agent, last_seq, visitor_messages, last_visitor_event, ewt, ewt_at, case_id, poll_cursor, notifications`
-
 // OpenChat implements chat.Store. The unique index on open chats decides a
 // race between processes: the loser finds the winner's chat.
 func (s *Store) OpenChat(ctx context.Context, c chat.Chat) (_ chat.Chat, isNew bool, err error) {
@@ -33,7 +30,7 @@ func (s *Store) OpenChat(ctx context.Context, c chat.Chat) (_ chat.Chat, isNew b
 	for {
 		inserted := false
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `INSERT INTO chats (`+chatColumns+`)
+			tag, err := tx.Exec(ctx, `INSERT INTO chats (`+chat.ChatColumns+`)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 				ON CONFLICT (app_id, client_id) WHERE `+notOver+` DO NOTHING`,
 				c.ID, c.AppID, c.ClientID, c.Token, c.Epoch, c.State, string(request), toNanos(c.Created),
@@ -51,8 +48,8 @@ func (s *Store) OpenChat(ctx context.Context, c chat.Chat) (_ chat.Chat, isNew b
 		if inserted {
 			return c, true, nil
 		}
-		active, err := scanChat(s.pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats
-			WHERE app_id = $1 AND client_id = $2 AND `+notOver, c.AppID, c.ClientID))
+		active, err := chat.ScanChat(s.pool.QueryRow(ctx, `SELECT `+chat.ChatColumns+` FROM chats
+			WHERE app_id = $1 AND client_id = $2 AND `+notOver, c.AppID, c.ClientID), pgx.ErrNoRows)
 		// The chat in the way may have ended between the two statements:
 		// then the insert goes through on the next turn.
 		if !errors.Is(err, chat.ErrNotFound) {
@@ -64,21 +61,21 @@ func (s *Store) OpenChat(ctx context.Context, c chat.Chat) (_ chat.Chat, isNew b
 // Chat implements chat.Store.
 func (s *Store) Chat(ctx context.Context, id string) (_ chat.Chat, err error) {
 	defer wrap(&err, "reading chat %s", id)
-	return scanChat(s.pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1`, id))
+	return chat.ScanChat(s.pool.QueryRow(ctx, `SELECT `+chat.ChatColumns+` FROM chats WHERE id = $1`, id), pgx.ErrNoRows)
 }
 
 // ActiveChat implements chat.Store.
 func (s *Store) ActiveChat(ctx context.Context, appID, clientID string) (_ chat.Chat, err error) {
 	defer wrap(&err, "reading the active chat of client %s of app %s", clientID, appID)
-	return scanChat(s.pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats
-		WHERE app_id = $1 AND client_id = $2 AND `+notOver, appID, clientID))
+	return chat.ScanChat(s.pool.QueryRow(ctx, `SELECT `+chat.ChatColumns+` FROM chats
+		WHERE app_id = $1 AND client_id = $2 AND `+notOver, appID, clientID), pgx.ErrNoRows)
 }
 
 // OpenChats implements chat.Store. Chats created at the same instant come in
 // the order they were opened.
 func (s *Store) OpenChats(ctx context.Context) (_ []chat.Chat, err error) {
 	defer wrap(&err, "listing open chats")
-	return s.chats(ctx, `SELECT `+chatColumns+` FROM chats WHERE `+notOver+` ORDER BY created, opened`)
+	return s.chats(ctx, `SELECT `+chat.ChatColumns+` FROM chats WHERE `+notOver+` ORDER BY created, opened`)
 }
 
 // Assign implements chat.Store. The row lock makes two agents racing from
@@ -132,31 +129,23 @@ func (s *Store) updateOne(ctx context.Context, sql string, args ...any) error {
 // CaseChats implements chat.Store.
 func (s *Store) CaseChats(ctx context.Context, caseID string) (_ []chat.Chat, err error) {
 	defer wrap(&err, "listing the chats of case %q", caseID)
-	return s.chats(ctx, `SELECT `+chatColumns+` FROM chats WHERE case_id = $1 AND case_id != '' ORDER BY created, opened`, caseID)
+	return s.chats(ctx, `SELECT `+chat.ChatColumns+` FROM chats WHERE case_id = $1 AND case_id != '' ORDER BY created, opened`, caseID)
 }
 
-// chats runs a query of chatColumns.
+// chats runs a query of chat.ChatColumns.
 func (s *Store) chats(ctx context.Context, sql string, args ...any) ([]chat.Chat, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var found []chat.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		found = append(found, c)
-	}
-	return found, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 // lockChat reads the chat and locks its row until the transaction ends:
 // whoever changes a chat's stream or agent holds it.
 func lockChat(ctx context.Context, tx pgx.Tx, id string) (chat.Chat, error) {
-	return scanChat(tx.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1 FOR UPDATE`, id))
+	return chat.ScanChat(tx.QueryRow(ctx, `SELECT `+chat.ChatColumns+` FROM chats WHERE id = $1 FOR UPDATE`, id), pgx.ErrNoRows)
 }
 
 // updateChat stores what chat.Chat.Apply keeps: the state and the counters.
@@ -183,35 +172,4 @@ func chatExists(ctx context.Context, q querier, id string) error {
 // querier is a pool or a transaction.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// scanChat reads a row of chatColumns; no row is chat.ErrNotFound.
-func scanChat(row pgx.Row) (chat.Chat, error) {
-	var (
-		c                             chat.Chat
-		request, notifications        string
-		lastSeq, pollCursor           int64
-		ewt                           int32
-		created, visitorActive, ewtAt *int64
-	)
-	err := row.Scan(&c.ID, &c.AppID, &c.ClientID, &c.Token, &c.Epoch, &c.State, &request, &created,
-		&c.Agent, &lastSeq, &c.VisitorMessages, &visitorActive, &ewt, &ewtAt, &c.CaseID, &pollCursor, &notifications)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return chat.Chat{}, chat.ErrNotFound
-	}
-	if err != nil {
-		return chat.Chat{}, err
-	}
-	if err := json.Unmarshal([]byte(request), &c.Request); err != nil {
-		return chat.Chat{}, err
-	}
-	if err := json.Unmarshal([]byte(notifications), &c.Notifications); err != nil {
-		return chat.Chat{}, err
-	}
-	c.Created = fromNanos(created)
-	c.LastSeq = uint64(lastSeq)
-	c.LastVisitorEvent = fromNanos(visitorActive)
-	c.EWT, c.EWTAt = protocol.Seconds(ewt), fromNanos(ewtAt)
-	c.PollCursor = uint64(pollCursor)
-	return c, nil
 }

@@ -77,7 +77,7 @@ func (s *Store) OpenFile(ctx context.Context, chatID, id string) (_ chat.File, _
 	if err != nil {
 		return chat.File{}, nil, err
 	}
-	f.Created = fromNanos(created)
+	f.Created = chat.FromNanos(created)
 	return f, &chunkReader{ctx: ctx, pool: s, id: id, size: f.Size}, nil
 }
 

@@ -160,20 +160,12 @@ func unreachable(err error) bool {
 	return false
 }
 
-// Times are stored as Unix nanoseconds, and the zero time, which has none,
-// as NULL.
-
+// toNanos is a time as the tables keep it: Unix nanoseconds, and the zero
+// time, which has none, NULL (see chat.FromNanos).
 func toNanos(t time.Time) *int64 {
 	if t.IsZero() {
 		return nil
 	}
 	n := t.UnixNano()
 	return &n
-}
-
-func fromNanos(n *int64) time.Time {
-	if n == nil {
-		return time.Time{}
-	}
-	return time.Unix(0, *n).UTC()
 }

@@ -1,16 +1,23 @@
 package postgres_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/app/chat/storetest"
 	"github.com/parleychat/parley/app/postgres"
 	"github.com/parleychat/parley/app/postgres/pgtest"
+	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain starts the package's cluster around the tests and fails them
+// when one leaves a goroutine running.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withCluster{m}) }
+
+// withCluster runs the tests with a PostgreSQL cluster of their own.
+type withCluster struct{ *testing.M }
+
+func (m withCluster) Run() int { return pgtest.Main(m.M) }
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) chat.Store { return mustOpen(t, pgtest.Database(t)) })

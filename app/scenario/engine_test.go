@@ -18,9 +18,6 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time          { return c.now }
 func (c *clock) advance(d time.Duration) { c.now = c.now.Add(d) }
-func (c *clock) after(seconds int) func() {
-	return func() { c.advance(time.Duration(seconds) * time.Second) }
-}
 
 type harness struct {
 	t      *testing.T

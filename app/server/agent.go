@@ -3,13 +3,39 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
+)
+
+// Paths of the agent API, Parley's own, which the agent console is built on
+// and test authors script. Placeholders in braces are ServeMux wildcards;
+// protocol.Path fills them in. web/agent/api.js names the same paths for
+// the console.
+const (
+	// PathAgentChats lists the open chats (AgentChats); ?since=N waits for
+	// a change after version N.
+	PathAgentChats = "/agent/api/chats"
+	// PathAgentForms lists the names of the forms an agent can push.
+	PathAgentForms = "/agent/api/forms"
+	// PathAgentICEServers answers as Get ICE Servers does, for the
+	// agent's side of a call.
+	PathAgentICEServers = "/agent/api/iceservers"
+	// PathAgentTake gives the chat to the agent a chat_session_party_joined
+	// body names.
+	PathAgentTake = "/agent/api/chats/{chatId}/take"
+	// PathAgentEvents posts server events as an envelope, and is a long
+	// poll of the chat's stream with ?after=N&epoch=E&signal=S&party_id=P.
+	PathAgentEvents = "/agent/api/chats/{chatId}/events"
+	// PathAgentSocket is the agent's WebSocket to a chat, with
+	// ?token=T&party_id=P.
+	PathAgentSocket = "/agent/api/chats/{chatId}/socket"
+	// PathAgentFiles uploads a file the agent ?party_id=P shares.
+	PathAgentFiles = "/agent/api/chats/{chatId}/files"
+	// PathAgentFile downloads a file of the chat.
+	PathAgentFile = "/agent/api/chats/{chatId}/files/{fileId}"
 )
 
 // agentRoutes adds the agent console (/agent) and the agent API it is built
@@ -25,16 +51,16 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /agent/{file}", func(w http.ResponseWriter, r *http.Request) {
 		s.assets.serve(w, r, "agent/"+r.PathValue("file"), cacheRevalidate)
 	})
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.agentOnly(h)) }
-	api("GET /agent/api/chats", s.agentChats)
-	api("GET /agent/api/forms", s.agentForms)
-	api("GET /agent/api/iceservers", s.agentICEServers)
-	api("POST /agent/api/chats/{chatId}/take", s.agentTake)
-	api("GET /agent/api/chats/{chatId}/events", s.agentEvents)
-	api("POST /agent/api/chats/{chatId}/events", s.agentPost)
-	api("GET /agent/api/chats/{chatId}/socket", s.agentSocket)
-	api("POST /agent/api/chats/{chatId}/files", s.agentUpload)
-	api("GET /agent/api/chats/{chatId}/files/{fileId}", s.agentDownload)
+	api := func(method, path string, h http.HandlerFunc) { mux.Handle(method+" "+path, s.agentOnly(h)) }
+	api("GET", PathAgentChats, s.agentChats)
+	api("GET", PathAgentForms, s.agentForms)
+	api("GET", PathAgentICEServers, s.agentICEServers)
+	api("POST", PathAgentTake, s.agentTake)
+	api("GET", PathAgentEvents, s.agentEvents)
+	api("POST", PathAgentEvents, s.agentPost)
+	api("GET", PathAgentSocket, s.agentSocket)
+	api("POST", PathAgentFiles, s.agentUpload)
+	api("GET", PathAgentFile, s.agentDownload)
 }
 
 // agentOnly refuses requests without the agent token.
@@ -145,11 +171,7 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "party_id is required"))
 		return
 	}
-	err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent)
-	if errors.Is(err, chat.ErrTaken) {
-		err = protocol.Errorf(protocol.CodeTaken, "another agent has this chat")
-	}
-	if err != nil {
+	if err := s.chats.Take(r.Context(), r.PathValue("chatId"), &agent); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

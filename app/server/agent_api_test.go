@@ -104,12 +104,12 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 		}
 	}
 
-	for name, query := range map[string]string{"no token": "", "a wrong token": "?token=wrong", "the chat's token": "?token=" + s.Token} {
+	for name, query := range map[string]url.Values{"no token": nil, "a wrong token": {"token": {"wrong"}}, "the chat's token": {"token": {s.Token}}} {
 		t.Run("socket/"+name, func(t *testing.T) {
 			t.Parallel()
 			// Its own deadline: a parallel subtest may wait long for its turn.
 			ctx := testContext(t)
-			u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(s.ChatID, "/socket") + query
+			u := agentSocketURL(srv.URL, s.ChatID, query)
 			conn := dial(ctx, t, u, nil)
 			_, _, err := conn.Read(ctx)
 			if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseForbidden {
@@ -121,7 +121,7 @@ func TestAgentAPIRequiresTheToken(t *testing.T) {
 	t.Run("socket/a chat that does not exist", func(t *testing.T) {
 		t.Parallel()
 		ctx := testContext(t)
-		u := "ws" + strings.TrimPrefix(srv.URL, "http") + agentChatPath(protocol.NewUUID(), "/socket") + "?token=" + parleytest.AgentToken
+		u := agentSocketURL(srv.URL, protocol.NewUUID(), url.Values{"token": {parleytest.AgentToken}})
 		conn := dial(ctx, t, u, nil)
 		_, _, err := conn.Read(ctx)
 		if got := protocol.CloseCode(websocket.CloseStatus(err)); got != protocol.CloseChatNotFound {
@@ -343,16 +343,16 @@ func TestAgentMessageReachesTheWidget(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	v := startVisitor(ctx, t, srv.URL)
+	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(srv.URL))
 	agent := srv.Agent("Grace Hopper")
-	if err := agent.Take(ctx, v.chatID); err != nil {
+	if err := agent.Take(ctx, v.ChatID()); err != nil {
 		t.Fatal(err)
 	}
-	if err := agent.Say(ctx, v.chatID, "Hello from the console"); err != nil {
+	if err := agent.Say(ctx, v.ChatID(), "Hello from the console"); err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "the agent's message", func() bool {
-		got, _ := v.agentMessages()
+	v.WaitFor(ctx, "the agent's message", func() bool {
+		got, _, _ := v.Messages(agent.PartyID)
 		return slices.Contains(got, "Hello from the console")
 	})
 }

@@ -2,18 +2,11 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -21,7 +14,7 @@ import (
 const maxRequestBytes = protocol.MaxEnvelopeBytes
 
 // apiRoute is one method of the Bright Pattern Mobile/Web API: its HTTP
-// method and its path under a version prefix.
+// method and its path, one of protocol's v2 paths.
 type apiRoute struct {
 	method, path string
 	handle       http.HandlerFunc
@@ -32,22 +25,22 @@ type apiRoute struct {
 // client) and v2 (the SDKs).
 func (s *Server) apiRoutes() []apiRoute {
 	return []apiRoute{
-		{"GET", "availability", s.availability},
-		{"GET", "parameters", s.parameters},
-		{"GET", "configuration", s.configuration},
-		{"GET", "version", s.version},
-		{"GET", "iceservers", s.iceServers},
-		{"POST", "chats", s.requestChat},
-		{"GET", "chats/active", s.activeChat},
-		{"POST", "chats/{chatId}/events", s.sendEvents},
-		{"GET", "chats/{chatId}/events", s.pollEvents},
-		{"GET", "chats/{chatId}/history", s.history},
-		{"POST", "chats/{chatId}/notifications", s.notifications},
-		{"GET", "chats/{chatId}/casehistory", s.caseHistory},
-		{"POST", "chats/{chatId}/closecase", s.closeCase},
-		{"POST", "files", s.uploadFile},
-		{"GET", "chats/{chatId}/files/{fileId}", s.downloadFile},
-		{"GET", "chats/{chatId}/profilephotos/{partyId}", s.profilePhoto},
+		{"GET", protocol.PathAvailability, s.availability},
+		{"GET", protocol.PathParameters, s.parameters},
+		{"GET", protocol.PathConfiguration, s.configuration},
+		{"GET", protocol.PathVersion, s.version},
+		{"GET", protocol.PathICEServers, s.iceServers},
+		{"POST", protocol.PathChats, s.requestChat},
+		{"GET", protocol.PathActiveChat, s.activeChat},
+		{"POST", protocol.PathChatEvents, s.sendEvents},
+		{"GET", protocol.PathChatEvents, s.pollEvents},
+		{"GET", protocol.PathChatHistory, s.history},
+		{"POST", protocol.PathNotifications, s.notifications},
+		{"GET", protocol.PathCaseHistory, s.caseHistory},
+		{"POST", protocol.PathCloseCase, s.closeCase},
+		{"POST", protocol.PathFiles, s.uploadFile},
+		{"GET", protocol.PathChatFile, s.downloadFile},
+		{"GET", protocol.PathProfilePhoto, s.profilePhoto},
 	}
 }
 
@@ -66,10 +59,9 @@ func (s *Server) addAPI(mux *http.ServeMux) {
 			paths.Handle(pattern, http.NotFoundHandler())
 		}
 	}
-	for _, prefix := range []string{protocol.APIPrefixV1, protocol.APIPrefix} {
-		for _, route := range s.apiRoutes() {
-			add(route.method, prefix+route.path, route.handle)
-		}
+	for _, route := range s.apiRoutes() {
+		add(route.method, route.path, route.handle)
+		add(route.method, protocol.V1(route.path), route.handle)
 	}
 	add("POST", protocol.PathRequestSMS, s.requestSMS)
 	add("GET", protocol.PathFileByID, s.fileByID)
@@ -108,11 +100,17 @@ func wellFormedTenant(v string) bool {
 }
 
 func (s *Server) availability(w http.ResponseWriter, r *http.Request) {
+	answerContact(s, w, r, s.contact.Availability)
+}
+
+// answerContact answers a launch point's caller with what the contact
+// center says (its availability, its widget's configuration).
+func answerContact[T any](s *Server, w http.ResponseWriter, r *http.Request, ask func(context.Context) (T, error)) {
 	if _, err := s.credentials(w, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	answer, err := s.contact.Availability(r.Context())
+	answer, err := ask(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -133,16 +131,7 @@ func (s *Server) parameters(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) configuration(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.credentials(w, r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	answer, err := s.contact.Configuration(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, answer)
+	answerContact(s, w, r, s.contact.Configuration)
 }
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
@@ -238,12 +227,7 @@ func (s *Server) requestSMS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) activeChat(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.chats.ActiveChat(r.Context(), creds)
+	c, err := s.callersChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -273,170 +257,6 @@ func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, protocol.Envelope{})
-}
-
-// pollEvents is Get New Chat Events, a long poll. By default it keeps the
-// API's semantics: the events since the last poll, without the visitor's
-// own, after the chat's cursor (see polls). With ?after=N (and &epoch=E) it
-// is Parley's: the events after that position, the visitor's own included,
-// so a client that cannot keep a WebSocket loses nothing either.
-func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	release, ok, err := s.chats.LeasePoll(r.Context(), c.ID, s.PollWait+pollLeaseSlack)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !ok {
-		s.writeError(w, r, protocol.Errorf(protocol.CodeConcurrentPoll, "another poll is waiting on this chat"))
-		return
-	}
-	defer release()
-
-	query := r.URL.Query()
-	_, positioned := query["after"]
-	var cursor pollCursor
-	var from protocol.Position
-	if positioned {
-		if from, err = positionOf(query); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	} else {
-		if cursor, err = s.pollCursor(r, c); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		from = protocol.Position{Epoch: c.Epoch, Seq: cursor.seq, Signal: cursor.signal}
-	}
-	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	defer sub.Close()
-	// Only the wait is bounded: reading what there is takes what it takes.
-	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
-	defer cancel()
-
-	answer := protocol.Envelope{Events: []protocol.Event{}}
-	next := cursor
-	for first := true; len(answer.Events) == 0; first = false {
-		if !first && c.State.Over() {
-			// Caught up on a chat that will say nothing more: the API
-			// answers 5005, which clients take as the end.
-			s.writeError(w, r, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", c.ID))
-			return
-		}
-		env, err := sub.Next(ctx)
-		if err != nil {
-			break // the wait is over: answer with what there is
-		}
-		answer.Epoch = env.Epoch
-		for _, e := range env.Events {
-			if seq := e.EventMeta().Seq; seq > next.seq {
-				next.seq = seq
-			}
-			if positioned || e.EventMeta().PartyID != c.ID {
-				answer.Events = append(answer.Events, e)
-			}
-		}
-	}
-	if positioned {
-		writeJSON(w, http.StatusOK, answer)
-		return
-	}
-	next.signal = sub.SignalCursor()
-	answer.Epoch = ""
-	s.answerPoll(w, r, c.ID, cursor, next, answer)
-}
-
-// positionOf reads a positioned poll's or a socket's position: ?after=N
-// (a sequence number), &epoch=E and &signal=S (a SignalSeq).
-func positionOf(query url.Values) (protocol.Position, error) {
-	from := protocol.Position{Epoch: query.Get("epoch")}
-	for _, p := range []struct {
-		name string
-		to   *uint64
-	}{{"after", &from.Seq}, {"signal", &from.Signal}} {
-		if v := query.Get(p.name); v != "" {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				return protocol.Position{}, protocol.Errorf(protocol.CodeBadRequest, "%s must be a sequence number", p.name)
-			}
-			*p.to = n
-		}
-	}
-	return from, nil
-}
-
-// pollCursor reads where the chat's cursor poll stands, and moves it back
-// when the last answer was lost on the way (see polls).
-func (s *Server) pollCursor(r *http.Request, c chat.Chat) (pollCursor, error) {
-	signal, err := s.chats.PolledSignal(r.Context(), c.ID)
-	if err != nil {
-		return pollCursor{}, err
-	}
-	cursor := pollCursor{seq: c.PollCursor, signal: signal}
-	before, lost := s.polls.lost(r, c.ID)
-	if !lost {
-		return cursor, nil
-	}
-	if before.seq < cursor.seq {
-		if err := s.chats.SetPollCursor(r.Context(), c.ID, before.seq); err != nil {
-			return pollCursor{}, err
-		}
-		cursor.seq = before.seq
-	}
-	if before.signal < cursor.signal {
-		if err := s.chats.SetPolledSignal(r.Context(), c.ID, before.signal); err != nil {
-			return pollCursor{}, err
-		}
-		cursor.signal = before.signal
-	}
-	return cursor, nil
-}
-
-// answerPoll writes a cursor poll's answer, which moves the chat's cursor
-// from before to after: stored first, so no restart replays it, and moved
-// back if the answer cannot be written.
-func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after pollCursor, answer protocol.Envelope) {
-	if r.Context().Err() != nil {
-		return // the client went away: nobody got this answer
-	}
-	if after != before {
-		if err := s.movePollCursor(r.Context(), chatID, before, after); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.polls.answered(r, chatID, before)
-	}
-	if err := writeJSON(w, http.StatusOK, answer); err != nil && after != before {
-		s.polls.forget(chatID)
-		// The request's context may be done with the connection: the
-		// cursor goes back whatever it says.
-		if err := s.movePollCursor(context.WithoutCancel(r.Context()), chatID, after, before); err != nil {
-			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
-		}
-	}
-}
-
-// movePollCursor stores the chat's poll cursor where it moves from from to
-// to.
-func (s *Server) movePollCursor(ctx context.Context, chatID string, from, to pollCursor) error {
-	if to.seq != from.seq {
-		if err := s.chats.SetPollCursor(ctx, chatID, to.seq); err != nil {
-			return err
-		}
-	}
-	if to.signal != from.signal {
-		return s.chats.SetPolledSignal(ctx, chatID, to.signal)
-	}
-	return nil
 }
 
 // history is Get Chat History: every stored event of the chat, client events
@@ -469,141 +289,4 @@ func (s *Server) allEvents(ctx context.Context, chatID string) ([]protocol.Event
 		events = append(events, page...)
 		after = page[len(page)-1].EventMeta().Seq
 	}
-}
-
-// credentials reads the Authorization header and checks the launch point.
-// The clientId WebChat asks for the server's visitor cookie instead: the
-// credentials then name that visitor (see webChatClient).
-func (s *Server) credentials(w http.ResponseWriter, r *http.Request) (protocol.Credentials, error) {
-	creds, err := protocol.ParseAuthorization(r.Header.Get("Authorization"))
-	if err != nil {
-		return creds, err
-	}
-	if !slices.Contains(s.cfg.Contact.AppIDs, creds.AppID) {
-		return creds, protocol.Errorf(protocol.CodeAppID, "appId %q is not a launch point of this server", creds.AppID)
-	}
-	if creds.ClientID == protocol.WebChatClientID {
-		creds.ClientID = webChatClient(w, r)
-	}
-	return creds, nil
-}
-
-// ownChat returns the chat named in the path if it is the caller's. A chat
-// of another client is "not found", the same answer as for no chat, so ids
-// cannot be probed.
-func (s *Server) ownChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
-	creds, err := s.credentials(w, r)
-	if err != nil {
-		return chat.Chat{}, err
-	}
-	c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
-	if err != nil {
-		return chat.Chat{}, err
-	}
-	if c.AppID != creds.AppID || c.ClientID != creds.ClientID {
-		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
-	}
-	return c, nil
-}
-
-// tokenChat returns the chat named in the path if the request carries its
-// token, for what a browser loads without headers: sockets, images.
-func (s *Server) tokenChat(r *http.Request) (chat.Chat, error) {
-	c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Token), []byte(r.URL.Query().Get("token"))) != 1 {
-		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
-	}
-	return c, nil
-}
-
-// cookieChat returns the chat named in the path if it is the WebChat
-// visitor's whose cookie the request carries: Bright Pattern's web client
-// loads files and profile photos by URL, with its cookies and no header.
-func (s *Server) cookieChat(r *http.Request) (chat.Chat, error) {
-	id, ok := visitorID(r)
-	c, err := s.chats.Chat(r.Context(), r.PathValue("chatId"))
-	if !ok || err != nil || c.ClientID != webChatIdentity(id) {
-		return chat.Chat{}, protocol.Errorf(protocol.CodeChatNotFound, "chat %s not found", r.PathValue("chatId"))
-	}
-	return c, nil
-}
-
-// anyChat returns the chat named in the path if the request shows it is the
-// caller's in any of the ways clients do: the Authorization header, the
-// chat's token, the WebChat visitor's cookie.
-func (s *Server) anyChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
-	if r.Header.Get("Authorization") != "" {
-		return s.ownChat(w, r)
-	}
-	if r.URL.Query().Has("token") {
-		return s.tokenChat(r)
-	}
-	return s.cookieChat(r)
-}
-
-func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
-	if err != nil {
-		return nil, protocol.Errorf(protocol.CodeBadRequest, "reading the body: %v", err)
-	}
-	if len(body) > maxRequestBytes {
-		return nil, protocol.Errorf(protocol.CodeTooLarge, "the body is over %d bytes", maxRequestBytes)
-	}
-	return body, nil
-}
-
-// readJSON decodes a request body into v; an empty body leaves v as it is.
-func readJSON(r *http.Request, v any) error {
-	body, err := readBody(r)
-	if err != nil || len(body) == 0 {
-		return err
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return protocol.Errorf(protocol.CodeBadRequest, "the body is not valid JSON for this method: %v", err)
-	}
-	return nil
-}
-
-// writeJSON answers with v as JSON, and reports whether the answer could
-// not be written to the connection.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error_code":"5500","error_message":"encoding the answer failed"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if _, err := w.Write(body); err != nil {
-		return err
-	}
-	return http.NewResponseController(w).Flush()
-}
-
-// writeError answers with the API's error envelope. Errors that are not the
-// API's own are logged and shown to the caller only as an internal error.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	perr := s.apiError(r, err)
-	writeJSON(w, perr.HTTPStatus(), perr)
-}
-
-// apiError is err as the API's error envelope.
-func (s *Server) apiError(r *http.Request, err error) *protocol.Error {
-	return s.asProtocolError(err, "method", r.Method, "path", r.URL.Path)
-}
-
-// asProtocolError is the one place where the errors of the server's parts
-// become the API's error codes. Errors that are not the API's own are
-// logged with where, and shown to the caller only as an internal error.
-func (s *Server) asProtocolError(err error, where ...any) *protocol.Error {
-	var perr *protocol.Error
-	switch {
-	case errors.As(err, &perr):
-		return perr
-	case errors.Is(err, chat.ErrUnavailable):
-		s.log.Warn("the store is unavailable", append(where, "err", err)...)
-		return protocol.Errorf(protocol.CodeUnavailable, "the chat server cannot reach its database; try again shortly")
-	}
-	s.log.Error("internal error", append(where, "err", err)...)
-	return protocol.Errorf(protocol.CodeInternal, "internal server error")
 }

@@ -1,16 +1,24 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 )
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 func requestChat(t *testing.T, baseURL, auth, body string) (int, []byte) {
 	t.Helper()

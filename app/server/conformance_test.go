@@ -21,7 +21,7 @@ import (
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/server"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // sdkClient calls the API as one of Bright Pattern's SDKs does: its headers,
@@ -623,33 +623,30 @@ func TestWidgetSessionDecodesUnderBothSDKs(t *testing.T) {
 			ctx := testContext(t)
 			srv := parleytest.Start(t, pollWait(time.Second))
 			rec := startRecorder(t, srv.URL, blocked)
-			cfg := visitorConfig(rec.url())
+			cfg := parleytest.VisitorConfig(rec.url())
 			cfg.SocketTries = 1
-			v := startSession(ctx, t, cfg)
-			v.mu.Lock()
-			polling := v.polling
-			v.mu.Unlock()
-			if got := polling; got != blocked {
+			v := parleytest.StartVisitor(ctx, t, cfg)
+			if got := v.Polling(); got != blocked {
 				t.Fatalf("polling = %v, want %v", got, blocked)
 			}
 			agent := srv.Agent("Grace Hopper")
-			if err := agent.Take(ctx, v.chatID); err != nil {
+			if err := agent.Take(ctx, v.ChatID()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := v.session.SendMessage("Hello"); err != nil {
+			if _, err := v.Session.SendMessage("Hello"); err != nil {
 				t.Fatal(err)
 			}
-			if err := v.session.Send(&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"}); err != nil {
+			if err := v.Session.Send(&protocol.Location{Latitude: "48.8584", Longitude: "2.2945"}); err != nil {
 				t.Fatal(err)
 			}
 			me := protocol.Meta{PartyID: agent.PartyID}
-			if err := agent.Say(ctx, v.chatID, "Hi, I'm Grace."); err != nil {
+			if err := agent.Say(ctx, v.ChatID(), "Hi, I'm Grace."); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := agent.SendFile(ctx, v.chatID, "rates.png", pngImage(t)); err != nil {
+			if _, err := agent.SendFile(ctx, v.ChatID(), "rates.png", pngImage(t)); err != nil {
 				t.Fatal(err)
 			}
-			if err := agent.Publish(ctx, v.chatID,
+			if err := agent.Publish(ctx, v.ChatID(),
 				&protocol.FormShow{FormName: "survey", Meta: me},
 				&protocol.CaseSet{CaseID: "case-1"},
 				&protocol.TimeoutWarning{Msg: "Still there?"},
@@ -658,8 +655,8 @@ func TestWidgetSessionDecodesUnderBothSDKs(t *testing.T) {
 			); err != nil {
 				t.Fatal(err)
 			}
-			v.waitFor(ctx, "the end", func() bool { return v.state() == widget.ConnEnded })
-			v.stop()
+			v.WaitFor(ctx, "the end", func() bool { return v.State() == client.ConnEnded })
+			v.Stop()
 			var names []string
 			for _, body := range rec.bodies(t) {
 				if bytes.Contains(body, []byte(`"events"`)) {

@@ -18,12 +18,7 @@ import (
 // uploadFile is Upload File: a multipart body whose first file part, under
 // any field name, is shared in the caller's active chat.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.credentials(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.chats.ActiveChat(r.Context(), creds)
+	c, err := s.callersChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -49,21 +44,13 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, chatID, par
 		if errors.Is(err, io.EOF) {
 			return chat.File{}, protocol.Errorf(protocol.CodeBadRequest, "the body has no file part")
 		}
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return chat.File{}, protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", chat.MaxFileBytes>>20)
-		}
 		if err != nil {
-			return chat.File{}, protocol.Errorf(protocol.CodeBadRequest, "reading the multipart body: %v", err)
+			return chat.File{}, fmt.Errorf("%w: reading the multipart body: %w", chat.ErrUploadBody, err)
 		}
 		if part.FileName() == "" {
 			continue
 		}
-		f, err := s.chats.Upload(r.Context(), chatID, partyID, part.FileName(), part.Header.Get("Content-Type"), part)
-		if errors.As(err, &tooBig) {
-			return chat.File{}, protocol.Errorf(protocol.CodeUploadTooLarge, "the file is over the limit of %d MB", chat.MaxFileBytes>>20)
-		}
-		return f, err
+		return s.chats.Upload(r.Context(), chatID, partyID, part.FileName(), part.Header.Get("Content-Type"), part)
 	}
 }
 

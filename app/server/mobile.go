@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -37,13 +38,9 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 // (by chat_session_case_set, which only the contact center's side sends),
 // with all its events, oldest chat first; 5601 while the chat has no case.
 func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(w, r)
+	c, err := s.casedChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if c.CaseID == "" {
-		s.writeError(w, r, protocol.Errorf(protocol.CodeCaseNotSet, "no case is set for chat %s", c.ID))
 		return
 	}
 	linked, err := s.chats.CaseChats(r.Context(), c.CaseID)
@@ -69,13 +66,9 @@ func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) {
 // case. The Android SDK sends an events envelope with chat_session_end as
 // the body, the iOS SDK none: the body is not read, and ends nothing.
 func (s *Server) closeCase(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ownChat(w, r)
+	c, err := s.casedChat(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if c.CaseID == "" {
-		s.writeError(w, r, protocol.Errorf(protocol.CodeCaseNotSet, "no case is set for chat %s", c.ID))
 		return
 	}
 	if err := s.chats.Publish(r.Context(), c.ID, &protocol.CaseSet{}); err != nil {
@@ -83,4 +76,14 @@ func (s *Server) closeCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// casedChat is the caller's chat, which must have a CRM case: 5601 while
+// it has none.
+func (s *Server) casedChat(w http.ResponseWriter, r *http.Request) (chat.Chat, error) {
+	c, err := s.ownChat(w, r)
+	if err == nil && c.CaseID == "" {
+		err = protocol.Errorf(protocol.CodeCaseNotSet, "no case is set for chat %s", c.ID)
+	}
+	return c, err
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/parleychat/parley/app/chat"
+	"github.com/parleychat/parley/protocol"
 )
 
 // polls keeps what the API's own long poll needs, since it carries no
@@ -153,4 +158,168 @@ func (cs *conns) state(nc net.Conn, state http.ConnState) {
 		cs.m.Delete(nc)
 		close(c.closed)
 	}
+}
+
+// pollEvents is Get New Chat Events, a long poll. By default it keeps the
+// API's semantics: the events since the last poll, without the visitor's
+// own, after the chat's cursor (see polls). With ?after=N (and &epoch=E) it
+// is Parley's: the events after that position, the visitor's own included,
+// so a client that cannot keep a WebSocket loses nothing either.
+func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
+	c, err := s.ownChat(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	release, ok, err := s.chats.LeasePoll(r.Context(), c.ID, s.PollWait+pollLeaseSlack)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeConcurrentPoll, "another poll is waiting on this chat"))
+		return
+	}
+	defer release()
+
+	query := r.URL.Query()
+	_, positioned := query["after"]
+	var cursor pollCursor
+	var from protocol.Position
+	if positioned {
+		if from, err = positionOf(query); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	} else {
+		if cursor, err = s.pollCursor(r, c); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		from = protocol.Position{Epoch: c.Epoch, Seq: cursor.seq, Signal: cursor.signal}
+	}
+	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
+
+	answer := protocol.Envelope{Events: []protocol.Event{}}
+	next := cursor
+	for first := true; len(answer.Events) == 0; first = false {
+		if !first && c.State.Over() {
+			// Caught up on a chat that will say nothing more: the API
+			// answers 5005, which clients take as the end.
+			s.writeError(w, r, protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", c.ID))
+			return
+		}
+		env, err := sub.Next(ctx)
+		if err != nil {
+			break // the wait is over: answer with what there is
+		}
+		answer.Epoch = env.Epoch
+		for _, e := range env.Events {
+			if seq := e.EventMeta().Seq; seq > next.seq {
+				next.seq = seq
+			}
+			if positioned || e.EventMeta().PartyID != c.ID {
+				answer.Events = append(answer.Events, e)
+			}
+		}
+	}
+	if positioned {
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
+	next.signal = sub.SignalCursor()
+	answer.Epoch = ""
+	s.answerPoll(w, r, c.ID, cursor, next, answer)
+}
+
+// positionOf reads a positioned poll's or a socket's position: ?after=N
+// (a sequence number), &epoch=E and &signal=S (a SignalSeq).
+func positionOf(query url.Values) (protocol.Position, error) {
+	from := protocol.Position{Epoch: query.Get("epoch")}
+	for _, p := range []struct {
+		name string
+		to   *uint64
+	}{{"after", &from.Seq}, {"signal", &from.Signal}} {
+		if v := query.Get(p.name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return protocol.Position{}, protocol.Errorf(protocol.CodeBadRequest, "%s must be a sequence number", p.name)
+			}
+			*p.to = n
+		}
+	}
+	return from, nil
+}
+
+// pollCursor reads where the chat's cursor poll stands, and moves it back
+// when the last answer was lost on the way (see polls).
+func (s *Server) pollCursor(r *http.Request, c chat.Chat) (pollCursor, error) {
+	signal, err := s.chats.PolledSignal(r.Context(), c.ID)
+	if err != nil {
+		return pollCursor{}, err
+	}
+	cursor := pollCursor{seq: c.PollCursor, signal: signal}
+	before, lost := s.polls.lost(r, c.ID)
+	if !lost {
+		return cursor, nil
+	}
+	if before.seq < cursor.seq {
+		if err := s.chats.SetPollCursor(r.Context(), c.ID, before.seq); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.seq = before.seq
+	}
+	if before.signal < cursor.signal {
+		if err := s.chats.SetPolledSignal(r.Context(), c.ID, before.signal); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.signal = before.signal
+	}
+	return cursor, nil
+}
+
+// answerPoll writes a cursor poll's answer, which moves the chat's cursor
+// from before to after: stored first, so no restart replays it, and moved
+// back if the answer cannot be written.
+func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after pollCursor, answer protocol.Envelope) {
+	if r.Context().Err() != nil {
+		return // the client went away: nobody got this answer
+	}
+	if after != before {
+		if err := s.movePollCursor(r.Context(), chatID, before, after); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.polls.answered(r, chatID, before)
+	}
+	if err := writeJSON(w, http.StatusOK, answer); err != nil && after != before {
+		s.polls.forget(chatID)
+		// The request's context may be done with the connection: the
+		// cursor goes back whatever it says.
+		if err := s.movePollCursor(context.WithoutCancel(r.Context()), chatID, after, before); err != nil {
+			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
+		}
+	}
+}
+
+// movePollCursor stores the chat's poll cursor where it moves from from to
+// to.
+func (s *Server) movePollCursor(ctx context.Context, chatID string, from, to pollCursor) error {
+	if to.seq != from.seq {
+		if err := s.chats.SetPollCursor(ctx, chatID, to.seq); err != nil {
+			return err
+		}
+	}
+	if to.signal != from.signal {
+		return s.chats.SetPolledSignal(ctx, chatID, to.signal)
+	}
+	return nil
 }

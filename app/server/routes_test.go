@@ -39,7 +39,7 @@ func TestV1AndV2AnswerTheSame(t *testing.T) {
 		s.ServeHTTP(w, r)
 		return w
 	}
-	open := do("POST", protocol.APIPrefix+"chats", "", nil)
+	open := do("POST", protocol.PathChats, "", nil)
 	var session protocol.ChatSession
 	if err := json.Unmarshal(open.Body.Bytes(), &session); err != nil || session.ChatID == "" {
 		t.Fatalf("Request Chat: %d %s", open.Code, open.Body)
@@ -64,13 +64,11 @@ func TestV1AndV2AnswerTheSame(t *testing.T) {
 		query, contentType string
 		body               []byte
 	}{
-		"chats":                         {body: []byte(`{"from":"Ada"}`)},
-		"chats/{chatId}/events":         {body: []byte(`{"events":[{"event":"chat_session_message","msg_id":"1","msg":"hi"}]}`)},
-		"chats/{chatId}/notifications":  {body: []byte(`{"android_firebase_device_token":"t"}`)},
-		"files":                         {contentType: mw.FormDataContentType(), body: upload.Bytes()},
-		"GET chats/{chatId}/events":     {query: "?after=0&epoch=" + c.Epoch},
-		"chats/{chatId}/casehistory":    {},
-		"chats/{chatId}/files/{fileId}": {},
+		protocol.PathChats:               {body: []byte(`{"from":"Ada"}`)},
+		protocol.PathChatEvents:          {body: []byte(`{"events":[{"event":"chat_session_message","msg_id":"1","msg":"hi"}]}`)},
+		protocol.PathNotifications:       {body: []byte(`{"android_firebase_device_token":"t"}`)},
+		protocol.PathFiles:               {contentType: mw.FormDataContentType(), body: upload.Bytes()},
+		"GET " + protocol.PathChatEvents: {query: "?after=0&epoch=" + c.Epoch},
 	}
 	fill := strings.NewReplacer("{chatId}", c.ID, "{fileId}", f.ID, "{partyId}", "agent-1")
 	ids := regexp.MustCompile(`"file_id":"[^"]+"`)
@@ -81,8 +79,8 @@ func TestV1AndV2AnswerTheSame(t *testing.T) {
 				a = ask[route.path]
 			}
 			var answers [2]*httptest.ResponseRecorder
-			for i, prefix := range []string{protocol.APIPrefixV1, protocol.APIPrefix} {
-				answers[i] = do(route.method, prefix+fill.Replace(route.path)+a.query, a.contentType, a.body)
+			for i, path := range []string{protocol.V1(route.path), route.path} {
+				answers[i] = do(route.method, fill.Replace(path)+a.query, a.contentType, a.body)
 			}
 			v1, v2 := answers[0], answers[1]
 			b1, b2 := ids.ReplaceAll(v1.Body.Bytes(), nil), ids.ReplaceAll(v2.Body.Bytes(), nil)

@@ -126,8 +126,8 @@ func wsURL(base, path string, query url.Values) string {
 	return strings.Replace(base, "http", "ws", 1) + path + "?" + query.Encode()
 }
 
-func agentSocketURL(srv *parleytest.Server, chatID, party string, signal uint64) string {
-	return wsURL(srv.URL, agentChatPath(chatID, "/socket"), url.Values{
+func agentCallSocketURL(srv *parleytest.Server, chatID, party string, signal uint64) string {
+	return agentSocketURL(srv.URL, chatID, url.Values{
 		"token": {parleytest.AgentToken}, "party_id": {party}, "signal": {strconv.FormatUint(signal, 10)},
 	})
 }
@@ -148,8 +148,8 @@ func TestSignalsReachOnlyTheirPartyOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	visitorSocket := dialRaw(ctx, t, wsURL(srv.URL, protocol.Path(protocol.PathChatSocket, s.ChatID), url.Values{"token": {s.Token}}))
-	graceSocket := dialRaw(ctx, t, agentSocketURL(srv, s.ChatID, grace.PartyID, 0))
-	alanSocket := dialRaw(ctx, t, agentSocketURL(srv, s.ChatID, alan.PartyID, 0))
+	graceSocket := dialRaw(ctx, t, agentCallSocketURL(srv, s.ChatID, grace.PartyID, 0))
+	alanSocket := dialRaw(ctx, t, agentCallSocketURL(srv, s.ChatID, alan.PartyID, 0))
 
 	me := protocol.Meta{PartyID: grace.PartyID}
 	wantOK(t, "the agent's offer", agentRequest(t, srv, http.MethodPost, agentChatPath(s.ChatID, "/events"), agentAuth, envelope(t,

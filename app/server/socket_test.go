@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +33,20 @@ func openChat(t *testing.T, baseURL string) protocol.ChatSession {
 }
 
 func socketURL(baseURL, chatID, token string) string {
-	return "ws" + strings.TrimPrefix(baseURL, "http") + protocol.Path(protocol.PathChatSocket, chatID) + "?token=" + token
+	u, err := protocol.SocketURL(baseURL, protocol.Path(protocol.PathChatSocket, chatID), url.Values{"token": {token}})
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// agentSocketURL is the agent socket of a chat with the query.
+func agentSocketURL(baseURL, chatID string, query url.Values) string {
+	u, err := protocol.SocketURL(baseURL, protocol.Path(server.PathAgentSocket, chatID), query)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 func dial(ctx context.Context, t *testing.T, url string, header http.Header) *websocket.Conn {

@@ -66,9 +66,7 @@ func TestTypingEndsWhenItsSocketGoes(t *testing.T) {
 	if err := agent.Take(ctx, s.ChatID); err != nil {
 		t.Fatal(err)
 	}
-	agentURL := "ws" + srv.URL[len("http"):] + "/agent/api/chats/" + s.ChatID + "/socket?" + url.Values{
-		"token": {parleytest.AgentToken}, "party_id": {agent.PartyID},
-	}.Encode()
+	agentURL := agentSocketURL(srv.URL, s.ChatID, url.Values{"token": {parleytest.AgentToken}, "party_id": {agent.PartyID}})
 	visitorURL := socketURL(srv.URL, s.ChatID, s.Token)
 
 	cases := []struct {

@@ -16,16 +16,13 @@ import (
 // them.
 const notOver = `state NOT IN ('completed', 'failed')`
 
-const chatColumns = `id, app_id, client_id, token, epoch, state, request, created,
-	agent, last_seq, visitor_messages, last_visitor_event, ewt, ewt_at, case_id, poll_cursor, notifications`
-
 var (
-	selectChat       = declare(`SELECT ` + chatColumns + ` FROM chats WHERE id = ?`)
-	selectActiveChat = declare(`SELECT ` + chatColumns + ` FROM chats WHERE app_id = ? AND client_id = ? AND ` + notOver)
-	selectOpenChats  = declare(`SELECT ` + chatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`)
+	selectChat       = declare(`SELECT ` + chat.ChatColumns + ` FROM chats WHERE id = ?`)
+	selectActiveChat = declare(`SELECT ` + chat.ChatColumns + ` FROM chats WHERE app_id = ? AND client_id = ? AND ` + notOver)
+	selectOpenChats  = declare(`SELECT ` + chat.ChatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`)
 	selectChatExists = declare(`SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?)`)
-	selectCaseChats  = declare(`SELECT ` + chatColumns + ` FROM chats WHERE case_id = ? AND case_id != '' ORDER BY created, rowid`)
-	insertChatRow    = declare(`INSERT INTO chats (` + chatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	selectCaseChats  = declare(`SELECT ` + chat.ChatColumns + ` FROM chats WHERE case_id = ? AND case_id != '' ORDER BY created, rowid`)
+	insertChatRow    = declare(`INSERT INTO chats (` + chat.ChatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	updateChatRow    = declare(`UPDATE chats SET state = ?, last_seq = ?, visitor_messages = ?, last_visitor_event = ?, ewt = ?, ewt_at = ?, case_id = ? WHERE id = ?`)
 	updateChatAgent  = declare(`UPDATE chats SET agent = ? WHERE id = ?`)
 	updatePollCursor = declare(`UPDATE chats SET poll_cursor = ? WHERE id = ?`)
@@ -100,15 +97,7 @@ func (s *Store) OpenChats(ctx context.Context) (_ []chat.Chat, err error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var open []chat.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		open = append(open, c)
-	}
-	return open, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 // Assign implements chat.Store.
@@ -199,23 +188,15 @@ func (s *Store) CaseChats(ctx context.Context, caseID string) (_ []chat.Chat, er
 		return nil, err
 	}
 	defer rows.Close()
-	var linked []chat.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		linked = append(linked, c)
-	}
-	return linked, rows.Err()
+	return chat.ScanChats(rows)
 }
 
 func findChat(ctx context.Context, tx txn, id string) (chat.Chat, error) {
-	return scanChat(tx.queryRow(ctx, selectChat, id))
+	return chat.ScanChat(tx.queryRow(ctx, selectChat, id), sql.ErrNoRows)
 }
 
 func findActiveChat(ctx context.Context, tx txn, appID, clientID string) (chat.Chat, error) {
-	return scanChat(tx.queryRow(ctx, selectActiveChat, appID, clientID))
+	return chat.ScanChat(tx.queryRow(ctx, selectActiveChat, appID, clientID), sql.ErrNoRows)
 }
 
 // chatExists is for methods whose query finds nothing both for a chat that
@@ -236,34 +217,4 @@ func updateChat(ctx context.Context, tx txn, c chat.Chat) error {
 	_, err := tx.exec(ctx, updateChatRow, c.State, int64(c.LastSeq), c.VisitorMessages, toNanos(c.LastVisitorEvent),
 		int64(c.EWT), toNanos(c.EWTAt), c.CaseID, c.ID)
 	return err
-}
-
-// scanChat reads a row of chatColumns; sql.ErrNoRows is chat.ErrNotFound.
-func scanChat(row interface{ Scan(...any) error }) (chat.Chat, error) {
-	var (
-		c                             chat.Chat
-		request, notifications        string
-		lastSeq, ewt, pollCursor      int64
-		created, visitorActive, ewtAt sql.NullInt64
-	)
-	err := row.Scan(&c.ID, &c.AppID, &c.ClientID, &c.Token, &c.Epoch, &c.State, &request, &created,
-		&c.Agent, &lastSeq, &c.VisitorMessages, &visitorActive, &ewt, &ewtAt, &c.CaseID, &pollCursor, &notifications)
-	if errors.Is(err, sql.ErrNoRows) {
-		return chat.Chat{}, chat.ErrNotFound
-	}
-	if err != nil {
-		return chat.Chat{}, err
-	}
-	if err := json.Unmarshal([]byte(request), &c.Request); err != nil {
-		return chat.Chat{}, err
-	}
-	if err := json.Unmarshal([]byte(notifications), &c.Notifications); err != nil {
-		return chat.Chat{}, err
-	}
-	c.Created = fromNanos(created)
-	c.LastSeq = uint64(lastSeq)
-	c.LastVisitorEvent = fromNanos(visitorActive)
-	c.EWT, c.EWTAt = protocol.Seconds(ewt), fromNanos(ewtAt)
-	c.PollCursor = uint64(pollCursor)
-	return c, nil
 }

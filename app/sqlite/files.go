@@ -93,7 +93,7 @@ func (s *Store) OpenFile(ctx context.Context, chatID, id string) (_ chat.File, _
 		return chat.File{}, nil, err
 	}
 	defer tx.Rollback()
-	var created sql.NullInt64
+	var created *int64
 	f := chat.File{ID: id, ChatID: chatID}
 	err = tx.queryRow(ctx, selectFile, id, chatID).Scan(&f.PartyID, &f.Name, &f.ContentType, &f.Size, &created)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -102,7 +102,7 @@ func (s *Store) OpenFile(ctx context.Context, chatID, id string) (_ chat.File, _
 	if err != nil {
 		return chat.File{}, nil, err
 	}
-	f.Created = fromNanos(created)
+	f.Created = chat.FromNanos(created)
 	// A row whose bytes are missing is damage, not a missing file: the
 	// error is not chat.ErrNotFound.
 	body, err := os.Open(filepath.Join(s.files, id))

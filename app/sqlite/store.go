@@ -238,16 +238,8 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE
 }
 
-// Times are stored as Unix nanoseconds, and the zero time, which has none,
-// as NULL.
-
+// toNanos is a time as the tables keep it: Unix nanoseconds, and the zero
+// time, which has none, NULL (see chat.FromNanos).
 func toNanos(t time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: t.UnixNano(), Valid: !t.IsZero()}
-}
-
-func fromNanos(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
 }

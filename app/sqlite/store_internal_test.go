@@ -94,8 +94,8 @@ func TestQueriesUseTheIndexes(t *testing.T) {
 	}
 	defer s.Close()
 	for query, index := range map[string]string{
-		`SELECT ` + chatColumns + ` FROM chats WHERE app_id = 'a' AND client_id = 'c' AND ` + notOver: "chats_open_client",
-		`SELECT ` + chatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`:         "chats_open_created",
+		`SELECT ` + chat.ChatColumns + ` FROM chats WHERE app_id = 'a' AND client_id = 'c' AND ` + notOver: "chats_open_client",
+		`SELECT ` + chat.ChatColumns + ` FROM chats WHERE ` + notOver + ` ORDER BY created, rowid`:         "chats_open_created",
 	} {
 		var plan string
 		rows, err := s.writer.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query)

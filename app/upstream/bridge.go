@@ -1,13 +1,10 @@
 package upstream
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -329,144 +326,8 @@ func (b *Bridge) Take(context.Context, string, *protocol.PartyJoined) error {
 
 var errAgentsUpstream = protocol.Errorf(protocol.CodeForbidden, "agents work on the Bright Pattern tenant, which this server bridges chats to")
 
-// Upload keeps a file the visitor shares, as in embedded mode; it goes to
-// the tenant with its chat_session_file.
-func (b *Bridge) Upload(ctx context.Context, chatID, partyID, name, hint string, body io.Reader) (chat.File, error) {
-	return b.svc.Upload(ctx, chatID, partyID, name, hint, body)
-}
-
 // LeasePoll implements server.Chats: the API's long poll of a visitor's
 // chat, as in embedded mode.
 func (b *Bridge) LeasePoll(ctx context.Context, chatID string, d time.Duration) (func(), bool, error) {
 	return b.svc.LeasePoll(ctx, chatID, d)
-}
-
-// OpenFileByID implements server.Chats, for the files kept here: the
-// visitors'. The tenant's are known only with their chat.
-func (b *Bridge) OpenFileByID(ctx context.Context, fileID string) (chat.File, io.ReadSeekCloser, error) {
-	return b.svc.OpenFileByID(ctx, fileID)
-}
-
-// OpenFile returns a file of the chat: the visitor's, kept here, or one
-// the tenant's side shared in the chat, fetched from the tenant (Get File)
-// as the chat's visitor. Its type is sniffed from its bytes, never taken
-// from the tenant.
-func (b *Bridge) OpenFile(ctx context.Context, chatID, fileID string) (chat.File, io.ReadSeekCloser, error) {
-	f, body, err := b.svc.OpenFile(ctx, chatID, fileID)
-	var perr *protocol.Error
-	if err == nil || !errors.As(err, &perr) || perr.Code != protocol.CodeFileNotFound {
-		return f, body, err
-	}
-	shared, found, serr := b.sharedFile(ctx, chatID, fileID)
-	if serr != nil {
-		return chat.File{}, nil, serr
-	}
-	if !found {
-		return chat.File{}, nil, err
-	}
-	up, uerr := b.store.Upstream(ctx, chatID)
-	if uerr != nil {
-		return chat.File{}, nil, err
-	}
-	_, content, ferr := b.client.File(ctx, up.ClientID, up.UpstreamID, fileID)
-	if ferr != nil {
-		return chat.File{}, nil, tenantError(ferr)
-	}
-	return chat.File{
-		ID: fileID, ChatID: chatID, PartyID: shared.PartyID, Name: shared.FileName,
-		ContentType: http.DetectContentType(content), Size: int64(len(content)), Created: shared.Timestamp.Time,
-	}, readSeekCloser{bytes.NewReader(content)}, nil
-}
-
-// sharedFile finds the chat_session_file the contact center's side shared
-// the file with.
-func (b *Bridge) sharedFile(ctx context.Context, chatID, fileID string) (*protocol.File, bool, error) {
-	for after := uint64(0); ; {
-		page, err := b.svc.History(ctx, chatID, after, 500)
-		if err != nil || len(page) == 0 {
-			return nil, false, err
-		}
-		for _, e := range page {
-			if f, ok := e.(*protocol.File); ok && f.FileID == fileID && f.PartyID != chatID {
-				return f, true, nil
-			}
-		}
-		after = page[len(page)-1].EventMeta().Seq
-	}
-}
-
-type readSeekCloser struct{ *bytes.Reader }
-
-func (readSeekCloser) Close() error { return nil }
-
-// tenantError is what the server answers for a call to the tenant that
-// failed: the tenant's own refusal, or 5004 when it could not be reached.
-func tenantError(err error) error {
-	var perr *protocol.Error
-	if errors.As(err, &perr) {
-		return perr
-	}
-	return protocol.Errorf(protocol.CodeServerGone, "the contact center cannot be reached now; try again")
-}
-
-// remoteFile says whether the file is the tenant's, shared in the chat:
-// the chat service publishes its event without a copy.
-func (b *Bridge) remoteFile(chatID, fileID string) bool {
-	f := b.follower(chatID)
-	return f != nil && f.isRemote(fileID)
-}
-
-// Availability is Check Availability, asked of the tenant.
-func (b *Bridge) Availability(ctx context.Context) (protocol.Availability, error) {
-	av, err := b.client.Availability(ctx, b.launchPoint)
-	if err != nil {
-		return protocol.Availability{}, tenantError(err)
-	}
-	return av, nil
-}
-
-// Configuration is the tenant's widget configuration (Get Chat Widget
-// Configuration), kept for ConfigTTL. While the tenant gives none (it
-// cannot be reached, or speaks API v1), the last it gave, or the fallback.
-func (b *Bridge) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
-	b.mu.Lock()
-	cfg, at := b.config, b.configAt
-	b.mu.Unlock()
-	if b.client.Version() < 2 {
-		return b.fallback, nil
-	}
-	if !at.IsZero() && time.Since(at) < b.ConfigTTL {
-		return cfg, nil
-	}
-	fresh, err := b.client.Configuration(ctx, b.launchPoint)
-	if err != nil {
-		b.Log.Warn("the tenant's widget configuration could not be read; serving the last one", "err", err)
-		if at.IsZero() {
-			return b.fallback, nil
-		}
-		return cfg, nil
-	}
-	b.mu.Lock()
-	b.config, b.configAt = fresh, time.Now()
-	b.mu.Unlock()
-	return fresh, nil
-}
-
-// ProfilePhoto is an agent's photo from the tenant (Get Agent Profile
-// Photo), as the chat's visitor asks for it; only a raster image is
-// handed on. It fails when there is none to give: the server draws one.
-func (b *Bridge) ProfilePhoto(ctx context.Context, chatID, partyID string) (string, []byte, error) {
-	up, err := b.store.Upstream(ctx, chatID)
-	if err != nil {
-		return "", nil, err
-	}
-	_, photo, err := b.client.ProfilePhoto(ctx, up.ClientID, up.UpstreamID, partyID)
-	if err != nil {
-		return "", nil, err
-	}
-	contentType := http.DetectContentType(photo)
-	if !chat.IsImage(contentType) {
-		return "", nil, fmt.Errorf("upstream: the photo of %s is %s, not an image", partyID, contentType)
-	}
-	return contentType, photo, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/parleychat/parley/app/instance"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // converse has the visitor and the agent say n messages each, marked with
@@ -220,7 +220,7 @@ func TestAnOutageOfTheTenant(t *testing.T) {
 	converse(ctx, t, br, v, up, agent, "before", 3)
 
 	br.bp.Disappear()
-	v.waitFor(ctx, "reconnecting", func() bool { return v.conn == widget.ConnReconnecting })
+	v.waitFor(ctx, "reconnecting", func() bool { return v.conn == client.ConnReconnecting })
 	sent, said := numbered("during visitor", 5), numbered("during agent", 5)
 	for i := range sent {
 		v.say(sent[i])
@@ -234,18 +234,18 @@ func TestAnOutageOfTheTenant(t *testing.T) {
 	if err := br.bp.Reappear(); err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "connected again", func() bool { return v.conn == widget.ConnConnected })
+	v.waitFor(ctx, "connected again", func() bool { return v.conn == client.ConnConnected })
 	checkConversation(ctx, t, br, v, up, agent, "during", sent, said)
 	converse(ctx, t, br, v, up, agent, "after", 3)
 	v.mu.Lock()
 	conns := v.conns
 	v.mu.Unlock()
-	if !containsInOrder(conns, widget.ConnReconnecting, widget.ConnConnected) {
+	if !containsInOrder(conns, client.ConnReconnecting, client.ConnConnected) {
 		t.Errorf("the widget went through %v, want reconnecting, then connected", conns)
 	}
 }
 
-func containsInOrder(states []widget.ConnState, want ...widget.ConnState) bool {
+func containsInOrder(states []client.ConnState, want ...client.ConnState) bool {
 	for _, s := range states {
 		if len(want) > 0 && s == want[0] {
 			want = want[1:]
@@ -264,7 +264,7 @@ func TestABlipShowsNothing(t *testing.T) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, c := range v.conns[1:] {
-		if c != widget.ConnConnected {
+		if c != client.ConnConnected {
 			t.Errorf("a fault shorter than the grace showed %v", v.conns)
 			break
 		}
@@ -277,7 +277,7 @@ func TestTheTenantDownWhenTheChatStarts(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{}, parleytest.Tune(func(inst *instance.Instance) { inst.Bridge.OpenWait = 200 * time.Millisecond }))
 	br.bp.Disappear()
 	v := br.runVisitor(ctx, t, protocol.NewUUID(), protocol.ChatRequest{From: "Ada"})
-	v.waitFor(ctx, "the chat, reconnecting", func() bool { return v.chat.ChatID != "" && v.conn == widget.ConnReconnecting })
+	v.waitFor(ctx, "the chat, reconnecting", func() bool { return v.chat.ChatID != "" && v.conn == client.ConnReconnecting })
 	v.say("are you there?")
 	if err := br.bp.Reappear(); err != nil {
 		t.Fatal(err)
@@ -286,7 +286,7 @@ func TestTheTenantDownWhenTheChatStarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.waitFor(ctx, "connected", func() bool { return v.conn == widget.ConnConnected })
+	v.waitFor(ctx, "connected", func() bool { return v.conn == client.ConnConnected })
 	if err := br.bp.WaitFor(ctx, func() bool { return len(up.VisitorMessages()) == 1 }); err != nil {
 		t.Fatal(err)
 	}
@@ -328,9 +328,9 @@ func TestAClosedTenant(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{})
 	br.bp.SetAvailable(false)
 	v := br.runVisitor(ctx, t, protocol.NewUUID(), protocol.ChatRequest{})
-	v.waitFor(ctx, "the refusal", func() bool { return v.conn == widget.ConnFailed })
+	v.waitFor(ctx, "the refusal", func() bool { return v.conn == client.ConnFailed })
 	v.stop()
-	if !widget.Closed(v.failure) {
+	if !client.Closed(v.failure) {
 		t.Errorf("the session failed with %v, want 5001 (closed)", v.failure)
 	}
 	if open, err := br.srv.Chats.OpenChats(ctx); err != nil || len(open) != 0 {
@@ -350,7 +350,7 @@ func TestTheTenantEndsTheChatWith5005(t *testing.T) {
 	v, up, agent := br.chatWithAgent(ctx, t)
 	converse(ctx, t, br, v, up, agent, "before", 2)
 	br.bp.Misbehave(parleytest.Fault{Method: parleytest.MethodGetNewChatEvents, Kind: parleytest.FaultError, Code: protocol.CodeChatNotFound})
-	v.waitFor(ctx, "the end", func() bool { return v.conn == widget.ConnEnded })
+	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if n := len(v.eventsOf(protocol.TypeEnded)); n != 1 {
@@ -390,7 +390,7 @@ func TestRefusedCredentialsStopTheChat(t *testing.T) {
 			br := startBridged(t, parleytest.BrightPatternConfig{}, logTo(&log))
 			v, _, _ := br.chatWithAgent(ctx, t)
 			br.bp.Misbehave(parleytest.Fault{Method: parleytest.MethodGetNewChatEvents, Kind: parleytest.FaultError, Code: code})
-			v.waitFor(ctx, "the end", func() bool { return v.conn == widget.ConnEnded })
+			v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 			v.mu.Lock()
 			statuses := v.eventsOf(protocol.TypeStatus)
 			v.mu.Unlock()
@@ -416,9 +416,9 @@ func TestRefusedCredentialsAtTheStart(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{}, logTo(&log))
 	br.bp.Misbehave(parleytest.Fault{Method: parleytest.MethodRequestChat, Kind: parleytest.FaultError, Code: protocol.CodeAppID})
 	v := br.runVisitor(ctx, t, protocol.NewUUID(), protocol.ChatRequest{})
-	v.waitFor(ctx, "the refusal", func() bool { return v.conn == widget.ConnFailed })
+	v.waitFor(ctx, "the refusal", func() bool { return v.conn == client.ConnFailed })
 	v.stop()
-	if widget.Closed(v.failure) || v.failure == nil {
+	if client.Closed(v.failure) || v.failure == nil {
 		t.Errorf("the session failed with %v, want a launch point that cannot take chats", v.failure)
 	}
 	if !strings.Contains(log.String(), "refused Parley's credentials") {
@@ -455,7 +455,7 @@ func TestUploadFaults(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{})
 	v, up, _ := br.chatWithAgent(ctx, t)
 	br.bp.Misbehave(parleytest.Fault{Method: parleytest.MethodUploadFile, Kind: parleytest.FaultStatus, Status: http.StatusServiceUnavailable, Times: 2})
-	uploaded, err := v.session.Upload(ctx, widget.NewAttachment("a.txt", "text/plain", []byte("visitor's notes")), nil)
+	uploaded, err := v.session.Upload(ctx, client.NewAttachment("a.txt", "text/plain", []byte("visitor's notes")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestEveryAnswerWithItsTypesSwapped(t *testing.T) {
 	br.bp.Misbehave(parleytest.Fault{Kind: parleytest.FaultSwapTypes})
 	v, up, agent := br.chatWithAgent(ctx, t)
 	converse(ctx, t, br, v, up, agent, "swapped", 4)
-	uploaded, err := v.session.Upload(ctx, widget.NewAttachment("2024", "text/plain", []byte("a file named by its year")), nil)
+	uploaded, err := v.session.Upload(ctx, client.NewAttachment("2024", "text/plain", []byte("a file named by its year")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

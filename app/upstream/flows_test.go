@@ -16,7 +16,7 @@ import (
 
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 func TestMessagesBothWays(t *testing.T) {
@@ -68,7 +68,7 @@ func TestTheVisitorsRequestGoesUpstream(t *testing.T) {
 	req := protocol.ChatRequest{From: "Ada Lovelace", PhoneNumber: "+15550100", Parameters: map[string]any{"first_name": "Ada", "email": "ada@example.com", "vip": true}}
 	clientID := protocol.NewUUID()
 	v := b.runVisitor(ctx, t, clientID, req)
-	v.waitFor(ctx, "the chat", func() bool { return v.conn == widget.ConnConnected })
+	v.waitFor(ctx, "the chat", func() bool { return v.conn == client.ConnConnected })
 	up, err := b.bp.WaitForChat(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestFilesBothWays(t *testing.T) {
 	up.Join("Grace Hopper")
 
 	receipt := []byte("%PDF-1.4 the visitor's receipt")
-	uploaded, err := v.session.Upload(ctx, widget.NewAttachment("receipt.pdf", "application/pdf", receipt), nil)
+	uploaded, err := v.session.Upload(ctx, client.NewAttachment("receipt.pdf", "application/pdf", receipt), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestTheVisitorEndsTheChat(t *testing.T) {
 	up.Join("Grace Hopper")
 	v.say("thanks, bye")
 	v.send(&protocol.End{})
-	v.waitFor(ctx, "the end", func() bool { return v.conn == widget.ConnEnded })
+	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	if got := up.State(); got != protocol.StateCompleted {
 		t.Errorf("the tenant's chat is %s, want completed", got)
 	}
@@ -324,7 +324,7 @@ func TestDisconnectThenTheSurvey(t *testing.T) {
 		t.Fatal(err)
 	}
 	up.End()
-	v.waitFor(ctx, "the end", func() bool { return v.conn == widget.ConnEnded })
+	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if n := len(v.eventsOf(protocol.TypeDisconnect)); n != 1 {
@@ -349,7 +349,7 @@ func TestInactivityEndsTheChat(t *testing.T) {
 	up.WarnInactivity("Are you still there?")
 	v.waitFor(ctx, "the warning", func() bool { return len(v.eventsOf(protocol.TypeTimeoutWarning)) == 1 })
 	up.TimeOut("Closed for inactivity.")
-	v.waitFor(ctx, "the end", func() bool { return v.conn == widget.ConnEnded })
+	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if got := v.eventsOf(protocol.TypeInactivityTimeout); len(got) != 1 || got[0].(*protocol.InactivityTimeout).Msg != "Closed for inactivity." {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 func testContext(t *testing.T) context.Context {
@@ -42,15 +42,15 @@ func startBridged(t *testing.T, cfg parleytest.BrightPatternConfig, opts ...parl
 // reported.
 type visitor struct {
 	t       *testing.T
-	session *widget.Session
+	session *client.Session
 	stop    func()
 
 	mu      sync.Mutex
 	chat    protocol.ChatSession
-	conn    widget.ConnState
-	conns   []widget.ConnState
+	conn    client.ConnState
+	conns   []client.ConnState
 	events  []protocol.Event
-	refused []*widget.Refusal
+	refused []*client.Refusal
 	failure error
 	changed chan struct{}
 }
@@ -60,7 +60,7 @@ type visitor struct {
 func (b *bridged) startVisitor(ctx context.Context, t *testing.T) *visitor {
 	t.Helper()
 	v := b.runVisitor(ctx, t, protocol.NewUUID(), protocol.ChatRequest{})
-	v.waitFor(ctx, "the chat", func() bool { return v.conn == widget.ConnConnected && v.chat.ChatID != "" })
+	v.waitFor(ctx, "the chat", func() bool { return v.conn == client.ConnConnected && v.chat.ChatID != "" })
 	return v
 }
 
@@ -68,7 +68,7 @@ func (b *bridged) startVisitor(ctx context.Context, t *testing.T) *visitor {
 func (b *bridged) runVisitor(ctx context.Context, t *testing.T, clientID string, req protocol.ChatRequest) *visitor {
 	t.Helper()
 	v := &visitor{t: t, changed: make(chan struct{})}
-	v.session = widget.NewSession(widget.Config{
+	v.session = client.NewSession(client.Config{
 		BaseURL:     b.srv.URL,
 		Credentials: protocol.Credentials{AppID: b.bp.AppID, ClientID: clientID},
 		Request:     req,
@@ -215,15 +215,6 @@ func numbered(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("%s %d", prefix, i+1)
-	}
-	return out
-}
-
-// prefixed returns each text with the prefix.
-func prefixed(prefix string, texts []string) []string {
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		out[i] = prefix + t
 	}
 	return out
 }

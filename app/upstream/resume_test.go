@@ -13,7 +13,7 @@ import (
 	"github.com/parleychat/parley/app/scenario"
 	"github.com/parleychat/parley/app/upstream"
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/client"
 )
 
 // parley is a Parley server in upstream mode that a test stops and starts
@@ -86,7 +86,7 @@ func TestAStoppedServerResumesItsChats(t *testing.T) {
 	// The tenant goes away; what the visitor sends waits in the server's
 	// outbox.
 	bp.Disappear()
-	v.waitFor(ctx, "reconnecting", func() bool { return v.conn == widget.ConnReconnecting })
+	v.waitFor(ctx, "reconnecting", func() bool { return v.conn == client.ConnReconnecting })
 	queued := numbered("queued visitor", 3)
 	for _, text := range queued {
 		v.say(text)
@@ -123,7 +123,7 @@ func TestAStoppedServerResumesItsChats(t *testing.T) {
 
 	second := startParley(t, dir, addr, bp)
 	br.srv.Chats, br.srv.Instance = second.inst.Chats, second.inst
-	v.waitFor(ctx, "connected again", func() bool { return v.conn == widget.ConnConnected })
+	v.waitFor(ctx, "connected again", func() bool { return v.conn == client.ConnConnected })
 	checkConversation(ctx, t, br, v, up, agent, "queued", queued, nil)
 	checkConversation(ctx, t, br, v, up, agent, "lost", nil, lost)
 	checkConversation(ctx, t, br, v, up, agent, "later", nil, later)

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command callpage runs the widget's call engine on a page of its own, for
-// the browser tests, as a call panel in the widget will: a widget.Session to
+// the browser tests, as a call panel in the widget will: a client.Session to
 // a chat (the query names the server, ?api=, and the visitor, ?client=),
 // its Calls, the page's buttons wired to them, the call's State written
 // into the page. It builds only for the browser.
@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/widget"
 	"github.com/parleychat/parley/widget/call"
+	"github.com/parleychat/parley/widget/client"
 )
 
 func main() {
 	query, _ := url.ParseQuery(strings.TrimPrefix(js.Global().Get("location").Get("search").String(), "?"))
-	sess := widget.NewSession(widget.Config{
+	sess := client.NewSession(client.Config{
 		BaseURL:     query.Get("api"),
 		Credentials: protocol.Credentials{AppID: query.Get("app"), ClientID: query.Get("client")},
 		MinBackoff:  100 * time.Millisecond,
