@@ -203,3 +203,26 @@ func TestTheWidgetWithTheMicrophoneRefused(t *testing.T) {
 	waitText(t, grace.ctx, `[data-testid=agent-call-status]`, "The visitor declined the call")
 	tb.screenshot("call-widget-refused")
 }
+
+// TestACallInTheWidgetEndsWithItsChat: the visitor ends the chat during a
+// call; the call ends with it on both sides, and the window lets go of its
+// connection.
+func TestACallInTheWidgetEndsWithItsChat(t *testing.T) {
+	srv := callServer(t)
+	w := openChat(t, srv)
+	grace := openConsole(t, srv, "Grace Hopper", w.chatID, true)
+	grace.click(`[data-testid=agent-call-audio]`)
+	w.callPhase("ringing")
+	w.click(`[data-testid=call-accept-audio]`)
+	w.callPhase("in-call")
+	grace.phase("in-call")
+	w.click(`[data-testid=end-chat]`)
+	w.click(`[data-testid=end-now]`)
+	w.waitVisible(`[data-testid=call][data-reason=chat-ended]`)
+	waitText(t, w.frame, `[data-testid=call-status]`, "The call ended with the chat.")
+	grace.phase("ended")
+	waitText(t, grace.ctx, `[data-testid=agent-call-status]`, "The chat ended, and the call with it")
+	if open := frameStats(t, w.frame); len(open) != 0 {
+		t.Errorf("the window's connection is still open after the chat: %v", open)
+	}
+}
