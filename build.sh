@@ -131,7 +131,7 @@ cmd_test() {
 	say "go vet, native"
 	go vet ./...
 	say "go vet, js/wasm"
-	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley
+	GOOS=js GOARCH=wasm go vet ./protocol/... ./widget/... ./app/parley ./app/e2e/callpage
 	# staticcheck is a tool of go.mod (pinned there); built for this machine
 	# once, it checks the wasm build too.
 	say "staticcheck, native and js/wasm"
@@ -139,7 +139,7 @@ cmd_test() {
 	staticcheck="$(mktemp -d)/staticcheck"
 	go build -o "$staticcheck" honnef.co/go/tools/cmd/staticcheck
 	"$staticcheck" ./...
-	GOOS=js GOARCH=wasm "$staticcheck" ./protocol/... ./widget/... ./app/parley
+	GOOS=js GOARCH=wasm "$staticcheck" ./protocol/... ./widget/... ./app/parley ./app/e2e/callpage
 	rm -r "$(dirname "$staticcheck")"
 	build_widget
 	# The browser tests take minutes under the race detector: more than go

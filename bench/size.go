@@ -33,6 +33,17 @@ func main() {
 }
 `
 
+// The widget before calls (issue 14): web/app.wasm built as build.sh builds
+// it at 3715f6c (issue 12's widget as components, main's server, which the
+// call panel is drawn on), with Go 1.26.8, and compressed by precompress,
+// so the table shows what calls cost.
+const (
+	beforeCallsRaw    = 8641980
+	beforeCallsGzip   = 2290173
+	beforeCallsBrotli = 1659587
+	beforeCallsLabel  = "web/app.wasm before calls (3715f6c, built the same way)"
+)
+
 // Published figures of other chat widgets, for the bytes a page pays.
 const (
 	chatwootPageLoad   = 407e3 // Chatwoot 4.13, gzip, on page load
@@ -84,6 +95,9 @@ func sizeSuite(ctx context.Context, cfg config) ([]row, error) {
 		{Figure: "web/app.wasm, raw", Value: float64(len(wasm)), Unit: "B", Ref: new(float64(len(floor))), RefLabel: floorLabel},
 		{Figure: "web/app.wasm, gzip -9", Value: float64(len(wasmGz)), Unit: "B", Ref: new(float64(len(floorGz))), RefLabel: floorLabel},
 		{Figure: "web/app.wasm, brotli 11", Value: float64(len(wasmBr)), Unit: "B", Ref: new(float64(len(floorBr))), RefLabel: floorLabel},
+		{Figure: "web/app.wasm with calls, raw", Value: float64(len(wasm)), Unit: "B", Ref: new(float64(beforeCallsRaw)), RefLabel: beforeCallsLabel},
+		{Figure: "web/app.wasm with calls, gzip -9", Value: float64(len(wasmGz)), Unit: "B", Ref: new(float64(beforeCallsGzip)), RefLabel: beforeCallsLabel},
+		{Figure: "web/app.wasm with calls, brotli 11", Value: float64(len(wasmBr)), Unit: "B", Ref: new(float64(beforeCallsBrotli)), RefLabel: beforeCallsLabel},
 		{Figure: "web/widget.js (the loader), raw", Value: float64(len(loader)), Unit: "B"},
 		{Figure: "web/widget.js (the loader), gzip -9", Value: float64(len(loaderGz)), Unit: "B",
 			Ref: new(publishedLoaderLow), RefHigh: new(publishedLoaderHi), RefLabel: "Chatwoot and Rocket.Chat loaders, gzip (published)"},

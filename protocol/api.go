@@ -142,20 +142,6 @@ func (c CaseSession) MarshalJSON() ([]byte, error) {
 	return append(append(head[:len(head)-1], ','), env[1:]...), nil
 }
 
-// ICEServers is the answer of Get ICE Servers. The documents do not give its
-// shape; Parley answers with the RTCConfiguration shape a browser passes to
-// RTCPeerConnection as it is.
-type ICEServers struct {
-	ICEServers []ICEServer `json:"iceServers"`
-}
-
-// ICEServer is one STUN or TURN server.
-type ICEServer struct {
-	URLs       []string `json:"urls"`
-	Username   string   `json:"username,omitempty"`
-	Credential string   `json:"credential,omitempty"`
-}
-
 // SMSChat is the answer of Request SMS Chat Session (v1). SMSErrorCode 0 is
 // success; the documents list 5 (invalid access number: no SMS gateway), 6
 // (database failure), 10 (SMS server timeout), 11 (a session already exists

@@ -28,7 +28,8 @@
 // # Parley extensions
 //
 // Parley adds a few fields that Bright Pattern clients ignore: seq on stored
-// events (the position in the chat's stream), token and epoch on the Request
-// Chat answer, and ref and epoch on WebSocket frames. They are marked where
-// they are declared.
+// events (the position in the chat's stream), signal_seq on call signals
+// (the position among the signals a server holds), token and epoch on the
+// Request Chat answer, and ref and epoch on WebSocket frames. They are
+// marked where they are declared.
 package protocol

@@ -100,9 +100,14 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 // longer has the stream a client saw gives it a new epoch, so the client knows
 // to start over instead of resuming from a number that now means something
 // else.
+//
+// Signal, a Parley extension, is the last call signal the client has seen
+// (its [Signaling.SignalSeq]): a server that holds signals for a client
+// that was away hands it those after Signal.
 type Position struct {
-	Epoch string
-	Seq   uint64
+	Epoch  string
+	Seq    uint64
+	Signal uint64
 }
 
 // String shows the position as epoch:seq.

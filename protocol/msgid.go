@@ -29,8 +29,8 @@ func ParseMessageID(id ID) (chatID string, n int, ok bool) {
 }
 
 // MsgIDOf points at the msg_id of an event that carries one (a message, a
-// file, a location, a navigation), so a sender can number it and a server
-// can drop a repeat; it is nil for the other events.
+// file, a location, a navigation, a call signal), so a sender can number it
+// and a server can drop a repeat; it is nil for the other events.
 func MsgIDOf(e Event) *ID {
 	switch e := e.(type) {
 	case *Message:
@@ -40,6 +40,8 @@ func MsgIDOf(e Event) *ID {
 	case *Location:
 		return &e.MsgID
 	case *Navigation:
+		return &e.MsgID
+	case *Signaling:
 		return &e.MsgID
 	}
 	return nil

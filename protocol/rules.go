@@ -15,10 +15,12 @@ func EndsChat(e Event) bool {
 	return false
 }
 
-// Ephemeral reports whether e is delivered to whoever follows the chat at
-// the time and never stored, since it means nothing later: typing and
-// not typing, and Parley's word on the contact center's reachability. Call
-// signals are relayed the same way (the API keeps them out of history).
+// Ephemeral reports whether e is never stored in the chat's history, since
+// it means nothing later: typing and not typing and Parley's word on the
+// contact center's reachability, which go to whoever follows the chat at the
+// time, and call signals (the API keeps them out of history), which go to
+// their destination party only and which a server holds a short while for
+// that party (see [SignalSupersedes]).
 func Ephemeral(e Event) bool {
 	switch e.(type) {
 	case *Typing, *NotTyping, *Signaling, *Upstream:

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -16,7 +15,7 @@ const (
 	MaxNameBytes      = 1024     // file names, form names, page titles, display names
 	MaxURLBytes       = 4096     // page and map URLs
 	MaxFormFields     = 100      // fields in one form answer
-	MaxSignalingBytes = 64 << 10 // signaling data, which holds SDP
+	MaxSignalingBytes = 64 << 10 // a call signal's SDP
 	MaxFileBytes      = 25 << 20 // an uploaded file, as Bright Pattern's servers take
 )
 
@@ -57,7 +56,7 @@ func ValidateClientEvent(e Event) error {
 			limit("form_name", e.FormName, MaxNameBytes),
 		)
 	case *Signaling:
-		return signaling(e)
+		return signaling(e, clientSignals, "a visitor")
 	case *Navigation:
 		return firstError(
 			limit("msg_id", e.MsgID.String(), MaxIDBytes),
@@ -128,14 +127,8 @@ func ValidateServerEvent(e Event) error {
 	case *Location:
 		return location(e)
 	case *Signaling:
-		switch e.SignalType() {
-		case SignalRequestCall, SignalOfferCall, SignalAnswerCall, SignalICECandidate, SignalEndCall, SignalCallRejected:
-		default:
-			// The Android SDK fails on any other type; the rest are
-			// requests only a visitor makes.
-			return Errorf(CodeBadRequest, "signal type %q is not one a contact center sends", e.SignalType())
-		}
-		return signaling(e)
+		// The visitor answers a signal to the party that sent it.
+		return firstError(required("party_id", e.PartyID), signaling(e, serverSignals, "a contact center"))
 	case *MessageDelivered:
 		return receipt(e.RefMsgID)
 	case *MessageRead:
@@ -211,20 +204,6 @@ func formAnswer(requestID ID, name string, data FormValues) error {
 		}
 	}
 	return nil
-}
-
-func signaling(s *Signaling) error {
-	data := bytes.TrimSpace(s.Data)
-	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
-		return Errorf(CodeBadRequest, "data is required")
-	}
-	if len(data) > MaxSignalingBytes {
-		return Errorf(CodeTooLarge, "data is %d bytes, more than the limit of %d", len(data), MaxSignalingBytes)
-	}
-	if s.SignalType() == "" {
-		return Errorf(CodeBadRequest, "data has no signaling type")
-	}
-	return limit("msg_id", s.MsgID.String(), MaxIDBytes)
 }
 
 // decimal is a coordinate as every client parses it: no hex, no NaN.

@@ -11,6 +11,11 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
+// signal is a visitor's call signal to destination.
+func signal(destination string, data protocol.SignalData) *protocol.Signaling {
+	return &protocol.Signaling{MsgID: protocol.TextID("c1:4"), DestinationPartyID: destination, Data: data}
+}
+
 // manyFields is a form answer one field over the limit.
 func manyFields() map[string]string {
 	fields := make(map[string]string, protocol.MaxFormFields+1)
@@ -41,11 +46,20 @@ func TestValidateClientEventRefuses(t *testing.T) {
 		{"form data value over MaxTextBytes", &protocol.FormData{FormRequestID: protocol.TextID("17"), Data: protocol.FormValues{Fields: map[string]string{"a": strings.Repeat("a", protocol.MaxTextBytes+1)}}}, protocol.CodeTooLarge},
 		{"secure form data without form_request_id", &protocol.SecureFormData{FormName: "Payment"}, protocol.CodeBadRequest},
 		{"secure form cancel without form_request_id", &protocol.SecureFormCancel{FormName: "Payment"}, protocol.CodeBadRequest},
-		{"signaling without data", &protocol.Signaling{MsgID: protocol.TextID("c1:4")}, protocol.CodeBadRequest},
-		{"signaling with null data", &protocol.Signaling{MsgID: protocol.TextID("c1:4"), Data: json.RawMessage(`null`)}, protocol.CodeBadRequest},
-		{"signaling data without a type", &protocol.Signaling{MsgID: protocol.TextID("c1:4"), Data: json.RawMessage(`{"sdp":"v=0"}`)}, protocol.CodeBadRequest},
-		{"signaling data that is a number", &protocol.Signaling{Data: json.RawMessage(`5`)}, protocol.CodeBadRequest},
-		{"signaling data over MaxSignalingBytes", &protocol.Signaling{Data: json.RawMessage(`{"type":"OFFER_CALL","sdp":"` + strings.Repeat("a", protocol.MaxSignalingBytes) + `"}`)}, protocol.CodeTooLarge},
+		{"signaling without data", &protocol.Signaling{MsgID: protocol.TextID("c1:4"), DestinationPartyID: "agent-7"}, protocol.CodeBadRequest},
+		{"signaling data without a type", signal("agent-7", protocol.SignalData{SDP: "v=0"}), protocol.CodeBadRequest},
+		{"signaling of an unknown type", signal("agent-7", protocol.SignalData{Type: "CALL_ME_MAYBE"}), protocol.CodeBadRequest},
+		{"signaling without destination_party_id", signal("", protocol.SignalData{Type: protocol.SignalEndCall}), protocol.CodeBadRequest},
+		{"signaling with a blank destination_party_id", signal("  ", protocol.SignalData{Type: protocol.SignalEndCall}), protocol.CodeBadRequest},
+		{"destination_party_id over MaxIDBytes", signal(strings.Repeat("a", protocol.MaxIDBytes+1), protocol.SignalData{Type: protocol.SignalEndCall}), protocol.CodeTooLarge},
+		{"offer without sdp", signal("agent-7", protocol.SignalData{Type: protocol.SignalOfferCall}), protocol.CodeBadRequest},
+		{"answer without sdp", signal("agent-7", protocol.SignalData{Type: protocol.SignalAnswerCall}), protocol.CodeBadRequest},
+		{"answer whose sdp is no session description", signal("agent-7", protocol.SignalData{Type: protocol.SignalAnswerCall, SDP: "hello"}), protocol.CodeBadRequest},
+		{"sdp over MaxSignalingBytes", signal("agent-7", protocol.SignalData{Type: protocol.SignalOfferCall, SDP: "v=0" + strings.Repeat("a", protocol.MaxSignalingBytes)}), protocol.CodeTooLarge},
+		{"ICE candidate naming no media line", signal("agent-7", protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host"}), protocol.CodeBadRequest},
+		{"ICE candidate over MaxURLBytes", signal("agent-7", protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: strings.Repeat("c", protocol.MaxURLBytes+1), SDPMid: "0"}), protocol.CodeTooLarge},
+		{"phone call request without a number", signal("agent-7", protocol.SignalData{Type: protocol.SignalRequestPhoneCall}), protocol.CodeBadRequest},
+		{"SMS request without a number", signal("agent-7", protocol.SignalData{Type: protocol.SignalRequestSMS}), protocol.CodeBadRequest},
 		{"navigation without page", &protocol.Navigation{MsgID: protocol.TextID("c1:6"), Title: "Pricing"}, protocol.CodeBadRequest},
 		{"navigation page over MaxURLBytes", &protocol.Navigation{Page: "https://x/" + strings.Repeat("p", protocol.MaxURLBytes)}, protocol.CodeTooLarge},
 		{"empty location", &protocol.Location{MsgID: protocol.TextID("c1:7")}, protocol.CodeBadRequest},
@@ -91,7 +105,11 @@ func TestValidateClientEventAccepts(t *testing.T) {
 			return m
 		}()}}},
 		{"form data answering with a note", &protocol.FormData{FormRequestID: protocol.TextID("17"), FormName: "X", Data: protocol.FormValues{Note: protocol.FormNotFound}}},
-		{"signaling data as an encoded string", &protocol.Signaling{Data: json.RawMessage(`"{\"type\":\"END_CALL\"}"`)}},
+		{"ICE candidate with only sdpMid", signal("agent-7", protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host", SDPMid: "0"})},
+		{"ICE candidate with only sdpMLineIndex", signal("agent-7", protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host", SDPMLineIndex: new(0)})},
+		{"end of candidates, an empty candidate", signal("agent-7", protocol.SignalData{Type: protocol.SignalICECandidate, SDPMid: "0"})},
+		{"the web client's phone call request", signal("agent-7", protocol.SignalData{Type: protocol.SignalRequestPhoneCall, Number: "+4712345678"})},
+		{"an offer from the visitor", signal("agent-7", protocol.SignalData{Type: protocol.SignalOfferCall, SDP: "v=0\r\n"})},
 		{"location with a url too", &protocol.Location{URL: "https://maps.example/?q=1", Latitude: "48.8584", Longitude: "2.2945"}},
 		{"location in exponent notation", &protocol.Location{Latitude: "4.88584e1", Longitude: "2.2945"}},
 		{"location on the edge of the map", &protocol.Location{Latitude: "-90", Longitude: "180"}},
@@ -133,7 +151,11 @@ func TestValidateServerEventRefuses(t *testing.T) {
 		{"agent file without file_id", &protocol.File{Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"agent file without party_id", &protocol.File{FileID: "f-1"}, protocol.CodeBadRequest},
 		{"location out of range", &protocol.Location{Latitude: "0", Longitude: "181", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
-		{"signaling data without a type", &protocol.Signaling{Data: json.RawMessage(`{}`), Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"signaling data without a type", &protocol.Signaling{DestinationPartyID: "c1", Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"signaling without party_id", signal("c1", protocol.SignalData{Type: protocol.SignalEndCall}), protocol.CodeBadRequest},
+		{"signaling without destination_party_id", &protocol.Signaling{Data: protocol.SignalData{Type: protocol.SignalEndCall}, Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"a request only a visitor makes, which the Android SDK cannot read", &protocol.Signaling{DestinationPartyID: "c1", Data: protocol.SignalData{Type: protocol.SignalRequestSMS, Number: "+47"}, Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
+		{"agent offer without sdp", &protocol.Signaling{DestinationPartyID: "c1", Data: protocol.SignalData{Type: protocol.SignalOfferCall}, Meta: protocol.Meta{PartyID: "agent-7"}}, protocol.CodeBadRequest},
 		{"timeout warning over MaxTextBytes", &protocol.TimeoutWarning{Msg: strings.Repeat("a", protocol.MaxTextBytes+1)}, protocol.CodeTooLarge},
 		{"a client-only event", &protocol.End{}, protocol.CodeBadRequest},
 		{"another client-only event", &protocol.Navigation{Page: "https://shop.example/"}, protocol.CodeBadRequest},

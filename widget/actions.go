@@ -35,6 +35,18 @@ type Actions interface {
 	// and reports whether the answer went; DeclineForm says no to it.
 	SubmitForm(request protocol.ID, values map[string]string) bool
 	DeclineForm(request protocol.ID)
+	// RequestCall asks the agent for a call, with the visitor's camera
+	// when video; AcceptCall answers the ringing call likewise;
+	// DeclineCall declines it; HangUp ends the call, or takes the request
+	// back.
+	RequestCall(video bool)
+	AcceptCall(video bool)
+	DeclineCall()
+	HangUp()
+	// SetMuted turns the visitor's microphone off or on again; SetCamera
+	// their camera on or off.
+	SetMuted(muted bool)
+	SetCamera(on bool)
 }
 
 // on is an event handler that does f with a, when the window has Actions.

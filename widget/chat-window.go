@@ -5,6 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/call"
 )
 
 // Window is the chat window's frame: the header, the list of messages, and
@@ -43,6 +44,8 @@ type Window struct {
 	Inow        time.Time
 	Iannounce   string
 	ItypingNote string
+	Icall       call.State
+	Ielapsed    time.Duration
 	Iactions    Actions
 
 	// dragging says files are being dragged over the window.
@@ -121,6 +124,13 @@ func (w *Window) Announce(message, typing string) *Window {
 	return w
 }
 
+// Call sets the chat's call, as the call engine's State gives it, and how
+// long it has been connected.
+func (w *Window) Call(state call.State, elapsed time.Duration) *Window {
+	w.Icall, w.Ielapsed = state, elapsed
+	return w
+}
+
 // Actions sets who acts on the controls.
 func (w *Window) Actions(v Actions) *Window { w.Iactions = v; return w }
 
@@ -166,6 +176,7 @@ func (w *Window) Render() app.UI {
 		OnKeyDown(w.onKey).
 		Body(
 			NewHeader().Texts(w.Itexts).Status(status).PhotoURL(w.IphotoURL).CanEnd(w.IcanEnd, w.Iconfirming).Actions(w.Iactions),
+			NewCallPanel().Texts(w.Itexts).State(w.Icall).Elapsed(w.Ielapsed).Actions(w.Iactions),
 			NewMessageList().Texts(w.Itexts).Lines(w.Ilines, w.Iforms, w.Iover).Uploads(w.Iuploads).Typing(w.Ityping).Files(w.Ifiles).Actions(w.Iactions),
 			w.bottom(),
 			NewAnnouncer().TestID("announcer").Atomic(true).Text(w.Iannounce),

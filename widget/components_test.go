@@ -42,6 +42,12 @@ func (*noActions) Close()                                         {}
 func (*noActions) Restart()                                       {}
 func (*noActions) SubmitForm(protocol.ID, map[string]string) bool { return true }
 func (*noActions) DeclineForm(protocol.ID)                        {}
+func (*noActions) RequestCall(bool)                               {}
+func (*noActions) AcceptCall(bool)                                {}
+func (*noActions) DeclineCall()                                   {}
+func (*noActions) HangUp()                                        {}
+func (*noActions) SetMuted(bool)                                  {}
+func (*noActions) SetCamera(bool)                                 {}
 
 func nothing(app.Context, app.Event) {}
 
@@ -154,14 +160,15 @@ func TestWindowBeforeTheWasmRuns(t *testing.T) {
 		DataSet("chat-id", "").DataSet("position", ":0").DataSet("transport", "socket").DataSet("tab", "").
 		OnDragOver(nothing).OnDragLeave(nothing).OnDrop(nothing).OnKeyDown(nothing), w, 0)
 	match(t, NewHeader().Status("Connecting…"), w, 0, 0)
-	match(t, NewMessageList(), w, 0, 1)
-	match(t, NewComposer(), w, 0, 2)
+	match(t, NewCallPanel(), w, 0, 1)
+	match(t, NewMessageList(), w, 0, 2)
+	match(t, NewComposer(), w, 0, 3)
 	input, send, picker := composerParts(false, false, false, "Write a message…")
-	match(t, input, w, 0, 2, 0, 2, 1)
-	match(t, send, w, 0, 2, 0, 2, 2)
-	match(t, picker, w, 0, 2, 0, 2, 0, 2)
-	match(t, NewAnnouncer().TestID("announcer").Atomic(true), w, 0, 3)
-	match(t, NewAnnouncer().TestID("typing-announcer"), w, 0, 4)
+	match(t, input, w, 0, 3, 0, 2, 1)
+	match(t, send, w, 0, 3, 0, 2, 2)
+	match(t, picker, w, 0, 3, 0, 2, 0, 2)
+	match(t, NewAnnouncer().TestID("announcer").Atomic(true), w, 0, 4)
+	match(t, NewAnnouncer().TestID("typing-announcer"), w, 0, 5)
 }
 
 func TestWindowBottomFollowsTheChat(t *testing.T) {
@@ -184,7 +191,7 @@ func TestWindowBottomFollowsTheChat(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			mount(t, tc.window)
-			match(t, tc.want, tc.window, 0, 2)
+			match(t, tc.want, tc.window, 0, 3)
 		})
 	}
 }

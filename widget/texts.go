@@ -13,142 +13,192 @@ import (
 // other languages are JSON files of the same keys in web/i18n, fetched only
 // for the visitor who needs them. A key a file leaves out stays English.
 type Texts struct {
-	Title         string
-	Close         string
-	Connecting    string
-	Reconnecting  string // with the seconds until the next try
-	RetryingNow   string
-	Waiting       string
-	WaitMinutes   string // with the minutes
-	WaitSeconds   string // with the seconds
-	Connected     string
-	ChattingWith  string // with the agent's name
-	Ended         string
-	Failed        string
-	Closed        string
-	ClosedNotice  string
-	LeaveMessage  string
-	TryAgain      string
-	Menu          string
-	EndChat       string
-	ConfirmEnd    string
-	EndNow        string
-	LeaveAndRate  string
-	KeepChatting  string
-	Transcript    string
-	NewChat       string
-	TranscriptOf  string // with the date
-	Messages      string
-	NewMessages   string
-	Announce      string // with the sender and the message
-	You           string
-	Agent         string
-	Assistant     string
-	Joined        string // with the party's name
-	Left          string // with the party's name
-	ChatEnded     string
-	VisitorLeft   string
-	IdleWarning   string
-	IdleEnded     string
-	IsTyping      string // with the party's name
-	Sending       string
-	Sent          string
-	Delivered     string
-	Read          string
-	NotSent       string
-	Placeholder   string
-	AnswerHere    string
-	Send          string
-	Attach        string
-	DropHere      string
-	FileTooLarge  string // with the file's name and the limit in MB
-	FileType      string // with the file's name
-	FilesWait     string
-	TooLong       string // with the number of characters over the limit
-	TooFast       string
-	NotSentReason string
-	Uploading     string // with the file's name and the percentage
-	CancelUpload  string
-	UploadFailed  string // with the file's name
-	Download      string // with the file's name
-	Submit        string
-	Cancel        string
-	Choose        string
-	FormSent      string
-	FormExpired   string
-	FormDeclined  string
-	FormMissing   string
-	FormNotSent   string
-	Problems      map[protocol.Problem]string
+	Title             string
+	Close             string
+	Connecting        string
+	Reconnecting      string // with the seconds until the next try
+	RetryingNow       string
+	Waiting           string
+	WaitMinutes       string // with the minutes
+	WaitSeconds       string // with the seconds
+	Connected         string
+	ChattingWith      string // with the agent's name
+	Ended             string
+	Failed            string
+	Closed            string
+	ClosedNotice      string
+	LeaveMessage      string
+	TryAgain          string
+	Menu              string
+	EndChat           string
+	ConfirmEnd        string
+	EndNow            string
+	LeaveAndRate      string
+	KeepChatting      string
+	Transcript        string
+	NewChat           string
+	TranscriptOf      string // with the date
+	Messages          string
+	NewMessages       string
+	Announce          string // with the sender and the message
+	You               string
+	Agent             string
+	Assistant         string
+	Joined            string // with the party's name
+	Left              string // with the party's name
+	ChatEnded         string
+	VisitorLeft       string
+	IdleWarning       string
+	IdleEnded         string
+	IsTyping          string // with the party's name
+	Sending           string
+	Sent              string
+	Delivered         string
+	Read              string
+	NotSent           string
+	Placeholder       string
+	AnswerHere        string
+	Send              string
+	Attach            string
+	DropHere          string
+	FileTooLarge      string // with the file's name and the limit in MB
+	FileType          string // with the file's name
+	FilesWait         string
+	TooLong           string // with the number of characters over the limit
+	TooFast           string
+	NotSentReason     string
+	Uploading         string // with the file's name and the percentage
+	CancelUpload      string
+	UploadFailed      string // with the file's name
+	Download          string // with the file's name
+	Submit            string
+	Cancel            string
+	Choose            string
+	FormSent          string
+	FormExpired       string
+	FormDeclined      string
+	FormMissing       string
+	FormNotSent       string
+	Call              string
+	CallRequest       string
+	CallRequestVideo  string
+	CallRequesting    string
+	CallCancel        string
+	CallIncoming      string
+	CallIncomingVideo string
+	CallAnswer        string
+	CallAnswerVideo   string
+	CallDecline       string
+	CallConnecting    string
+	CallInCall        string // with the timer
+	CallMute          string
+	CallCameraOff     string
+	CallHangUp        string
+	CallRemoteVideo   string
+	CallOwnVideo      string
+	CallHungUp        string
+	CallEnded         string
+	CallDeclined      string
+	CallRejected      string
+	CallDenied        string
+	CallNoDevice      string
+	CallFailed        string
+	CallChatEnded     string
+	Problems          map[protocol.Problem]string
 }
 
 var english = Texts{
-	Title:         "Chat with us",
-	Close:         "Close chat",
-	Connecting:    "Connecting…",
-	Reconnecting:  "Connection lost. Retrying in %d s…",
-	RetryingNow:   "Connection lost. Retrying…",
-	Waiting:       "Waiting for an agent",
-	WaitMinutes:   "Waiting for an agent, about %d min",
-	WaitSeconds:   "Waiting for an agent, about %d s",
-	Connected:     "Connected",
-	ChattingWith:  "Chatting with %s",
-	Ended:         "Chat ended",
-	Failed:        "Chat is not available right now",
-	Closed:        "We are closed right now",
-	ClosedNotice:  "Nobody can chat with you at the moment. Leave us a message, or try again later.",
-	LeaveMessage:  "Leave a message",
-	TryAgain:      "Try again",
-	Menu:          "Chat options",
-	EndChat:       "End chat",
-	ConfirmEnd:    "End this chat?",
-	EndNow:        "End chat",
-	LeaveAndRate:  "Leave and give feedback",
-	KeepChatting:  "Keep chatting",
-	Transcript:    "Download transcript",
-	NewChat:       "Start a new chat",
-	TranscriptOf:  "Chat transcript, %s",
-	Messages:      "Messages",
-	NewMessages:   "New messages",
-	Announce:      "%s: %s",
-	You:           "You",
-	Agent:         "Agent",
-	Assistant:     "Assistant",
-	Joined:        "%s joined the chat",
-	Left:          "%s left the chat",
-	ChatEnded:     "The chat has ended.",
-	VisitorLeft:   "You left the conversation.",
-	IdleWarning:   "Are you still there? The chat will close soon.",
-	IdleEnded:     "The chat was closed after a period of inactivity.",
-	IsTyping:      "%s is typing…",
-	Sending:       "Sending…",
-	Sent:          "Sent",
-	Delivered:     "Delivered",
-	Read:          "Read",
-	NotSent:       "Not sent",
-	Placeholder:   "Write a message…",
-	AnswerHere:    "Type your answer…",
-	Send:          "Send",
-	Attach:        "Attach a file",
-	DropHere:      "Drop files here to send them",
-	FileTooLarge:  "%s is larger than %d MB.",
-	FileType:      "%s is not a kind of file we can take.",
-	FilesWait:     "Files can be sent once the chat is connected again.",
-	TooLong:       "Your message is too long: shorten it by %d characters to send it.",
-	TooFast:       "You are sending very fast. Please wait a moment, then send again.",
-	NotSentReason: "This could not be sent. Please try again.",
-	Uploading:     "Sending %s… %d%%",
-	CancelUpload:  "Cancel",
-	UploadFailed:  "%s could not be sent.",
-	Download:      "Download %s",
-	Submit:        "Send",
-	Cancel:        "Cancel",
-	Choose:        "Choose…",
-	FormSent:      "Thank you, sent.",
-	FormExpired:   "This form has expired.",
-	FormDeclined:  "Declined.",
-	FormMissing:   "This form cannot be shown here.",
-	FormNotSent:   "Your answer was not sent: the chat ended first.",
+	Title:             "Chat with us",
+	Close:             "Close chat",
+	Connecting:        "Connecting…",
+	Reconnecting:      "Connection lost. Retrying in %d s…",
+	RetryingNow:       "Connection lost. Retrying…",
+	Waiting:           "Waiting for an agent",
+	WaitMinutes:       "Waiting for an agent, about %d min",
+	WaitSeconds:       "Waiting for an agent, about %d s",
+	Connected:         "Connected",
+	ChattingWith:      "Chatting with %s",
+	Ended:             "Chat ended",
+	Failed:            "Chat is not available right now",
+	Closed:            "We are closed right now",
+	ClosedNotice:      "Nobody can chat with you at the moment. Leave us a message, or try again later.",
+	LeaveMessage:      "Leave a message",
+	TryAgain:          "Try again",
+	Menu:              "Chat options",
+	EndChat:           "End chat",
+	ConfirmEnd:        "End this chat?",
+	EndNow:            "End chat",
+	LeaveAndRate:      "Leave and give feedback",
+	KeepChatting:      "Keep chatting",
+	Transcript:        "Download transcript",
+	NewChat:           "Start a new chat",
+	TranscriptOf:      "Chat transcript, %s",
+	Messages:          "Messages",
+	NewMessages:       "New messages",
+	Announce:          "%s: %s",
+	You:               "You",
+	Agent:             "Agent",
+	Assistant:         "Assistant",
+	Joined:            "%s joined the chat",
+	Left:              "%s left the chat",
+	ChatEnded:         "The chat has ended.",
+	VisitorLeft:       "You left the conversation.",
+	IdleWarning:       "Are you still there? The chat will close soon.",
+	IdleEnded:         "The chat was closed after a period of inactivity.",
+	IsTyping:          "%s is typing…",
+	Sending:           "Sending…",
+	Sent:              "Sent",
+	Delivered:         "Delivered",
+	Read:              "Read",
+	NotSent:           "Not sent",
+	Placeholder:       "Write a message…",
+	AnswerHere:        "Type your answer…",
+	Send:              "Send",
+	Attach:            "Attach a file",
+	DropHere:          "Drop files here to send them",
+	FileTooLarge:      "%s is larger than %d MB.",
+	FileType:          "%s is not a kind of file we can take.",
+	FilesWait:         "Files can be sent once the chat is connected again.",
+	TooLong:           "Your message is too long: shorten it by %d characters to send it.",
+	TooFast:           "You are sending very fast. Please wait a moment, then send again.",
+	NotSentReason:     "This could not be sent. Please try again.",
+	Uploading:         "Sending %s… %d%%",
+	CancelUpload:      "Cancel",
+	UploadFailed:      "%s could not be sent.",
+	Download:          "Download %s",
+	Submit:            "Send",
+	Cancel:            "Cancel",
+	Choose:            "Choose…",
+	FormSent:          "Thank you, sent.",
+	FormExpired:       "This form has expired.",
+	FormDeclined:      "Declined.",
+	FormMissing:       "This form cannot be shown here.",
+	FormNotSent:       "Your answer was not sent: the chat ended first.",
+	Call:              "Call",
+	CallRequest:       "Call us",
+	CallRequestVideo:  "Video call",
+	CallRequesting:    "Asking the agent for a call…",
+	CallCancel:        "Cancel",
+	CallIncoming:      "The agent is calling you",
+	CallIncomingVideo: "The agent is calling you with video",
+	CallAnswer:        "Answer",
+	CallAnswerVideo:   "Answer with video",
+	CallDecline:       "Decline",
+	CallConnecting:    "Connecting the call…",
+	CallInCall:        "In a call, %s",
+	CallMute:          "Mute",
+	CallCameraOff:     "Camera off",
+	CallHangUp:        "Hang up",
+	CallRemoteVideo:   "The agent's video",
+	CallOwnVideo:      "Your camera",
+	CallHungUp:        "You ended the call.",
+	CallEnded:         "The call has ended.",
+	CallDeclined:      "You declined the call.",
+	CallRejected:      "The agent cannot take a call right now.",
+	CallDenied:        "The call could not start: your browser did not allow the microphone or camera. Allow them in your browser's site settings to take a call.",
+	CallNoDevice:      "The call could not start: no microphone or camera could be used.",
+	CallFailed:        "The call could not be connected.",
+	CallChatEnded:     "The call ended with the chat.",
 	Problems: map[protocol.Problem]string{
 		protocol.ProblemRequired:   "Please fill this in.",
 		protocol.ProblemEmail:      "Please enter an email address, like name@example.com.",

@@ -72,6 +72,24 @@ func (h *hub) relayed(chatID, sender string, events []protocol.Event) {
 	}
 }
 
+// signaled tells the chat's subscribers of party that it holds new call
+// signals for them.
+func (h *hub) signaled(chatID, party string) {
+	for _, sub := range h.subscribers(chatID) {
+		if sub.party == party {
+			sub.signaled()
+		}
+	}
+}
+
+// signaledAll tells every subscriber of the chat to look for held call
+// signals.
+func (h *hub) signaledAll(chatID string) {
+	for _, sub := range h.subscribers(chatID) {
+		sub.signaled()
+	}
+}
+
 func (h *hub) subscribers(chatID string) []*Subscription {
 	h.mu.Lock()
 	defer h.mu.Unlock()

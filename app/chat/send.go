@@ -81,9 +81,6 @@ func (s *Service) admit(ctx context.Context, chatID string, forms func(context.C
 	}
 	for _, e := range events {
 		*e.EventMeta() = protocol.Meta{PartyID: chatID, Timestamp: protocol.At(now)}
-		if sig, ok := e.(*protocol.Signaling); ok {
-			sig.Data = sig.DataObject()
-		}
 		if err := s.checkFile(ctx, chatID, e); err != nil {
 			return err
 		}
@@ -154,7 +151,8 @@ func formRequestOf(e protocol.Event) string {
 // Publish takes events from the contact center's side of the chat: agents,
 // the scenario, the server itself. Events keep their PartyID; a missing
 // timestamp is set, and so is a missing msg_id on messages, files and
-// locations, so visitors have something to send receipts for. A form request
+// locations, so visitors have something to send receipts for. A call signal
+// must come from the chat's agent and go to its visitor. A form request
 // gets the form_request_id and channel the Android SDK requires: an id that
 // is not a number it reads (an integer from 1 to 2^31-1) is replaced by one.
 func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
@@ -180,11 +178,13 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 		if meta.Timestamp.IsZero() {
 			meta.Timestamp = now
 		}
-		if id := protocol.MsgIDOf(e); id != nil && id.IsZero() {
-			*id = protocol.TextID(rand.Text())
-		}
-		if sig, ok := e.(*protocol.Signaling); ok {
-			sig.Data = sig.DataObject()
+		switch e := e.(type) {
+		case *protocol.Message:
+			e.MsgID = orRandomID(e.MsgID)
+		case *protocol.File:
+			e.MsgID = orRandomID(e.MsgID)
+		case *protocol.Location:
+			e.MsgID = orRandomID(e.MsgID)
 		}
 		if f, ok := e.(*protocol.File); ok && s.RemoteFiles != nil && s.RemoteFiles(chatID, f.FileID) {
 			continue
@@ -194,6 +194,14 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 		}
 	}
 	return s.post(ctx, chatID, "", events, keys)
+}
+
+// orRandomID returns id, or a random one for none.
+func orRandomID(id protocol.ID) protocol.ID {
+	if id.IsZero() {
+		return protocol.TextID(rand.Text())
+	}
+	return id
 }
 
 // PublishOnce is Publish for events that must be stored at most once
@@ -283,7 +291,8 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 }
 
 // relay delivers ephemeral events of a chat that is not over, here and in
-// the other processes.
+// the other processes: typing to whoever follows the chat, call signals to
+// their destination party.
 func (s *Service) relay(ctx context.Context, chatID, sender string, events []protocol.Event) error {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
@@ -292,13 +301,42 @@ func (s *Service) relay(ctx context.Context, chatID, sender string, events []pro
 	if c.State.Over() {
 		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 	}
+	var typing []protocol.Event
 	for _, e := range events {
+		if sig, ok := e.(*protocol.Signaling); ok {
+			if err := s.signal(ctx, c, sig); err != nil {
+				return err
+			}
+			continue
+		}
+		typing = append(typing, e)
 		s.hub.relayed(chatID, sender, []protocol.Event{e})
 	}
-	if s.Fanout != nil {
-		if err := s.Fanout.Relay(ctx, chatID, sender, events); err != nil {
+	if s.Fanout != nil && len(typing) > 0 {
+		if err := s.Fanout.Relay(ctx, chatID, sender, typing); err != nil {
 			return fmt.Errorf("relaying to the other processes: %w", err)
 		}
 	}
+	return nil
+}
+
+// signal holds a call signal for its destination and tells its
+// destination's subscribers here; Signals tells those of the other
+// processes. A visitor's signal goes to the agent who has the chat, an
+// agent's to the visitor.
+func (s *Service) signal(ctx context.Context, c Chat, sig *protocol.Signaling) error {
+	to := sig.DestinationPartyID
+	switch {
+	case sig.PartyID == c.ID && c.Agent == "":
+		return protocol.Errorf(protocol.CodeBadRequest, "no agent has taken this chat yet: there is nobody to call")
+	case sig.PartyID == c.ID && to != c.Agent:
+		return protocol.Errorf(protocol.CodeBadRequest, "destination_party_id %q is not the agent of this chat, %q", to, c.Agent)
+	case sig.PartyID != c.ID && to != c.ID:
+		return protocol.Errorf(protocol.CodeBadRequest, "a signal of the contact center goes to the visitor: destination_party_id must be the chat id, not %q", to)
+	}
+	if err := s.Signals.Hold(ctx, c.ID, sig, s.Now(), s.SignalHold); err != nil {
+		return fmt.Errorf("holding a call signal of chat %s: %w", c.ID, err)
+	}
+	s.hub.signaled(c.ID, to)
 	return nil
 }

@@ -46,11 +46,19 @@ type Service struct {
 	// Fanout carries ephemeral events to the other processes that share
 	// the store; nil when this process is the only one.
 	Fanout Fanout
-	// Limiter keeps the rate limits, and Leases the leases such as the
-	// one long poll a chat may have waiting: in memory by default, in the
+	// Limiter keeps the rate limits, Leases the leases such as the one
+	// long poll a chat may have waiting, and Signals the call signals
+	// held for parties that are away: in memory by default, in the
 	// database when processes share one.
 	Limiter Limiter
 	Leases  Leases
+	Signals Signals
+	// SignalHold is how long a call signal is held for its destination
+	// party: a party that comes back within it (its next long poll, its
+	// socket reconnecting, a reload) gets what it missed, an unanswered
+	// offer included. Setting up a call takes seconds; a caller gives up
+	// on an offer nobody answers within a minute.
+	SignalHold time.Duration
 	// RemoteFiles, when set, says which files the contact center's side
 	// shares that are kept elsewhere, not in the Store: an upstream
 	// tenant's, which the upstream bridge proxies. Publish takes a
@@ -94,6 +102,8 @@ func NewService(store Store) *Service {
 		MaxFiles:     50,
 		Limiter:      &memoryLimiter{},
 		Leases:       &memoryLeases{},
+		Signals:      &memorySignals{},
+		SignalHold:   time.Minute,
 		store:        store,
 		hub:          newHub(store),
 	}
@@ -155,6 +165,25 @@ func (s *Service) SetPollCursor(ctx context.Context, chatID string, seq uint64) 
 	return nil
 }
 
+// PolledSignal returns the SignalSeq of the last call signal the API's long
+// poll of the chat answered with, and SetPolledSignal moves it: the other
+// half of the poll's cursor (see SetPollCursor).
+func (s *Service) PolledSignal(ctx context.Context, chatID string) (uint64, error) {
+	seq, err := s.Signals.PolledSignal(ctx, chatID)
+	if err != nil {
+		return 0, fmt.Errorf("reading where the poll of chat %s stands among its signals: %w", chatID, err)
+	}
+	return seq, nil
+}
+
+// SetPolledSignal: see PolledSignal.
+func (s *Service) SetPolledSignal(ctx context.Context, chatID string, seq uint64) error {
+	if err := s.Signals.SetPolledSignal(ctx, chatID, seq); err != nil {
+		return fmt.Errorf("moving the signal cursor of the poll of chat %s: %w", chatID, err)
+	}
+	return nil
+}
+
 // SetNotifications stores the visitor's Mobile Notification Subscription;
 // one without a token cancels it. Parley keeps the token only: delivering
 // notifications through APNs or FCM is not its job.
@@ -202,6 +231,13 @@ func (s *Service) Relayed(chatID, sender string, events []protocol.Event) {
 	}
 }
 
+// Signaled tells the chat's subscribers of party here that the chat holds
+// new call signals for them; a Fanout calls it for what other processes
+// hold.
+func (s *Service) Signaled(chatID, party string) {
+	s.hub.signaled(chatID, party)
+}
+
 // OpenedElsewhere tells the service that another process started a chat,
 // for whoever waits for a change in the list of chats.
 func (s *Service) OpenedElsewhere() { s.changes.bump() }
@@ -209,12 +245,14 @@ func (s *Service) OpenedElsewhere() { s.changes.bump() }
 // Subscribe follows the chat's stream from a position: the subscription
 // first delivers every stored event after from (all of them when from names
 // another epoch; a position without an epoch is taken to be in the chat's
-// stream), then what happens in the chat. Every delivery carries the
-// stream's epoch; the first is sent even when there is nothing to catch up
-// on. party is the subscriber's own party id, whose ephemeral events are not
-// echoed back to it. Subscribing reads nothing but the chat: the
-// subscription reads its catch-up when the subscriber asks for it, so
-// writers never wait for it. The caller must Close the subscription.
+// stream), then the call signals held for party after from.Signal, then
+// what happens in the chat. Every delivery carries the stream's epoch; the
+// first is sent even when there is nothing to catch up on. party is the
+// subscriber's own party id: its own typing is not echoed back to it, and
+// only the call signals addressed to it reach it. Subscribing reads nothing
+// but the chat: the subscription reads its catch-up when the subscriber
+// asks for it, so writers never wait for it. The caller must Close the
+// subscription.
 func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*Subscription, error) {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
@@ -225,6 +263,7 @@ func (s *Service) Subscribe(ctx context.Context, chatID string, from protocol.Po
 		after = 0
 	}
 	sub := newSubscription(chatID, c.Epoch, party, after, s.store, s.HistoryPage, s.QueueSize)
+	sub.signals, sub.signalCursor, sub.now = s.Signals, from.Signal, s.Now
 	s.hub.join(sub)
 	// Read once joined: what is stored from now on is announced to it.
 	head, err := s.store.Chat(ctx, chatID)
@@ -256,8 +295,9 @@ func (s *Service) Changed(ctx context.Context, since uint64) (uint64, error) {
 
 // Resync announces again every open chat, and every chat this process
 // follows (it has subscribers, or the Observer knows it), up to its last
-// stored event: at the start, so the Observer learns where every open chat
-// stands, and for a Fanout that may have missed announcements.
+// stored event, and their held call signals: at the start, so the Observer
+// learns where every open chat stands, and for a Fanout that may have
+// missed announcements.
 func (s *Service) Resync(ctx context.Context) error {
 	s.changes.bump()
 	open, err := s.store.OpenChats(ctx)
@@ -270,6 +310,8 @@ func (s *Service) Resync(ctx context.Context) error {
 		s.Stored(ctx, c.ID, c.LastSeq, c.LastSeq, nil)
 	}
 	for _, id := range s.hub.followed() {
+		// Signals held meanwhile were not announced either.
+		s.hub.signaledAll(id)
 		if seen[id] {
 			continue
 		}

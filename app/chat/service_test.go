@@ -465,7 +465,7 @@ func TestOnlyATrueResendIsDropped(t *testing.T) {
 // places a call, can still send its message at once.
 func TestReceiptsTypingAndSignalsHaveTheirOwnBudget(t *testing.T) {
 	t.Parallel()
-	svc, c := newService(t)
+	svc, c := newCall(t)
 	ctx := t.Context()
 	for i := range 200 {
 		ref := protocol.TextID(fmt.Sprint("a-", i))
@@ -479,7 +479,7 @@ func TestReceiptsTypingAndSignalsHaveTheirOwnBudget(t *testing.T) {
 		}
 	}
 	for i := range 30 {
-		candidate := &protocol.Signaling{DestinationPartyID: "agent-7", Data: []byte(fmt.Sprintf(`{"type":"ICE_CANDIDATE","candidate":"c%d"}`, i))}
+		candidate := &protocol.Signaling{DestinationPartyID: agentID, Data: protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: fmt.Sprint("candidate:", i), SDPMid: "0"}}
 		if err := svc.Send(ctx, c.ID, candidate); err != nil {
 			t.Fatalf("ICE candidate %d: %v", i, err)
 		}
@@ -506,13 +506,13 @@ func TestEachBudgetRefusesWithItsName(t *testing.T) {
 		{"receipts", func(i int) protocol.Event { return &protocol.MessageRead{RefMsgID: protocol.TextID(fmt.Sprint(i))} }, 400, "receipts"},
 		{"typing", func(int) protocol.Event { return &protocol.Typing{} }, 10, "typing events"},
 		{"signals", func(int) protocol.Event {
-			return &protocol.Signaling{Data: []byte(`{"type":"END_CALL"}`)}
+			return &protocol.Signaling{DestinationPartyID: agentID, Data: protocol.SignalData{Type: protocol.SignalEndCall}}
 		}, 100, "call signals"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			svc, c := newService(t)
+			svc, c := newCall(t)
 			for i := range tc.limit {
 				if err := svc.Send(t.Context(), c.ID, tc.event(i)); err != nil {
 					t.Fatalf("event %d of %d: %v", i+1, tc.limit, err)

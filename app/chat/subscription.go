@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/parleychat/parley/protocol"
 )
@@ -27,6 +28,8 @@ var (
 // events another process stored. So a subscriber never sees an event twice
 // or out of order, a writer never waits for a subscriber, and a subscriber
 // that falls behind is not dropped: it reads what it missed from the store.
+// Call signals for its party go the same way: it is told that there are
+// new ones, and reads those after its signal cursor from Signals.
 type Subscription struct {
 	party string
 	chat  string
@@ -34,41 +37,50 @@ type Subscription struct {
 	store Store
 	page  int
 	limit int
-	// cursor is the last seq delivered; started says the first delivery,
-	// which carries the epoch even when it has no events, went out. Only
-	// Next touches them.
-	cursor  uint64
-	started bool
+	// signals holds the call signals, and now is the clock they expire by.
+	signals Signals
+	now     func() time.Time
+	// cursor is the last seq delivered, and signalCursor the last call
+	// signal; started says the first delivery, which carries the epoch
+	// even when it has no events, went out. Only Next touches them.
+	cursor       uint64
+	signalCursor uint64
+	started      bool
 
 	mu sync.Mutex
 	// queue holds what arrived since Next last looked, in order; behind is
 	// the seq up to which the store is read before the queue is: the
 	// chat's head when the subscriber joined, a gap, or what was
-	// announced when the queue had no room.
-	queue  []item
-	behind uint64
-	wake   chan struct{}
-	notify func()
-	done   chan struct{}
-	once   sync.Once
-	err    error
-	leave  func()
+	// announced when the queue had no room. signalsDue says call signals
+	// were announced when the queue had no room for it, or when the
+	// subscriber joined: they are read after the catch-up.
+	queue      []item
+	behind     uint64
+	signalsDue bool
+	wake       chan struct{}
+	notify     func()
+	done       chan struct{}
+	once       sync.Once
+	err        error
+	leave      func()
 }
 
 // item is one thing a subscriber is handed: stored events up to a seq
-// (their values when the announcer had them), ephemeral events, or the
-// answer to one of the subscriber's frames.
+// (their values when the announcer had them), ephemeral events, word of
+// new call signals, or the answer to one of the subscriber's frames.
 type item struct {
 	upto      uint64
 	events    []protocol.Event
 	ephemeral bool
+	signals   bool
 	reply     *protocol.Envelope
 }
 
 func newSubscription(chatID, epoch, party string, after uint64, store Store, page, limit int) *Subscription {
 	return &Subscription{
 		party: party, chat: chatID, epoch: epoch, store: store, page: page, limit: limit,
-		cursor: after, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		signalsDue: true,
+		cursor:     after, wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 }
 
@@ -134,6 +146,18 @@ func (sub *Subscription) next(ctx context.Context, wait bool) (protocol.Envelope
 			}
 			continue
 		}
+		if sub.signalsDue {
+			sub.signalsDue = false
+			sub.mu.Unlock()
+			env, err := sub.readSignals(ctx)
+			if err != nil {
+				return protocol.Envelope{}, false, err
+			}
+			if len(env.Events) > 0 {
+				return env, true, nil
+			}
+			continue
+		}
 		if len(sub.queue) == 0 {
 			sub.mu.Unlock()
 			if !wait {
@@ -156,6 +180,15 @@ func (sub *Subscription) next(ctx context.Context, wait bool) (protocol.Envelope
 			return *next.reply, true, nil
 		case next.ephemeral:
 			return protocol.Envelope{Events: next.events, Epoch: sub.epoch}, true, nil
+		case next.signals:
+			env, err := sub.readSignals(ctx)
+			if err != nil {
+				return protocol.Envelope{}, false, err
+			}
+			if len(env.Events) > 0 {
+				return env, true, nil
+			}
+			continue
 		case next.upto <= sub.cursor:
 			continue // delivered already
 		}
@@ -207,6 +240,25 @@ func (sub *Subscription) read(ctx context.Context) (protocol.Envelope, error) {
 	return protocol.Envelope{Events: page, Epoch: sub.epoch}, nil
 }
 
+// readSignals delivers the call signals held for the subscriber's party
+// after its signal cursor.
+func (sub *Subscription) readSignals(ctx context.Context) (protocol.Envelope, error) {
+	held, err := sub.signals.Held(ctx, sub.chat, sub.party, sub.signalCursor, sub.now())
+	if err != nil {
+		return protocol.Envelope{}, err
+	}
+	events := make([]protocol.Event, len(held))
+	for i, sig := range held {
+		events[i] = sig
+		sub.signalCursor = max(sub.signalCursor, sig.SignalSeq)
+	}
+	return protocol.Envelope{Events: events, Epoch: sub.epoch}, nil
+}
+
+// SignalCursor is the SignalSeq of the last call signal the subscription
+// delivered, or the one it started after.
+func (sub *Subscription) SignalCursor() uint64 { return sub.signalCursor }
+
 // Reply queues an answer to the subscriber's own frame named ref: err is nil
 // when the frame was taken. It comes after every event the frame caused.
 func (sub *Subscription) Reply(ref string, err *protocol.Error) {
@@ -228,6 +280,22 @@ func (sub *Subscription) stored(upto uint64, events []protocol.Event) {
 		sub.queue = append(sub.queue, item{upto: upto, events: events})
 	} else {
 		sub.behind = max(sub.behind, upto)
+	}
+	sub.mu.Unlock()
+	sub.signal()
+}
+
+// signaled tells the subscriber that call signals were held for it. It
+// never blocks and never fails: one word in the queue stands for all that
+// follow it, and a full queue leaves the word outside it.
+func (sub *Subscription) signaled() {
+	sub.mu.Lock()
+	switch n := len(sub.queue); {
+	case n > 0 && sub.queue[n-1].signals:
+	case n < sub.limit:
+		sub.queue = append(sub.queue, item{signals: true})
+	default:
+		sub.signalsDue = true
 	}
 	sub.mu.Unlock()
 	sub.signal()

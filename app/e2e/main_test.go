@@ -34,6 +34,11 @@ func (m inBrowser) Run() int {
 		return 1
 	}
 	defer b.Close()
+	defer func() {
+		if callPageDir != "" {
+			os.RemoveAll(callPageDir)
+		}
+	}()
 	chromium = b
 	return m.M.Run()
 }

@@ -99,7 +99,7 @@ func Open(ctx context.Context, cfg Config) (*Instance, error) {
 	chats := chat.NewService(store)
 	chats.Forms = cfg.Contact.Forms
 	if pg, ok := store.(*postgres.Store); ok {
-		chats.Fanout, chats.Limiter, chats.Leases = inst.Fanout, pg.Limiter(), pg.Leases()
+		chats.Fanout, chats.Limiter, chats.Leases, chats.Signals = inst.Fanout, pg.Limiter(), pg.Leases(), pg.Signals()
 	}
 	inst.Chats = chats
 	srvCfg := server.Config{

@@ -193,6 +193,10 @@
     frame = shadow.appendChild(document.createElement("iframe"));
     frame.title = "Chat";
     frame.hidden = true;
+    // A cross-origin frame gets the microphone and the camera only where
+    // the page delegates them: the window's calls ask for them, and for
+    // the agent's sound to play.
+    frame.allow = "microphone; camera; autoplay";
     frame.src =
       chatOrigin +
       "/widget/?app=" + encodeURIComponent(attribute("app-id")) +

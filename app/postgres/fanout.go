@@ -16,14 +16,15 @@ import (
 
 // Announcement kinds on the channel.
 const (
-	kindStored  = "stored"
-	kindOpened  = "opened"
-	kindRelayed = "relayed"
+	kindStored   = "stored"
+	kindOpened   = "opened"
+	kindRelayed  = "relayed"
+	kindSignaled = "signaled"
 )
 
 // announcement is one notification on the schema's channel, as JSON:
-// events stored in a chat (after, upto], a chat opened, or ephemeral events
-// relayed, by the process named origin.
+// events stored in a chat (after, upto], a chat opened, typing relayed, or
+// a call signal held for a party, by the process named origin.
 type announcement struct {
 	Kind   string          `json:"k"`
 	Chat   string          `json:"c"`
@@ -31,6 +32,7 @@ type announcement struct {
 	After  uint64          `json:"a,omitempty"`
 	Upto   uint64          `json:"u,omitempty"`
 	Sender string          `json:"s,omitempty"`
+	Party  string          `json:"p,omitempty"`
 	Events json.RawMessage `json:"e,omitempty"`
 }
 
@@ -67,7 +69,9 @@ func (s *Store) Fanout() *Fanout {
 }
 
 // Relay implements chat.Fanout: the events travel in the notification
-// itself, so they are limited to what a notification carries (8000 bytes).
+// itself, so they are limited to what a notification carries (8000 bytes):
+// typing is small. Call signals, whose SDP is not, are held in the
+// database (see Signals).
 func (f *Fanout) Relay(ctx context.Context, chatID, sender string, events []protocol.Event) error {
 	env, err := protocol.EncodeEnvelope(events...)
 	if err != nil {
@@ -133,6 +137,8 @@ func (f follower) HandleNotification(ctx context.Context, n *pgconn.Notification
 		go f.svc.Stored(ctx, a.Chat, a.After, a.Upto, nil)
 	case kindOpened:
 		f.svc.OpenedElsewhere()
+	case kindSignaled:
+		f.svc.Signaled(a.Chat, a.Party)
 	case kindRelayed:
 		env, err := protocol.DecodeEnvelope(a.Events)
 		if err != nil {

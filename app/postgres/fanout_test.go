@@ -25,6 +25,7 @@ func process(t *testing.T, database string) *chat.Service {
 	t.Cleanup(func() { store.Close() })
 	svc := chat.NewService(store)
 	svc.VisitorRate, svc.VisitorBurst = 1e6, 1e6 // the visitor here is a test that sends in bursts
+	svc.Signals = store.Signals()
 	fanout := store.Fanout()
 	fanout.ReconnectDelay = 20 * time.Millisecond
 	svc.Fanout = fanout

@@ -176,6 +176,11 @@ func (c Config) Check() error {
 	if c.IdleWarning > 0 && c.IdleTimeout > 0 && c.IdleWarning >= c.IdleTimeout {
 		return fmt.Errorf("idle_warning (%d s) must come before idle_timeout (%d s)", c.IdleWarning, c.IdleTimeout)
 	}
+	for i, ice := range c.ICEServers {
+		if err := ice.Check(); err != nil {
+			return fmt.Errorf("ice_servers[%d]: %w", i, err)
+		}
+	}
 	return c.Hours.check()
 }
 

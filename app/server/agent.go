@@ -24,11 +24,14 @@ const (
 	PathAgentChats = "/agent/api/chats"
 	// PathAgentForms lists the names of the forms an agent can push.
 	PathAgentForms = "/agent/api/forms"
+	// PathAgentICEServers answers as Get ICE Servers does, for the
+	// agent's side of a call.
+	PathAgentICEServers = "/agent/api/iceservers"
 	// PathAgentTake gives the chat to the agent a chat_session_party_joined
 	// body names.
 	PathAgentTake = "/agent/api/chats/{chatId}/take"
 	// PathAgentEvents posts server events as an envelope, and is a long
-	// poll of the chat's stream with ?after=N&epoch=E&party_id=P.
+	// poll of the chat's stream with ?after=N&epoch=E&signal=S&party_id=P.
 	PathAgentEvents = "/agent/api/chats/{chatId}/events"
 	// PathAgentSocket is the agent's WebSocket to a chat, with
 	// ?token=T&party_id=P.
@@ -57,6 +60,7 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	opened := func(method, path string, h http.HandlerFunc) { mux.Handle(method+" "+path, s.agentOnly(h, true)) }
 	api("GET", PathAgentChats, s.agentChats)
 	api("GET", PathAgentForms, s.agentForms)
+	api("GET", PathAgentICEServers, s.agentICEServers)
 	api("POST", PathAgentTake, s.agentTake)
 	api("GET", PathAgentEvents, s.agentEvents)
 	api("POST", PathAgentEvents, s.agentPost)
@@ -160,6 +164,12 @@ func (s *Server) agentForms(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]string{"forms": names})
 }
 
+// agentICEServers answers as Get ICE Servers does, for the agent's side of
+// a call.
+func (s *Server) agentICEServers(w http.ResponseWriter, r *http.Request) {
+	s.writeICEServers(w)
+}
+
 // agentTake gives the chat to the agent the body describes: a
 // chat_session_party_joined event (party_id and names). 409 when another
 // agent has it.
@@ -250,20 +260,27 @@ func (s *Server) agentPublish(ctx context.Context, chatID string, publish func(c
 	return publish(ctx, chatID, events...)
 }
 
-// agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E):
-// the stored events after that position at once, or else the next live ones,
-// typing included. ?party_id= names the agent, whose own typing is left out.
+// agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E,
+// &signal=S): the stored events after that position at once, or else the
+// next live ones, typing and the call signals for the agent included.
+// ?party_id= names the agent, whose own typing is left out and to whom the
+// visitor's signals go.
 func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
-	after, _ := strconv.ParseUint(query.Get("after"), 10, 64)
-	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
-	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, r.PathValue("chatId"), protocol.Position{Epoch: query.Get("epoch"), Seq: after}, query.Get("party_id"))
+	from, err := positionOf(query)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sub, err := s.chats.Subscribe(r.Context(), r.PathValue("chatId"), from, query.Get("party_id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer sub.Close()
+	// Only the wait is bounded: reading what there is takes what it takes.
+	ctx, cancel := context.WithTimeout(r.Context(), s.PollWait)
+	defer cancel()
 	answer := protocol.Envelope{Events: []protocol.Event{}}
 	for len(answer.Events) == 0 {
 		env, err := sub.Next(ctx)

@@ -145,6 +145,11 @@ func (s *Server) iceServers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.writeICEServers(w)
+}
+
+// writeICEServers answers with the configuration's ICE servers.
+func (s *Server) writeICEServers(w http.ResponseWriter) {
 	answer := protocol.ICEServers{ICEServers: s.cfg.Contact.ICEServers}
 	if answer.ICEServers == nil {
 		answer.ICEServers = []protocol.ICEServer{}

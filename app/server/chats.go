@@ -44,10 +44,14 @@ type Chats interface {
 	OpenFile(ctx context.Context, chatID, fileID string) (chat.File, io.ReadSeekCloser, error)
 	OpenFileByID(ctx context.Context, fileID string) (chat.File, io.ReadSeekCloser, error)
 	// LeasePoll takes the lease on a chat's one waiting long poll;
-	// SetPollCursor keeps where the API's long poll of a chat stands;
-	// SetNotifications the visitor's Mobile Notification Subscription.
+	// SetPollCursor keeps where the API's long poll of a chat stands among
+	// its stored events, PolledSignal and SetPolledSignal among its call
+	// signals; SetNotifications the visitor's Mobile Notification
+	// Subscription.
 	LeasePoll(ctx context.Context, chatID string, d time.Duration) (release func(), ok bool, err error)
 	SetPollCursor(ctx context.Context, chatID string, seq uint64) error
+	PolledSignal(ctx context.Context, chatID string) (uint64, error)
+	SetPolledSignal(ctx context.Context, chatID string, seq uint64) error
 	SetNotifications(ctx context.Context, chatID string, sub protocol.NotificationSubscription) error
 	// Changed waits for a change in any chat after the counter since.
 	Changed(ctx context.Context, since uint64) (uint64, error)

@@ -227,6 +227,14 @@ func TestICEServersComeFromTheConfiguration(t *testing.T) {
 				t.Errorf("got %s, want %s", a, tc.want)
 			}
 			wantError(t, "without credentials", mustFetch(t, http.MethodGet, srv.URL+protocol.PathICEServers, nil, nil), http.StatusUnauthorized, protocol.CodeAuthMissing)
+			if a.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q: TURN credentials must not be cached", a.header.Get("Cache-Control"))
+			}
+			// The agent's side of a call uses the same servers.
+			if a := agentRequest(t, srv, http.MethodGet, "/agent/api/iceservers", agentAuth, ""); a.status != http.StatusOK || string(a.body) != tc.want {
+				t.Errorf("the agent API's ICE servers: got %s, want %s", a, tc.want)
+			}
+			wantError(t, "the agent's ICE servers without the token", agentRequest(t, srv, http.MethodGet, "/agent/api/iceservers", nil, ""), http.StatusForbidden, protocol.CodeForbidden)
 		})
 	}
 }

@@ -411,17 +411,17 @@ func scriptedChat(t *testing.T, srv *parleytest.Server, c *sdkClient) {
 }
 
 // publish makes the agent say everything an agent can say, and returns the
-// id of the file it shared. Typing and call signals are not stored, so a
-// poll gets them only while it waits: they are said again until one did.
+// id of the file it shared. Typing is not stored, so a poll gets it only
+// while it waits: it is said again until one did. Call signals go the same
+// way, though the server holds them for the visitor's next poll.
 func publish(ctx context.Context, t *testing.T, agent *parleytest.Agent, chatID string, p *poller) string {
 	t.Helper()
 	me := protocol.Meta{PartyID: agent.PartyID}
 	for _, e := range []protocol.Event{
 		&protocol.Typing{Meta: me},
 		&protocol.NotTyping{Meta: me},
-		&protocol.Signaling{Data: json.RawMessage(`{"type":"OFFER_CALL","sdp":"v=0","offerVideo":true}`), Meta: me},
-		// Data as an encoded string leaves as an object.
-		&protocol.Signaling{Data: json.RawMessage(`"{\"type\":\"ICE_CANDIDATE\",\"candidate\":\"c1\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"`), Meta: me},
+		&protocol.Signaling{DestinationPartyID: chatID, Data: protocol.SignalData{Type: protocol.SignalOfferCall, SDP: "v=0\r\n", OfferVideo: true}, Meta: me},
+		&protocol.Signaling{DestinationPartyID: chatID, Data: protocol.SignalData{Type: protocol.SignalICECandidate, Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host", SDPMid: "0", SDPMLineIndex: new(0)}, Meta: me},
 	} {
 		before := count(p, e.EventType())
 		for count(p, e.EventType()) == before {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -18,9 +20,9 @@ import (
 // LeasePoll, so that it holds whichever process a poll reaches.)
 //
 // The rule, and its limits:
-//   - Each chat's cursor, the last event a poll answered with, is stored
-//     with the chat before the answer is written. A restart or a deploy
-//     therefore replays nothing: nothing of this is in memory.
+//   - Each chat's cursor, the last event and the last call signal a poll
+//     answered with, is stored before the answer is written. A restart or
+//     a deploy therefore replays nothing: nothing of this is in memory.
 //   - A poll whose client went away before its answer was written moves
 //     nothing.
 //   - The server cannot see whether an answer arrived, but it sees the
@@ -45,11 +47,17 @@ type polls struct {
 	last map[string]lastAnswer
 }
 
+// pollCursor is where a chat's cursor poll stands: the last stored event
+// and the last call signal it answered with.
+type pollCursor struct {
+	seq, signal uint64
+}
+
 // lastAnswer is the last answer a chat's cursor poll wrote.
 type lastAnswer struct {
 	// before is the cursor before the answer: where a lost answer sends
 	// the chat back to.
-	before uint64
+	before pollCursor
 	// conn carried the answer, and requests is how many requests it had
 	// begun by then.
 	conn     *conn
@@ -68,13 +76,13 @@ const pollLeaseSlack = 30 * time.Second
 // lost reports whether the chat's last answer was lost on the way, judged
 // when the next poll r comes, and the cursor before that answer. It
 // forgets the answer either way.
-func (p *polls) lost(r *http.Request, chatID string) (before uint64, lost bool) {
+func (p *polls) lost(r *http.Request, chatID string) (before pollCursor, lost bool) {
 	p.mu.Lock()
 	last, ok := p.last[chatID]
 	delete(p.last, chatID)
 	p.mu.Unlock()
 	if !ok || last.conn == nil || last.conn == connOf(r) || last.conn.requests.Load() > last.requests {
-		return 0, false
+		return pollCursor{}, false
 	}
 	timer := time.NewTimer(lostGrace)
 	defer timer.Stop()
@@ -82,15 +90,15 @@ func (p *polls) lost(r *http.Request, chatID string) (before uint64, lost bool) 
 	case <-last.conn.closed:
 		return last.before, true
 	case <-timer.C:
-		return 0, false
+		return pollCursor{}, false
 	case <-r.Context().Done():
-		return 0, false
+		return pollCursor{}, false
 	}
 }
 
 // answered notes the answer the chat's poll r is about to write, whose
 // cursor was before.
-func (p *polls) answered(r *http.Request, chatID string, before uint64) {
+func (p *polls) answered(r *http.Request, chatID string, before pollCursor) {
 	c := connOf(r)
 	if c == nil || r.Close || !r.ProtoAtLeast(1, 1) {
 		return // nothing to watch: the answer counts as delivered
@@ -176,21 +184,19 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 
 	query := r.URL.Query()
 	_, positioned := query["after"]
-	cursor := c.PollCursor
-	from := protocol.Position{Epoch: c.Epoch, Seq: cursor}
+	var cursor pollCursor
+	var from protocol.Position
 	if positioned {
-		after, err := strconv.ParseUint(query.Get("after"), 10, 64)
-		if err != nil {
-			s.writeError(w, r, protocol.Errorf(protocol.CodeBadRequest, "after must be a sequence number"))
-			return
-		}
-		from = protocol.Position{Epoch: query.Get("epoch"), Seq: after}
-	} else if before, lost := s.polls.lost(r, c.ID); lost && before < cursor {
-		if err := s.chats.SetPollCursor(r.Context(), c.ID, before); err != nil {
+		if from, err = positionOf(query); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		cursor, from.Seq = before, before
+	} else {
+		if cursor, err = s.pollCursor(r, c); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		from = protocol.Position{Epoch: c.Epoch, Seq: cursor.seq, Signal: cursor.signal}
 	}
 	sub, err := s.chats.Subscribe(r.Context(), c.ID, from, c.ID)
 	if err != nil {
@@ -217,8 +223,8 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		answer.Epoch = env.Epoch
 		for _, e := range env.Events {
-			if seq := e.EventMeta().Seq; seq > next {
-				next = seq
+			if seq := e.EventMeta().Seq; seq > next.seq {
+				next.seq = seq
 			}
 			if positioned || e.EventMeta().PartyID != c.ID {
 				answer.Events = append(answer.Events, e)
@@ -229,19 +235,66 @@ func (s *Server) pollEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, answer)
 		return
 	}
+	next.signal = sub.SignalCursor()
 	answer.Epoch = ""
 	s.answerPoll(w, r, c.ID, cursor, next, answer)
+}
+
+// positionOf reads a positioned poll's or a socket's position: ?after=N
+// (a sequence number), &epoch=E and &signal=S (a SignalSeq).
+func positionOf(query url.Values) (protocol.Position, error) {
+	from := protocol.Position{Epoch: query.Get("epoch")}
+	for _, p := range []struct {
+		name string
+		to   *uint64
+	}{{"after", &from.Seq}, {"signal", &from.Signal}} {
+		if v := query.Get(p.name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return protocol.Position{}, protocol.Errorf(protocol.CodeBadRequest, "%s must be a sequence number", p.name)
+			}
+			*p.to = n
+		}
+	}
+	return from, nil
+}
+
+// pollCursor reads where the chat's cursor poll stands, and moves it back
+// when the last answer was lost on the way (see polls).
+func (s *Server) pollCursor(r *http.Request, c chat.Chat) (pollCursor, error) {
+	signal, err := s.chats.PolledSignal(r.Context(), c.ID)
+	if err != nil {
+		return pollCursor{}, err
+	}
+	cursor := pollCursor{seq: c.PollCursor, signal: signal}
+	before, lost := s.polls.lost(r, c.ID)
+	if !lost {
+		return cursor, nil
+	}
+	if before.seq < cursor.seq {
+		if err := s.chats.SetPollCursor(r.Context(), c.ID, before.seq); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.seq = before.seq
+	}
+	if before.signal < cursor.signal {
+		if err := s.chats.SetPolledSignal(r.Context(), c.ID, before.signal); err != nil {
+			return pollCursor{}, err
+		}
+		cursor.signal = before.signal
+	}
+	return cursor, nil
 }
 
 // answerPoll writes a cursor poll's answer, which moves the chat's cursor
 // from before to after: stored first, so no restart replays it, and moved
 // back if the answer cannot be written.
-func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after uint64, answer protocol.Envelope) {
+func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID string, before, after pollCursor, answer protocol.Envelope) {
 	if r.Context().Err() != nil {
 		return // the client went away: nobody got this answer
 	}
 	if after != before {
-		if err := s.chats.SetPollCursor(r.Context(), chatID, after); err != nil {
+		if err := s.movePollCursor(r.Context(), chatID, before, after); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -251,8 +304,22 @@ func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID strin
 		s.polls.forget(chatID)
 		// The request's context may be done with the connection: the
 		// cursor goes back whatever it says.
-		if err := s.chats.SetPollCursor(context.WithoutCancel(r.Context()), chatID, before); err != nil {
+		if err := s.movePollCursor(context.WithoutCancel(r.Context()), chatID, after, before); err != nil {
 			s.log.Error("moving a poll cursor back", "chat", chatID, "err", err)
 		}
 	}
+}
+
+// movePollCursor stores the chat's poll cursor where it moves from from to
+// to.
+func (s *Server) movePollCursor(ctx context.Context, chatID string, from, to pollCursor) error {
+	if to.seq != from.seq {
+		if err := s.chats.SetPollCursor(ctx, chatID, to.seq); err != nil {
+			return err
+		}
+	}
+	if to.signal != from.signal {
+		return s.chats.SetPolledSignal(ctx, chatID, to.signal)
+	}
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -20,7 +19,7 @@ const writeTimeout = 10 * time.Second
 
 // visitorSocket is a chat's WebSocket for its visitor: the visitor's
 // envelopes in, the chat's stream out, starting after the position the query
-// names (token, epoch, after).
+// names (token, epoch, after, signal).
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	s.serveSocket(w, r, s.origins, func(r *http.Request) (socketSide, error) {
 		c, err := s.tokenChat(r)
@@ -73,10 +72,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, origins []s
 		conn.Close(websocket.StatusCode(refusal.code), refusal.reason)
 		return
 	}
-	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+	// A position that does not parse starts the stream over.
+	from, _ := positionOf(r.URL.Query())
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	sub, err := s.chats.Subscribe(ctx, side.chat.ID, protocol.Position{Epoch: r.URL.Query().Get("epoch"), Seq: after}, side.party)
+	sub, err := s.chats.Subscribe(ctx, side.chat.ID, from, side.party)
 	if err != nil {
 		s.log.Error("subscribing a socket", "chat", side.chat.ID, "err", err)
 		conn.Close(websocket.StatusInternalError, "internal error")

@@ -231,6 +231,17 @@ func (b *Bridge) SetPollCursor(ctx context.Context, chatID string, seq uint64) e
 	return b.svc.SetPollCursor(ctx, chatID, seq)
 }
 
+// PolledSignal implements server.Chats: the tenant's
+// call signals are held here for the visitor, as in embedded mode.
+func (b *Bridge) PolledSignal(ctx context.Context, chatID string) (uint64, error) {
+	return b.svc.PolledSignal(ctx, chatID)
+}
+
+// SetPolledSignal implements server.Chats.
+func (b *Bridge) SetPolledSignal(ctx context.Context, chatID string, seq uint64) error {
+	return b.svc.SetPolledSignal(ctx, chatID, seq)
+}
+
 // SetNotifications implements server.Chats. The subscription stays here:
 // notifications are not Parley's to deliver.
 func (b *Bridge) SetNotifications(ctx context.Context, chatID string, sub protocol.NotificationSubscription) error {

@@ -325,7 +325,8 @@ func (f *follower) published(n uint64) {
 
 // localize is an event of the tenant as Parley's clients read it: a form
 // request numbered as they read it (the tenant's id is remembered for the
-// answer), the tenant's file remembered as remote, a party type they know,
+// answer), the tenant's file remembered as remote, a call signal addressed
+// to the visitor by its party here, a party type they know,
 // a message's text beside its HTML, a sender where the API gives one.
 func (f *follower) localize(e protocol.Event) protocol.Event {
 	meta := e.EventMeta()
@@ -350,6 +351,12 @@ func (f *follower) localize(e protocol.Event) protocol.Event {
 	case *protocol.Message:
 		if e.MsgText == "" {
 			e.MsgText = plainText(e.Msg)
+		}
+	case *protocol.Signaling:
+		// The tenant calls the visitor by its chat id upstream; here the
+		// visitor's party is the chat's own id.
+		if e.DestinationPartyID == f.upstream().UpstreamID {
+			e.DestinationPartyID = f.chatID
 		}
 	case *protocol.PartyJoined:
 		switch e.Type {

@@ -56,6 +56,15 @@
   var typingTimer = 0;
   var visitorTypingTimer = 0;
   var lastRef = 0;
+  // The call on, if any: {chat, pc, stream, audio (the microphone's
+  // sender), video, phase, requestVideo, candidates (the visitor's, before
+  // the answer), since, ring (its timer)}. signalId numbers the agent's
+  // signals, as integers: Bright Pattern's Android demo reads them so.
+  var call = null;
+  var signalId = 0;
+  // How long a call may ring before the agent gives up on it: as long as
+  // the server holds an offer for a visitor who is away.
+  var RING = 60000;
 
   function api(path, options) {
     options = options || {};
@@ -167,13 +176,18 @@
   // One chat: its stream over the agent socket, resumed after a drop; over
   // the long poll when sockets fail.
   function openChat(id) {
+    if (call && call.chat.id !== id) {
+      hangUp("You left the call's chat");
+    }
     if (current) {
       current.closed = true;
       if (current.socket) {
         current.socket.close();
       }
     }
-    current = { id: id, lastSeq: 0, epoch: "", parties: {}, closed: false, failures: 0 };
+    // lastSignal is the last call signal seen (signal_seq), and signals
+    // those the agent said while the socket was away.
+    current = { id: id, lastSeq: 0, epoch: "", parties: {}, closed: false, failures: 0, lastSignal: 0, signals: [] };
     $("chat").hidden = false;
     $("lines").textContent = "";
     $("visitor-typing").hidden = true;
@@ -231,7 +245,7 @@
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
       "/agent/api" + chatPath(chat, "/socket?token=" + encodeURIComponent(token) +
       "&party_id=" + encodeURIComponent(me ? me.party_id : "") + "&after=" + chat.lastSeq +
-      "&epoch=" + encodeURIComponent(chat.epoch));
+      "&epoch=" + encodeURIComponent(chat.epoch) + "&signal=" + chat.lastSignal);
     var socket = new WebSocket(url);
     var opened = false;
     chat.socket = socket;
@@ -240,6 +254,9 @@
       chat.failures = 0;
       chat.heard = Date.now();
       chat.asked = 0;
+      var waitingSignals = chat.signals;
+      chat.signals = [];
+      waitingSignals.forEach(function (event) { send([event]); });
     };
     socket.onmessage = function (message) {
       receive(chat, JSON.parse(message.data));
@@ -266,7 +283,7 @@
       return;
     }
     api(chatPath(chat, "/events?after=" + chat.lastSeq + "&epoch=" + encodeURIComponent(chat.epoch) +
-      "&party_id=" + encodeURIComponent(me ? me.party_id : ""))).then(function (frame) {
+      "&signal=" + chat.lastSignal + "&party_id=" + encodeURIComponent(me ? me.party_id : ""))).then(function (frame) {
       receive(chat, frame);
       poll(chat);
     }).catch(function () {
@@ -349,6 +366,7 @@
     $("take").disabled = !me || !c || !!c.agent;
     ["push-form", "end", "reply", "file"].forEach(function (id) { $(id).disabled = !mine; });
     $("composer").querySelector("button").disabled = !mine;
+    $("call-audio").disabled = $("call-video").disabled = !mine || !!call;
   }
 
   function note(text) {
@@ -441,13 +459,21 @@
       break;
     case "chat_session_end":
       note("The visitor ended the chat");
+      chatOver(chat);
       break;
     case "chat_session_ended":
       note("The chat has ended");
+      chatOver(chat);
       break;
     case "chat_session_timeout_warning":
+      note(event.msg || event.event);
+      break;
     case "chat_session_inactivity_timeout":
       note(event.msg || event.event);
+      chatOver(chat);
+      break;
+    case "chat_session_signaling":
+      signaled(chat, event);
       break;
     case "chat_session_message_read":
       note("Read by the visitor");
@@ -558,6 +584,281 @@
       })
       .catch(function (err) { note("Upload failed: " + err.message); });
     $("file").value = "";
+  });
+
+
+  // Calls. The agent offers (OFFER_CALL), the visitor answers (ANSWER_CALL)
+  // or declines (CALL_REJECTED); a visitor may ask for a call
+  // (REQUEST_CALL), which the agent accepts by offering one. Both trickle
+  // ICE candidates; either hangs up (END_CALL). The server holds the
+  // signals for a side that is away for a moment, and resumes from the
+  // last one seen (signal_seq).
+  function sendSignal(chat, data) {
+    signalId += 1;
+    var event = { event: "chat_session_signaling", party_id: me.party_id, destination_party_id: chat.id, msg_id: String(signalId), data: data };
+    if (chat.polling || socketOpen()) {
+      return send([event]);
+    }
+    chat.signals.push(event);
+    return Promise.resolve(true);
+  }
+
+  function showCall() {
+    var panel = $("call");
+    var phase = call ? call.phase : "idle";
+    panel.hidden = !call;
+    panel.setAttribute("data-phase", phase);
+    $("call-accept").hidden = $("call-decline").hidden = phase !== "requested";
+    $("call-mute").hidden = $("call-hangup").hidden = phase === "requested" || !call;
+    $("call-camera").hidden = !call || !call.video || phase === "requested";
+    $("call-videos").hidden = !call || phase === "requested";
+    $("call-timer").textContent = call && call.since ? clock(Date.now() - call.since) : "";
+    if (current) {
+      updateChatHead();
+    }
+  }
+
+  function clock(ms) {
+    var s = Math.floor(ms / 1000);
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  setInterval(function () {
+    if (call && call.since) {
+      $("call-timer").textContent = clock(Date.now() - call.since);
+    }
+  }, 1000);
+
+  function callStatus(text) {
+    $("call-status").textContent = text;
+  }
+
+  // A visitor's signal to this agent.
+  function signaled(chat, event) {
+    if (event.signal_seq) {
+      if (event.signal_seq <= chat.lastSignal) {
+        return;
+      }
+      chat.lastSignal = event.signal_seq;
+    }
+    var data = event.data || {};
+    var ours = call && call.chat === chat;
+    switch (data.type) {
+    case "REQUEST_CALL":
+      if (call) {
+        sendSignal(chat, { type: "CALL_REJECTED" });
+        return;
+      }
+      call = { chat: chat, phase: "requested", requestVideo: String(data.offerVideo) === "true", candidates: [] };
+      callStatus("The visitor asks for a " + (call.requestVideo ? "video call" : "call"));
+      note("The visitor asks for a " + (call.requestVideo ? "video call" : "call"));
+      showCall();
+      break;
+    case "ANSWER_CALL":
+      if (ours && call.pc && call.pc.signalingState === "have-local-offer") {
+        call.phase = "connecting";
+        callStatus("Connecting…");
+        call.pc.setRemoteDescription({ type: "answer", sdp: data.sdp }).then(function () {
+          call.candidates.forEach(addCandidate);
+          call.candidates = [];
+        }).catch(function (err) { hangUp("The visitor's answer failed: " + err.message); });
+        showCall();
+      }
+      break;
+    case "ICE_CANDIDATE":
+      if (ours && call.pc) {
+        if (call.pc.remoteDescription) {
+          addCandidate(data);
+        } else {
+          call.candidates.push(data);
+        }
+      }
+      break;
+    case "END_CALL":
+      if (ours) {
+        endCall(call.phase === "requested" ? "The visitor took the request back" : "The visitor hung up");
+      }
+      break;
+    case "CALL_REJECTED":
+      if (ours) {
+        endCall("The visitor declined the call");
+      }
+      break;
+    }
+  }
+
+  function addCandidate(data) {
+    var init = { candidate: data.candidate || "" };
+    if (data.sdpMid) {
+      init.sdpMid = data.sdpMid;
+    }
+    if (data.sdpMLineIndex !== undefined && data.sdpMLineIndex !== null && data.sdpMLineIndex !== "") {
+      init.sdpMLineIndex = Number(data.sdpMLineIndex);
+    }
+    call.pc.addIceCandidate(init).catch(function () {});
+  }
+
+  // placeCall offers the visitor a call, with the agent's camera when
+  // video: the visitor's request accepted, or the agent's own idea.
+  function placeCall(video) {
+    if (!navigator.mediaDevices) {
+      // A page on plain http elsewhere than this machine gets no devices.
+      var why = "Calls need the console on https, or on this machine";
+      return call ? hangUp(why) : note(why);
+    }
+    var chat = current;
+    var request = call && call.phase === "requested";
+    call = call || { chat: chat, candidates: [] };
+    call.video = video;
+    call.phase = "calling";
+    callStatus("Starting the call…");
+    showCall();
+    var mine = call;
+    Promise.all([
+      navigator.mediaDevices.getUserMedia({ audio: true, video: video }),
+      api("/iceservers").catch(function () { return { iceServers: [] }; })
+    ]).then(function (got) {
+      if (call !== mine) {
+        got[0].getTracks().forEach(function (t) { t.stop(); });
+        return;
+      }
+      var stream = got[0];
+      var pc = new RTCPeerConnection({ iceServers: got[1].iceServers });
+      mine.stream = stream;
+      mine.pc = pc;
+      $("call-local").srcObject = stream;
+      stream.getTracks().forEach(function (track) {
+        var sender = pc.addTrack(track, stream);
+        if (track.kind === "audio") {
+          mine.audio = sender;
+        }
+      });
+      // The visitor's video comes whether the agent sends any or not.
+      if (!video) {
+        pc.addTransceiver("video", { direction: "recvonly" });
+      }
+      var remote = new MediaStream();
+      $("call-remote").srcObject = remote;
+      pc.ontrack = function (event) {
+        remote.addTrack(event.track);
+        $("call-remote").play().catch(function () {});
+      };
+      pc.onicecandidate = function (event) {
+        if (event.candidate && event.candidate.candidate && call === mine) {
+          var c = event.candidate;
+          sendSignal(mine.chat, { type: "ICE_CANDIDATE", candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: String(c.sdpMLineIndex) });
+        }
+      };
+      pc.onconnectionstatechange = function () {
+        if (call !== mine) {
+          return;
+        }
+        if (pc.connectionState === "connected" && !mine.since) {
+          clearTimeout(mine.ring);
+          mine.phase = "in-call";
+          mine.since = Date.now();
+          callStatus("In a call with the visitor");
+          note("Call connected");
+          showCall();
+        } else if (pc.connectionState === "failed") {
+          hangUp("The call's connection failed");
+        }
+      };
+      return pc.createOffer().then(function (offer) {
+        return pc.setLocalDescription(offer);
+      }).then(function () {
+        if (call !== mine) {
+          return;
+        }
+        sendSignal(mine.chat, { type: "OFFER_CALL", sdp: pc.localDescription.sdp, offerVideo: video ? "true" : "false" });
+        callStatus("Calling the visitor…");
+        mine.ring = setTimeout(function () {
+          if (call === mine && !mine.since) {
+            hangUp("No answer");
+          }
+        }, RING);
+      });
+    }).catch(function (err) {
+      if (call !== mine) {
+        return;
+      }
+      if (request) {
+        sendSignal(mine.chat, { type: "CALL_REJECTED" });
+      }
+      endCall("Your " + (video ? "microphone or camera" : "microphone") + " could not be used: " + (err.name || "") + " " + err.message);
+    });
+  }
+
+  // hangUp ends the call, telling the visitor.
+  function hangUp(why) {
+    if (!call) {
+      return;
+    }
+    sendSignal(call.chat, { type: call.phase === "requested" ? "CALL_REJECTED" : "END_CALL" });
+    endCall(why);
+  }
+
+  // endCall lets go of the call's devices and shows why it ended.
+  function endCall(why) {
+    if (!call) {
+      return;
+    }
+    clearTimeout(call.ring);
+    if (call.pc) {
+      call.pc.onconnectionstatechange = call.pc.onicecandidate = call.pc.ontrack = null;
+      call.pc.close();
+    }
+    if (call.stream) {
+      call.stream.getTracks().forEach(function (t) { t.stop(); });
+    }
+    $("call-local").srcObject = $("call-remote").srcObject = null;
+    $("call-mute").setAttribute("aria-pressed", "false");
+    $("call-mute").textContent = "Mute";
+    $("call-camera").setAttribute("aria-pressed", "false");
+    $("call-camera").textContent = "Camera off";
+    call = null;
+    note(why);
+    callStatus(why);
+    showCall();
+    $("call").hidden = false;
+    $("call").setAttribute("data-phase", "ended");
+    $("call-videos").hidden = true;
+  }
+
+  function chatOver(chat) {
+    if (call && call.chat === chat) {
+      endCall("The chat ended, and the call with it");
+    }
+  }
+
+  $("call-audio").addEventListener("click", function () { placeCall(false); });
+  $("call-video").addEventListener("click", function () { placeCall(true); });
+  $("call-accept").addEventListener("click", function () {
+    if (call && call.phase === "requested") {
+      placeCall(call.requestVideo);
+    }
+  });
+  $("call-decline").addEventListener("click", function () { hangUp("You declined the visitor's call"); });
+  $("call-hangup").addEventListener("click", function () { hangUp("You hung up"); });
+  $("call-mute").addEventListener("click", function () {
+    if (!call || !call.audio) {
+      return;
+    }
+    var muted = $("call-mute").getAttribute("aria-pressed") !== "true";
+    var track = call.stream.getAudioTracks()[0];
+    track.enabled = !muted;
+    // A muted microphone's sender has no track: not a packet leaves.
+    call.audio.replaceTrack(muted ? null : track);
+    $("call-mute").setAttribute("aria-pressed", String(muted));
+    $("call-mute").textContent = muted ? "Unmute" : "Mute";
+  });
+  $("call-camera").addEventListener("click", function () {
+    if (!call || !call.stream) {
+      return;
+    }
+    var off = $("call-camera").getAttribute("aria-pressed") !== "true";
+    call.stream.getVideoTracks().forEach(function (t) { t.enabled = !off; });
+    $("call-camera").setAttribute("aria-pressed", String(off));
+    $("call-camera").textContent = off ? "Camera on" : "Camera off";
   });
 
   api("/forms").then(function (list) {

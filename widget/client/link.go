@@ -257,9 +257,14 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 		s.mu.Lock()
 		o := s.outbox.remove(env.Ref)
 		s.mu.Unlock()
-		if env.Error != nil && o != nil {
-			s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
+		if env.Error == nil || o == nil {
+			return false, nil
 		}
+		if sig, ok := o.event.(*protocol.Signaling); ok {
+			s.calls.Refused(sig, env.Error) // the call says so, not the transcript
+			return false, nil
+		}
+		s.emit(ctx, Update{Refused: &Refusal{Event: o.event, Err: env.Error}})
 		return false, nil
 	}
 	if env.Error != nil {
@@ -271,7 +276,8 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 	s.mu.Lock()
 	reset := env.Epoch != "" && env.Epoch != s.pos.Epoch
 	if reset {
-		s.pos = protocol.Position{Epoch: env.Epoch}
+		// Call signals are not in the stream: where they stand holds.
+		s.pos = protocol.Position{Epoch: env.Epoch, Signal: s.pos.Signal}
 	}
 	fresh := make([]protocol.Event, 0, len(env.Events))
 	var upstream ConnState
@@ -290,12 +296,18 @@ func (s *Session) receive(ctx context.Context, env protocol.Envelope, polling bo
 		if id := protocol.MsgIDOf(e); seq != 0 && id != nil && e.EventMeta().PartyID == s.chat.ChatID {
 			s.outbox.stored(*id)
 		}
+		if sig, ok := e.(*protocol.Signaling); ok {
+			s.pos.Signal = max(s.pos.Signal, sig.SignalSeq)
+		}
 		s.clock.stamped(e.EventMeta().Timestamp.Time, arrived)
 		fresh = append(fresh, e)
 		over = over || protocol.EndsChat(e)
 	}
 	pos := s.pos
 	s.mu.Unlock()
+	for _, e := range fresh {
+		s.calls.Handle(e)
+	}
 	// Every frame of the stream is reported, even one with nothing new: the
 	// first after connecting says the window has caught up.
 	if reset || len(fresh) > 0 || env.Epoch != "" {
@@ -327,7 +339,7 @@ func (s *Session) sendAgain(ref string, err *protocol.Error) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.outbox.durable(ref)
+	return s.outbox.persisted(ref)
 }
 
 // upstreamConn is how the chat stands while the server says whether it
@@ -389,12 +401,19 @@ func (s *Session) call(ctx context.Context, method, path string, body []byte, ou
 func (s *Session) socketURL() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := url.Values{
-		"token": {s.chat.Token},
-		"epoch": {s.pos.Epoch},
-		"after": {strconv.FormatUint(s.pos.Seq, 10)},
-	}
+	q := position(s.pos)
+	q.Set("token", s.chat.Token)
 	return protocol.SocketURL(s.cfg.BaseURL, protocol.Path(protocol.PathChatSocket, s.chat.ChatID), q)
+}
+
+// position is the query that resumes the chat's stream after pos: its
+// stored events, and the call signals the server holds for the visitor.
+func position(pos protocol.Position) url.Values {
+	return url.Values{
+		"epoch":  {pos.Epoch},
+		"after":  {strconv.FormatUint(pos.Seq, 10)},
+		"signal": {strconv.FormatUint(pos.Signal, 10)},
+	}
 }
 
 // socketLink is a link over the chat's WebSocket.
@@ -440,7 +459,7 @@ func (l *pollLink) write(ctx context.Context, env protocol.Envelope) (*protocol.
 
 func (l *pollLink) read(ctx context.Context) (protocol.Envelope, error) {
 	l.s.mu.Lock()
-	q := url.Values{"after": {strconv.FormatUint(l.s.pos.Seq, 10)}, "epoch": {l.s.pos.Epoch}}
+	q := position(l.s.pos)
 	chatID := l.s.chat.ChatID
 	l.s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)

@@ -39,11 +39,14 @@ type outbox struct {
 }
 
 // outgoing is a frame waiting to be written, or for a durable one, waiting
-// for the server's answer.
+// for the server's answer. A durable frame is also kept in Memory when it
+// persists: call signals do not, since another page has no call to signal
+// for.
 type outgoing struct {
 	ref     string
 	event   protocol.Event
 	durable bool
+	persist bool
 	written bool
 	// writtenAt is when it was written, to notice an answer that never
 	// comes.
@@ -88,10 +91,10 @@ func (o *outbox) nextID() protocol.ID {
 }
 
 // add queues an event.
-func (o *outbox) add(e protocol.Event, durable bool) {
+func (o *outbox) add(e protocol.Event, durable, persist bool) {
 	o.lastRef++
-	o.queue = append(o.queue, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: durable})
-	if durable {
+	o.queue = append(o.queue, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: durable, persist: persist})
+	if persist {
 		o.save()
 	}
 }
@@ -116,7 +119,7 @@ func (o *outbox) adopt(s saved) []protocol.Event {
 			continue
 		}
 		o.lastRef++
-		adopted = append(adopted, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: true})
+		adopted = append(adopted, &outgoing{ref: strconv.Itoa(o.lastRef), event: e, durable: true, persist: true})
 		events = append(events, e)
 	}
 	o.queue = append(adopted, o.queue...)
@@ -180,7 +183,7 @@ func (o *outbox) remove(ref string) *outgoing {
 	for i, f := range o.queue {
 		if f.ref == ref {
 			o.queue = append(o.queue[:i], o.queue[i+1:]...)
-			if f.durable {
+			if f.persist {
 				o.save()
 			}
 			return f
@@ -189,12 +192,13 @@ func (o *outbox) remove(ref string) *outgoing {
 	return nil
 }
 
-// durable reports whether the frame with ref is queued and kept across
-// reloads: the visitor's messages, files and answers, not typing.
-func (o *outbox) durable(ref string) bool {
+// persisted reports whether the frame with ref is queued and kept across
+// reloads: the visitor's messages, files and answers, not typing nor call
+// signals.
+func (o *outbox) persisted(ref string) bool {
 	for _, f := range o.queue {
 		if f.ref == ref {
-			return f.durable
+			return f.persist
 		}
 	}
 	return false
@@ -214,11 +218,12 @@ func (o *outbox) stored(id protocol.ID) {
 }
 
 // forget drops what is kept for a chat that is over, and returns the events
-// that will never be sent.
+// that will never be sent (the call signals aside: they were for the call,
+// which ends with the chat).
 func (o *outbox) forget() []protocol.Event {
 	var unsent []protocol.Event
 	for _, f := range o.queue {
-		if f.durable {
+		if f.persist {
 			unsent = append(unsent, f.event)
 		}
 	}
@@ -235,7 +240,7 @@ func (o *outbox) save() {
 	}
 	s := saved{Events: []json.RawMessage{}}
 	for _, f := range o.queue {
-		if !f.durable {
+		if !f.persist {
 			continue
 		}
 		if raw, err := protocol.MarshalEvent(f.event); err == nil {

@@ -68,8 +68,8 @@ func TestOutboxAdoptsInOrderWithoutRepeats(t *testing.T) {
 	t.Parallel()
 	o := outbox{memory: NewPageMemory(), appID: "demo", tab: "mine", chatID: "c1"}
 	own := &protocol.Message{MsgID: o.nextID(), Msg: "mine"}
-	o.add(own, true)
-	o.add(&protocol.Typing{}, false)
+	o.add(own, true, true)
+	o.add(&protocol.Typing{}, false, false)
 	raw := func(e protocol.Event) json.RawMessage {
 		data, err := protocol.MarshalEvent(e)
 		if err != nil {
@@ -116,8 +116,8 @@ func TestOutboxForgetsWhatTheStreamShowsStored(t *testing.T) {
 	o := outbox{memory: NewPageMemory(), appID: "demo", tab: "mine", chatID: "c1"}
 	first := &protocol.Message{MsgID: o.nextID(), Msg: "first"}
 	second := &protocol.Message{MsgID: o.nextID(), Msg: "second"}
-	o.add(first, true)
-	o.add(second, true)
+	o.add(first, true, true)
+	o.add(second, true, true)
 	o.stored(first.MsgID)
 	o.stored(protocol.TextID("theirs:1"))
 	var order []string

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/widget/call"
 )
 
 // ConnState is where a Session stands with the server.
@@ -49,7 +50,8 @@ type Update struct {
 	Events []protocol.Event
 	// Position is the place in the stream after Events.
 	Position protocol.Position
-	// Refused is an event the server would not take, and why.
+	// Refused is an event the server would not take, and why. A call
+	// signal's refusal goes to the session's Calls instead.
 	Refused *Refusal
 	// Unsent lists what the visitor sent that the server never took
 	// because the chat is over, or would not start: it is not sent.
@@ -97,6 +99,8 @@ type Config struct {
 	// the session gives the socket up for dead: a socket can die without a
 	// word (a closed lid, a network that drops packets).
 	Heartbeat, AnswerTimeout time.Duration
+	// CallMedia is the media of the chat's calls; nil is the browser's.
+	CallMedia call.Media
 }
 
 // Timeouts of what a session asks the server outside its socket.
@@ -124,6 +128,7 @@ type Session struct {
 	cfg     Config
 	updates chan Update
 	clock   *serverClock
+	calls   *call.Call
 	// written wakes the writer; retry wakes a session waiting to
 	// reconnect, or makes a connected one check its socket.
 	written chan struct{}
@@ -159,7 +164,7 @@ func NewSession(cfg Config) *Session {
 	if cfg.Locks == nil {
 		cfg.Locks = processLocks
 	}
-	return &Session{
+	s := &Session{
 		cfg:     cfg,
 		updates: make(chan Update, 64),
 		clock:   newServerClock(),
@@ -167,7 +172,13 @@ func NewSession(cfg Config) *Session {
 		retry:   make(chan struct{}, 1),
 		outbox:  outbox{memory: cfg.Memory, appID: cfg.Credentials.AppID, tab: newTab()},
 	}
+	s.calls = call.New(call.Config{Send: s.Send, ICEServers: s.ICEServers, Media: cfg.CallMedia})
+	return s
 }
+
+// Calls is the chat's calls: the session hands it the chat's events and
+// its signals go out through the session. A call panel renders its State.
+func (s *Session) Calls() *call.Call { return s.calls }
 
 // Updates delivers what happens to the session, in order. It is closed when
 // Run returns.
@@ -191,9 +202,9 @@ func (s *Session) SendMessage(text string) (protocol.ID, error) {
 }
 
 // Send queues a client event. Typing events are dropped while disconnected
-// (see droppedOffline). An event that
-// carries a msg_id and has none gets the page's next one, once it is
-// valid.
+// (see droppedOffline); call signals wait for the connection, but only for
+// the page's life. An event that carries a msg_id and has none gets the
+// page's next one, once it is valid.
 func (s *Session) Send(e protocol.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,14 +230,29 @@ func (s *Session) Send(e protocol.Event) error {
 }
 
 // Configuration fetches the widget configuration: the title, the styling,
-// the forms the contact center may ask for.
+// the forms the contact center may ask for, whether it offers calls (which
+// it tells the chat's Call).
 func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	s.identify(ctx)
 	var cfg protocol.WidgetConfiguration
 	err := s.call(ctx, http.MethodGet, protocol.PathConfiguration, nil, &cfg)
+	if err == nil {
+		styling := cfg.Definition.ChatWidgetStyling
+		s.calls.Configure(styling.VideoCallEnabled, styling.VisitorVideoEnabled)
+	}
 	return cfg, err
+}
+
+// ICEServers fetches the STUN and TURN servers for the chat's calls.
+func (s *Session) ICEServers(ctx context.Context) ([]protocol.ICEServer, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	s.identify(ctx)
+	var answer protocol.ICEServers
+	err := s.call(ctx, http.MethodGet, protocol.PathICEServers, nil, &answer)
+	return answer.ICEServers, err
 }
 
 // Wake makes a session that waits to reconnect try at once, and a
@@ -241,7 +267,10 @@ func (s *Session) Wake() {
 
 // enqueue adds e to the outbox and wakes the writer. The caller holds s.mu.
 func (s *Session) enqueue(e protocol.Event) {
-	s.outbox.add(e, !protocol.Ephemeral(e))
+	// A call signal waits for the server's answer and goes again after a
+	// reconnect, but is not kept across a reload: another page has no call
+	// to signal for.
+	s.outbox.add(e, !droppedOffline(e), !protocol.Ephemeral(e))
 	select {
 	case s.written <- struct{}{}:
 	default:
@@ -282,11 +311,14 @@ func (s *Session) Run(ctx context.Context) error {
 		wasConnected, err := s.connect(ctx, polling, &release)
 		switch {
 		case errors.Is(err, errChatOver):
+			s.calls.ChatOver()
 			s.emit(ctx, Update{Conn: ConnEnded, Unsent: s.forget()})
 			return nil
 		case ctx.Err() != nil:
+			s.calls.ChatOver()
 			return ctx.Err()
 		case permanent(err):
+			s.calls.ChatOver()
 			s.emit(ctx, Update{Conn: ConnFailed, Err: err, Unsent: s.forget()})
 			return err
 		}

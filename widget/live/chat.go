@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/call"
 	"github.com/parleychat/parley/widget/client"
 )
 
@@ -48,6 +49,8 @@ type Chat struct {
 	receipts     receipts
 	nav          navigator
 	uploads      uploads
+	// call is the chat's call as its panel shows it.
+	call call.State
 
 	// hidden says the visitor does not see the window: the loader loads
 	// it hidden (ahead of a click, or while the visitor goes from page to
@@ -159,6 +162,7 @@ func (c *Chat) start(ctx app.Context) {
 	runCtx, cancel := context.WithCancel(ctx)
 	c.session, c.stop = sess, cancel
 	ctx.Async(func() { _ = sess.Run(runCtx) })
+	c.followCall(ctx, runCtx, sess)
 	ctx.Async(func() {
 		for u := range sess.Updates() {
 			ctx.Dispatch(func(ctx app.Context) {
@@ -198,6 +202,7 @@ func (c *Chat) Restart() {
 	c.conn = connection{state: client.ConnConnecting}
 	c.chat, c.position = protocol.ChatSession{}, protocol.Position{}
 	c.transcript, c.confirmEnd, c.endTold, c.replayed = widget.Transcript{}, false, false, false
+	c.call = call.State{}
 	c.notice = ""
 	c.nav.told(place{}) // the new chat hears where the visitor is
 	c.start(c.ctx)
@@ -239,6 +244,7 @@ func (c *Chat) Render() app.UI {
 		Closed(c.conn.closed, c.config.Definition.ChatWidgetStyling.LeaveMessageURL).
 		Composer(c.canWrite(), c.canSend(), c.canAttach(), !c.freeTextRequest().IsZero(), c.notice).
 		Announce(c.announcement, c.typingNote).
+		Call(c.call, c.call.Elapsed(c.now)).
 		Actions(c)
 }
 

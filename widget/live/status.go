@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget"
+	"github.com/parleychat/parley/widget/call"
 	"github.com/parleychat/parley/widget/client"
 )
 
@@ -82,7 +83,7 @@ func (c connection) status(tx *widget.Texts, t *widget.Transcript, serverNow, no
 }
 
 // clock keeps the countdowns moving while one shows: the estimated wait,
-// the next reconnection try, a form's time limit.
+// the next reconnection try, a form's time limit, a call's timer.
 func (c *Chat) clock(ctx app.Context) {
 	c.now = time.Now()
 	if c.ticking || !c.countingDown() {
@@ -96,7 +97,7 @@ func (c *Chat) clock(ctx app.Context) {
 }
 
 func (c *Chat) countingDown() bool {
-	if c.conn.state == client.ConnReconnecting || (c.transcript.State == protocol.StateQueued && c.transcript.EWT > 0) {
+	if c.conn.state == client.ConnReconnecting || c.call.Phase == call.InCall || (c.transcript.State == protocol.StateQueued && c.transcript.EWT > 0) {
 		return true
 	}
 	for _, f := range c.transcript.Forms {

@@ -12,7 +12,8 @@ import (
 const Chromium = "/usr/bin/chromium"
 
 // Options are the flags of a Chromium with its profile in profile:
-// headless, without sandbox, GPU or QUIC, at a desktop window's size, and
+// headless, without sandbox, GPU or QUIC, at a desktop window's size, with
+// a fake camera and microphone that pages get without a prompt, and
 // resolving no host but the loopback ones.
 func Options(profile string) []chromedp.ExecAllocatorOption {
 	return append(chromedp.DefaultExecAllocatorOptions[:],
@@ -23,6 +24,11 @@ func Options(profile string) []chromedp.ExecAllocatorOption {
 		chromedp.WindowSize(1280, 800),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
+		// Calls: a fake camera and microphone, taken without a prompt, and
+		// their sound played without a click.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		// Nothing leaves the machine: every host but the loopback ones fails.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 	)
