@@ -16,8 +16,8 @@ import (
 
 // Paths of the agent API, Parley's own, which the agent console is built on
 // and test authors script. Placeholders in braces are ServeMux wildcards;
-// protocol.Path fills them in. The console (web/agent/console.js) spells
-// them out where it calls them.
+// protocol.Path fills them in. The console (web/agent/console.js) keeps
+// them in one table, PATHS, which a test holds to these.
 const (
 	// PathAgentChats lists the open chats (AgentChats); ?since=N waits for
 	// a change after version N.

@@ -6,7 +6,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +132,34 @@ func TestUnknownRoutesAnswerTheErrorEnvelope(t *testing.T) {
 				t.Errorf("%s %s = %d %s %q, want %d with error_code %s", tc.method, tc.path, w.Code, w.Header().Get("Content-Type"), w.Body, tc.status, tc.code)
 			}
 		})
+	}
+}
+
+// TestTheConsoleSpellsTheAgentPathsAsTheServer holds the agent console's
+// one table of paths (PATHS in web/agent/console.js) to the server's
+// constants, so that a path renamed on one side cannot leave the other
+// calling a route that is gone.
+func TestTheConsoleSpellsTheAgentPathsAsTheServer(t *testing.T) {
+	t.Parallel()
+	source, err := os.ReadFile(filepath.Join("..", "..", "web", "agent", "console.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := regexp.MustCompile(`(?s)var PATHS = \{(.*?)\};`).FindSubmatch(source)
+	if table == nil {
+		t.Fatal("console.js has no PATHS table")
+	}
+	var inConsole []string
+	for _, m := range regexp.MustCompile(`"(/agent/api[^"]*)"`).FindAllSubmatch(table[1], -1) {
+		inConsole = append(inConsole, string(m[1]))
+	}
+	inServer := []string{
+		PathAgentChats, PathAgentForms, PathAgentICEServers, PathAgentTake,
+		PathAgentEvents, PathAgentSocket, PathAgentFiles, PathAgentFile,
+	}
+	slices.Sort(inConsole)
+	slices.Sort(inServer)
+	if !slices.Equal(inConsole, inServer) {
+		t.Errorf("the console's paths %q, the server's %q", inConsole, inServer)
 	}
 }

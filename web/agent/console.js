@@ -66,10 +66,30 @@
   // the server holds an offer for a visitor who is away.
   var RING = 60000;
 
-  function api(path, options) {
+  // The agent API's paths, as the server names them (server.PathAgent*,
+  // which a test of the server's holds these to); wildcards in braces.
+  var PATHS = {
+    chats: "/agent/api/chats",
+    forms: "/agent/api/forms",
+    iceServers: "/agent/api/iceservers",
+    take: "/agent/api/chats/{chatId}/take",
+    events: "/agent/api/chats/{chatId}/events",
+    socket: "/agent/api/chats/{chatId}/socket",
+    files: "/agent/api/chats/{chatId}/files",
+    file: "/agent/api/chats/{chatId}/files/{fileId}"
+  };
+
+  // path fills the wildcards of one of PATHS from values and adds query's
+  // parameters, each escaped.
+  function path(template, values, query) {
+    var filled = template.replace(/\{(\w+)\}/g, function (_, name) { return encodeURIComponent(values[name]); });
+    return query ? filled + "?" + new URLSearchParams(query).toString() : filled;
+  }
+
+  function api(url, options) {
     options = options || {};
     options.headers = Object.assign({ Authorization: "Bearer " + token }, options.headers || {});
-    return fetch("/agent/api" + path, options).then(function (resp) {
+    return fetch(url, options).then(function (resp) {
       return resp.json().then(function (body) {
         if (!resp.ok) {
           throw new Error(body.error_message || resp.statusText);
@@ -120,7 +140,7 @@
 
   // The list of open chats, kept up to date by a long poll.
   function pollChats(version) {
-    api("/chats?since=" + version).then(function (list) {
+    api(path(PATHS.chats, {}, { since: version })).then(function (list) {
       chats = {};
       list.chats.forEach(function (c) { chats[c.chat_id] = c; });
       renderList();
@@ -196,10 +216,6 @@
     renderList();
   }
 
-  function chatPath(chat, rest) {
-    return "/chats/" + encodeURIComponent(chat.id) + rest;
-  }
-
   // Frames written on the socket that wait for the server's answer, by ref:
   // {done, at}.
   var waiting = {};
@@ -243,9 +259,9 @@
       return poll(chat);
     }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
-      "/agent/api" + chatPath(chat, "/socket?token=" + encodeURIComponent(token) +
-      "&party_id=" + encodeURIComponent(me ? me.party_id : "") + "&after=" + chat.lastSeq +
-      "&epoch=" + encodeURIComponent(chat.epoch) + "&signal=" + chat.lastSignal);
+      path(PATHS.socket, { chatId: chat.id }, {
+        token: token, party_id: me ? me.party_id : "", after: chat.lastSeq, epoch: chat.epoch, signal: chat.lastSignal
+      });
     var socket = new WebSocket(url);
     var opened = false;
     chat.socket = socket;
@@ -282,8 +298,9 @@
     if (chat.closed) {
       return;
     }
-    api(chatPath(chat, "/events?after=" + chat.lastSeq + "&epoch=" + encodeURIComponent(chat.epoch) +
-      "&signal=" + chat.lastSignal + "&party_id=" + encodeURIComponent(me ? me.party_id : ""))).then(function (frame) {
+    api(path(PATHS.events, { chatId: chat.id }, {
+      after: chat.lastSeq, epoch: chat.epoch, signal: chat.lastSignal, party_id: me ? me.party_id : ""
+    })).then(function (frame) {
       receive(chat, frame);
       poll(chat);
     }).catch(function () {
@@ -336,7 +353,7 @@
   // one, so sending it again after its answer was lost stores it once.
   function send(events) {
     if (current && current.polling) {
-      return api(chatPath(current, "/events"), {
+      return api(path(PATHS.events, { chatId: current.id }), {
         method: "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": events[0].msg_id || newID() },
         body: JSON.stringify({ events: events })
@@ -445,7 +462,7 @@
       li.setAttribute("data-testid", "agent-message");
       li.appendChild(el("span", "from", who(chat, event.party_id)));
       var link = el("a", "text", event.file_name || "file");
-      link.href = "/agent/api/chats/" + encodeURIComponent(chat.id) + "/files/" + encodeURIComponent(event.file_id) + "?token=" + encodeURIComponent(token);
+      link.href = path(PATHS.file, { chatId: chat.id, fileId: event.file_id }, { token: token });
       link.target = "_blank";
       link.rel = "noopener";
       li.appendChild(link);
@@ -555,7 +572,7 @@
   });
 
   $("take").addEventListener("click", function () {
-    api("/chats/" + encodeURIComponent(current.id) + "/take", {
+    api(path(PATHS.take, { chatId: current.id }), {
       method: "POST",
       body: JSON.stringify({ event: "chat_session_party_joined", party_id: me.party_id, first_name: me.first, last_name: me.last, display_name: me.name, type: "internal" })
     }).catch(function (err) { note(err.message); });
@@ -578,7 +595,7 @@
     }
     var body = new FormData();
     body.append("file", file);
-    api("/chats/" + encodeURIComponent(current.id) + "/files?party_id=" + encodeURIComponent(me.party_id), { method: "POST", body: body })
+    api(path(PATHS.files, { chatId: current.id }, { party_id: me.party_id }), { method: "POST", body: body })
       .then(function (up) {
         send([{ event: "chat_session_file", msg_id: newID(), file_id: up.file_id, file_name: up.file_name, party_id: me.party_id }]);
       })
@@ -715,7 +732,7 @@
     var mine = call;
     Promise.all([
       navigator.mediaDevices.getUserMedia({ audio: true, video: video }),
-      api("/iceservers").catch(function () { return { iceServers: [] }; })
+      api(PATHS.iceServers).catch(function () { return { iceServers: [] }; })
     ]).then(function (got) {
       if (call !== mine) {
         got[0].getTracks().forEach(function (t) { t.stop(); });
@@ -861,7 +878,7 @@
     $("call-camera").textContent = off ? "Camera on" : "Camera off";
   });
 
-  api("/forms").then(function (list) {
+  api(PATHS.forms).then(function (list) {
     forms = list.forms;
     forms.forEach(function (name) {
       var option = el("option", "", name);
