@@ -41,12 +41,13 @@
 //     rate limits (Limiter, one budget per kind of event), stamped with
 //     the chat id as party_id and the server's time, each keyed by
 //     DedupeKey (app/chat/dedupe.go: for a message, its sender, its
-//     msg_id and a hash of its content). Service.post stores them with Store.Append: with SQLite
-//     (app/sqlite/events.go) the appends waiting at once share one
-//     transaction and one sync (Store.commit, commitGroup), each in a
-//     savepoint where appendIn gives the chat's next seq, applies
-//     Chat.Apply and drops a true resend (hasKey); the append returns
-//     only after the commit. Only then does Service.Stored hand the events to the hub,
+//     msg_id and a hash of its content). Service.post stores them with
+//     Store.Append: with SQLite (app/sqlite/events.go) the appends
+//     waiting at once share one transaction and one sync (Store.commit,
+//     commitGroup), where groupRows.append gives the chat's next seq,
+//     the events table's dedupe index drops a true resend, and
+//     Chat.Apply updates the chat's row; the append returns only after
+//     the commit. Only then does Service.Stored hand the events to the hub,
 //     which delivers them to every Subscription of the chat, in seq
 //     order, and to the Observer (the scenario). With PostgreSQL
 //     (app/postgres), the commit also tells the other processes (the
