@@ -151,6 +151,21 @@ func (w *wire) record(frame *network.WebSocketFrame, sent bool) {
 	}
 }
 
+// listen records the signals on the sockets of the target of ctx.
+func (w *wire) listen(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *network.EventWebSocketFrameReceived:
+			w.record(ev.Response, false)
+		case *network.EventWebSocketFrameSent:
+			w.record(ev.Response, true)
+		}
+	}); err != nil {
+		t.Fatalf("listening to the sockets: %v", err)
+	}
+}
+
 func (w *wire) signals() (received, sent []map[string]any) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -190,16 +205,7 @@ func openCallTabIn(t *testing.T, parent context.Context, url string) *callTab {
 	})); err != nil {
 		t.Fatalf("preparing the tab: %v", err)
 	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *network.EventWebSocketFrameReceived:
-			ct.wire.record(ev.Response, false)
-		case *network.EventWebSocketFrameSent:
-			ct.wire.record(ev.Response, true)
-		}
-	}); err != nil {
-		t.Fatalf("listening to the tab's sockets: %v", err)
-	}
+	ct.wire.listen(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("opening %s: %v", url, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -87,11 +88,22 @@ func (w *chatWindow) callPhase(phase string) {
 // decline, the first focused; answered with video, media flows both ways;
 // the visitor's mute stops the sound that leaves and the agent hears none;
 // the agent hangs up and the panel says so; the agent calls again and the
-// visitor hangs up.
+// visitor hangs up. Every signal on the window's and the console's sockets
+// has the documented shape and reached only its party: another agent who
+// follows the chat gets none.
 func TestACallInTheWidget(t *testing.T) {
 	srv := callServer(t)
 	w := openChat(t, srv)
+	// The window's socket is in its frame: its signals are recorded
+	// there, and checked at the end with the console's and those of
+	// another agent who follows the chat without taking it.
+	widgetWire := &wire{}
+	widgetWire.listen(t, w.frame)
+	if _, err := chromedp.Call(w.frame, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("enabling the window's network domain: %v", err)
+	}
 	grace := openConsole(t, srv, "Grace Hopper", w.chatID, true)
+	alan := openConsole(t, srv, "Alan Turing", w.chatID, false)
 	w.waitVisible(`[data-testid=call-request-audio]`)
 	w.waitVisible(`[data-testid=call-request-video]`)
 
@@ -150,6 +162,7 @@ func TestACallInTheWidget(t *testing.T) {
 	waitText(t, w.frame, `[data-testid=call-status]`, "You ended the call.")
 	grace.phase("ended")
 	waitText(t, grace.ctx, `[data-testid=agent-call-status]`, "The visitor hung up")
+	checkWire(t, &visitorPage{callTab: &callTab{tab: w.tab, wire: widgetWire}, chatID: w.chatID}, grace, alan)
 }
 
 // TestTheWidgetDeclinesACall: the visitor declines; the agent is told.
