@@ -121,6 +121,12 @@ func TestUnknownRoutesAnswerTheErrorEnvelope(t *testing.T) {
 		{"DELETE a chat's events", "DELETE", protocol.APIPrefix + "chats/x/events", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
 		{"POST to Android's file URL", "POST", "/clientweb/file/abc", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
 		{"POST to the chat socket", "POST", protocol.APIPrefix + "chats/x/socket", http.StatusMethodNotAllowed, protocol.CodeWrongMethod},
+		// ServeMux would redirect these to a clean path (the handler
+		// fuzzer found a 307).
+		{"a chat id of .", "POST", protocol.APIPrefix + "chats/./events", http.StatusNotFound, protocol.CodeNoMethod},
+		{"a doubled slash", "GET", protocol.APIPrefix + "chats//history", http.StatusNotFound, protocol.CodeNoMethod},
+		{"the agent API, a chat id of .", "POST", "/agent/api/chats/./events", http.StatusNotFound, protocol.CodeNoMethod},
+		{"the agent API, a path that climbs", "POST", "/agent/api/chats/../chats/x/events", http.StatusNotFound, protocol.CodeNoMethod},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,11 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/parleychat/parley/app/scenario"
+	"github.com/parleychat/parley/protocol"
 )
 
 // Config is what an operator sets.
@@ -129,7 +132,27 @@ func (s *Server) routes() http.Handler {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// ServeMux answers a path it would clean (a "." or ".." segment, a
+	// "//") with a redirect to the clean one; the APIs answer their error
+	// envelope instead, as for any path that names no method.
+	if isAPIPath(r.URL.Path) && !isCleanPath(r.URL.EscapedPath()) {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeNoMethod, "the API has no method at %s", r.URL.Path))
+		return
+	}
 	s.handler.ServeHTTP(w, r)
+}
+
+// isAPIPath reports whether p is under the visitor API or the agent API.
+func isAPIPath(p string) bool {
+	return strings.HasPrefix(p, "/clientweb/") || strings.HasPrefix(p, "/agent/api/")
+}
+
+// isCleanPath reports whether ServeMux would route the escaped path p as
+// it is (an escaped slash is no segment to it): path.Clean
+// leaves it alone, but for a final slash.
+func isCleanPath(p string) bool {
+	clean := path.Clean(p)
+	return clean == p || clean+"/" == p
 }
 
 // Serve answers requests on ln until ctx ends, then shuts down gracefully:
