@@ -67,6 +67,11 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	opened("GET", PathAgentSocket, s.agentSocket)
 	api("POST", PathAgentFiles, s.agentUpload)
 	opened("GET", PathAgentFile, s.agentDownload)
+	// Any other path under the agent API answers the API's envelope, not
+	// net/http's text.
+	mux.HandleFunc("/agent/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, protocol.Errorf(protocol.CodeNoMethod, "the agent API has no method at %s", r.URL.Path))
+	})
 }
 
 // agentOnly refuses requests without the agent token, compared in constant
