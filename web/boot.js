@@ -160,9 +160,11 @@
     sendEarly(e.target.form);
   });
 
-  // A wasm that does not arrive whole (the server answers 503), or that
-  // runs but never starts the window, or a browser without WebAssembly
-  // (a phone in lockdown mode): the window cannot start.
+  // A wasm that does not arrive whole (the server answers 503), a Go
+  // program that exits (a panic as it starts: go-app's page would stay
+  // blank), or a browser without WebAssembly (a phone in lockdown mode):
+  // the window cannot work. No timer decides it: a slow phone that takes
+  // its time to start the wasm is still starting, not failing.
   if (!window.WebAssembly) {
     return tell(MSG.failed);
   }
@@ -171,13 +173,16 @@
     if (!original) {
       return;
     }
-    WebAssembly[name] = function () {
-      return original.apply(WebAssembly, arguments).then(function (result) {
-        setTimeout(function () {
-          up || tell(MSG.failed);
-        }, 10000);
-        return result;
-      }, function (err) {
+    WebAssembly[name] = function (source, imports) {
+      var gojs = imports && imports.gojs;
+      var exit = gojs && gojs["runtime.wasmExit"];
+      if (exit) {
+        gojs["runtime.wasmExit"] = function () {
+          tell(MSG.failed);
+          return exit.apply(this, arguments);
+        };
+      }
+      return original.apply(WebAssembly, arguments).catch(function (err) {
         tell(MSG.failed);
         throw err;
       });

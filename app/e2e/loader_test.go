@@ -7,6 +7,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,13 +60,28 @@ func TestTagRunTwice(t *testing.T) {
 }
 
 // wasmGate stands between the browser and the chat server and decides what
-// becomes of the widget's wasm: served, held, or answered with 503.
+// becomes of the widget's wasm: served, held, answered with 503, or
+// replaced by one whose Go program panics as it starts.
 type wasmGate struct {
 	URL  string
-	mode atomic.Value // "serve", "hold" or "fail"
+	mode atomic.Value // "serve", "hold", "fail" or "panic"
 
-	mu       sync.Mutex
-	released chan struct{}
+	mu        sync.Mutex
+	released  chan struct{}
+	panicking string // the path of testdata/panics built for the browser
+}
+
+// buildPanickingWasm builds testdata/panics for the browser and returns
+// the file's path.
+func buildPanickingWasm(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "panics.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./testdata/panics")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building testdata/panics: %v\n%s", err, msg)
+	}
+	return out
 }
 
 func startWasmGate(t *testing.T, target, mode string) *wasmGate {
@@ -73,6 +91,9 @@ func startWasmGate(t *testing.T, target, mode string) *wasmGate {
 		t.Fatal(err)
 	}
 	g := &wasmGate{released: make(chan struct{})}
+	if mode == "panic" {
+		g.panicking = buildPanickingWasm(t)
+	}
 	g.mode.Store(mode)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.FlushInterval = -1
@@ -81,6 +102,11 @@ func startWasmGate(t *testing.T, target, mode string) *wasmGate {
 			switch g.mode.Load() {
 			case "fail":
 				http.Error(w, "maintenance", http.StatusServiceUnavailable)
+				return
+			case "panic":
+				w.Header().Set("Content-Type", "application/wasm")
+				w.Header().Set("Cache-Control", "no-store")
+				http.ServeFile(w, r, g.panicking)
 				return
 			case "hold":
 				g.mu.Lock()
@@ -126,6 +152,20 @@ func openOnPhone(t *testing.T, page string) *tab {
 	return tb
 }
 
+// tapLauncherAfterPaint taps the launcher once the page has painted twice
+// since the window was hidden. The browser routes a touch by what the last
+// frame it drew showed: on a loaded machine a tap right after the hide
+// still lands in the (now hidden) window, as no person's finger can.
+func tapLauncherAfterPaint(t *testing.T, tb *tab) {
+	t.Helper()
+	err := chromedp.Do(tb.ctx,
+		chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise),
+		chromedp.Tap(launcher))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // linkAnswers reports whether a tap on the page's help link would reach
 // it: nothing covers it.
 func linkAnswers(t *testing.T, tb *tab) bool {
@@ -157,11 +197,33 @@ func TestWindowThatCannotStartGivesWay(t *testing.T) {
 	tb.screenshot("loader-gave-way")
 
 	gate.mode.Store("serve")
+	tapLauncherAfterPaint(t, tb)
+	w := &chatWindow{t: t, tab: tb, frame: tb.frame(gate.URL + "/widget/"), server: gate.URL}
+	w.waitConnected()
+}
+
+// TestWindowWhoseProgramPanicsGivesWay: the wasm arrives whole and runs,
+// but its Go program panics before go-app mounts the window, which would
+// stay a blank page over a phone's screen. The window goes, the page
+// answers, and the launcher offers to retry. (Unlike a 503, a wasm that
+// arrived is what go-app's service worker keeps for this version: the
+// retry that works is the next deploy's, which TestWindowThatCannotStart-
+// GivesWay's retry stands for.)
+func TestWindowWhoseProgramPanicsGivesWay(t *testing.T) {
+	srv := parleytest.Start(t, parleytest.Quiet())
+	gate := startWasmGate(t, srv.URL, "panic")
+	tb := openOnPhone(t, servePage(t, gate.URL, "", helpLink))
 	if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
 		t.Fatal(err)
 	}
-	w := &chatWindow{t: t, tab: tb, frame: tb.frame(gate.URL + "/widget/"), server: gate.URL}
-	w.waitConnected()
+	waitJS(t, tb.ctx, "the window to give way", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe")`)
+	if label := inShadow[string](t, tb.ctx, `root.querySelector("[data-testid=launcher]").getAttribute("aria-label")`); label != "Chat unavailable. Retry" {
+		t.Errorf("the launcher says %q", label)
+	}
+	if !linkAnswers(t, tb) {
+		t.Error("the page's link is covered")
+	}
+	tb.screenshot("loader-panicked")
 }
 
 // TestWindowAnswersBeforeItRuns: while the wasm is still on its way, the
@@ -186,17 +248,13 @@ func TestWindowAnswersBeforeItRuns(t *testing.T) {
 		t.Error("after closing, the page's link is covered")
 	}
 
-	if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
-		t.Fatal(err)
-	}
+	tapLauncherAfterPaint(t, tb)
 	waitJS(t, tb.ctx, "the window to open again", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`)
 	pressIn(t, frame, escape, 0)
 	waitJS(t, tb.ctx, "Escape to close the window", `document.querySelector("parley-widget").shadowRoot.querySelector("iframe").hidden`)
 
 	gate.release()
-	if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
-		t.Fatal(err)
-	}
+	tapLauncherAfterPaint(t, tb)
 	w := &chatWindow{t: t, tab: tb, frame: frame, server: gate.URL}
 	w.waitConnected()
 }

@@ -126,6 +126,7 @@ var taken sync.Map
 // that skip does not refuse (nil takes any), attaches to it and watches
 // it, until ctx ends. The frame's context ends with the tab's.
 func (t *Tab) Frame(ctx context.Context, prefix string, skip func(target.ID) bool) (context.Context, error) {
+	var lastErr error
 	for {
 		frames, err := Frames(t.Ctx, prefix)
 		if err != nil {
@@ -138,18 +139,25 @@ func (t *Tab) Frame(ctx context.Context, prefix string, skip func(target.ID) boo
 			if _, was := taken.LoadOrStore(info.TargetID, true); was {
 				continue
 			}
-			frame, _ := chromedp.NewContext(t.Ctx, chromedp.WithTargetID(info.TargetID))
+			// An iframe the page just removed is still listed for a
+			// moment, and attaching to it fails: its successor comes next.
+			frame, cancel := chromedp.NewContext(t.Ctx, chromedp.WithTargetID(info.TargetID))
 			t.Watch(frame)
-			if err := chromedp.Do(frame); err != nil {
-				return nil, fmt.Errorf("attaching to the iframe: %w", err)
+			if lastErr = chromedp.Do(frame); lastErr != nil {
+				cancel()
+				continue
 			}
-			if err := t.WatchCSP(frame); err != nil {
-				return nil, err
+			if lastErr = t.WatchCSP(frame); lastErr != nil {
+				cancel()
+				continue
 			}
 			return frame, nil
 		}
 		select {
 		case <-ctx.Done():
+			if lastErr != nil {
+				return nil, fmt.Errorf("no iframe from %s could be attached: %w", prefix, lastErr)
+			}
 			return nil, fmt.Errorf("no iframe from %s appeared: %w", prefix, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
