@@ -65,6 +65,17 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// EncodeEncodedEvents writes {"events":[...],"epoch":"..."} from events
+// each already encoded by [MarshalEvent], in order: for a writer that
+// sizes a frame by its events' bytes before it writes it. events may be
+// empty (a delivery that only names the epoch); epoch "" is left out.
+func EncodeEncodedEvents(events []json.RawMessage, epoch string) ([]byte, error) {
+	if events == nil {
+		events = []json.RawMessage{}
+	}
+	return json.Marshal(envelopeJSON{Events: events, Epoch: epoch})
+}
+
 // UnmarshalJSON reads an envelope as [DecodeEnvelope] describes.
 func (e *Envelope) UnmarshalJSON(data []byte) error {
 	*e = Envelope{}

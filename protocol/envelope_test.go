@@ -33,6 +33,49 @@ func TestEncodeEnvelopeWithoutEvents(t *testing.T) {
 	}
 }
 
+// TestEncodeEncodedEventsIsTheEnvelope: a frame assembled from events
+// encoded one by one reads exactly as the envelope of those events.
+func TestEncodeEncodedEventsIsTheEnvelope(t *testing.T) {
+	t.Parallel()
+	mixed, err := protocol.DecodeEnvelope([]byte(mixedBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		events []protocol.Event
+		epoch  string
+	}{
+		{"no events, naming the epoch", nil, "e1"},
+		{"no events, no epoch", nil, ""},
+		{"a bit of everything", mixed.Events, "e2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var raws []json.RawMessage
+			for _, e := range tc.events {
+				raw, err := protocol.MarshalEvent(e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raws = append(raws, raw)
+			}
+			got, err := protocol.EncodeEncodedEvents(raws, tc.epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(protocol.Envelope{Events: tc.events, Epoch: tc.epoch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("EncodeEncodedEvents = %s\nthe envelope is    %s", got, want)
+			}
+		})
+	}
+}
+
 // mixedBody is a poll answer with a bit of everything a client meets: known
 // events of both directions, quirky scalars and an event the API never named.
 const mixedBody = `{"events":[

@@ -260,3 +260,71 @@ func TestASilentPeerIsDisconnected(t *testing.T) {
 		t.Errorf("a peer whose answers are lost: read %v, want the server to close the socket", err)
 	}
 }
+
+// TestACatchUpComesInFewFrames: a socket that opens on a long chat gets
+// the history in as few frames as fit a mebibyte each (the writer's
+// frameBudget), since a client draws each frame at once: a thousand short
+// messages come in one frame, not in pages; messages that JSON escapes to
+// twice their size (quotes) are split so that no frame of several events
+// passes the budget. Every event comes once, in order.
+func TestACatchUpComesInFewFrames(t *testing.T) {
+	t.Parallel()
+	const budget = 1 << 20
+	tests := []struct {
+		name       string
+		messages   int
+		text       func(i int) string
+		wantFrames func(stored, bytes int) (least, most int)
+	}{
+		{"a thousand short messages", 1000, func(i int) string { return "message " + strconv.Itoa(i) },
+			func(int, int) (int, int) { return 1, 1 }},
+		{"messages escaped to twice their size", 80, func(int) string { return strings.Repeat(`"`, protocol.MaxTextBytes) },
+			func(_, bytes int) (int, int) { return bytes / budget, bytes/budget + 2 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			srv := parleytest.Start(t, parleytest.Quiet())
+			s := openChat(t, srv.URL)
+			for i := range tc.messages {
+				if err := srv.Chats.Publish(ctx, s.ChatID, &protocol.Message{Msg: tc.text(i), Meta: protocol.Meta{PartyID: "scenario"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stored, err := srv.Chats.History(ctx, s.ChatID, 0, 100000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn := dial(ctx, t, socketURL(srv.URL, s.ChatID, s.Token), nil)
+			conn.SetReadLimit(64 << 20)
+			var seqs []uint64
+			frames, total := 0, 0
+			for len(seqs) < len(stored) {
+				_, data, err := conn.Read(ctx)
+				if err != nil {
+					t.Fatalf("after %d of %d events: %v", len(seqs), len(stored), err)
+				}
+				env, err := protocol.DecodeEnvelope(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(env.Events) > 1 && len(data) > budget+1024 {
+					t.Errorf("a frame of %d events is %d bytes", len(env.Events), len(data))
+				}
+				frames, total = frames+1, total+len(data)
+				for _, e := range env.Events {
+					seqs = append(seqs, e.EventMeta().Seq)
+				}
+			}
+			for i, e := range stored {
+				if seqs[i] != e.EventMeta().Seq {
+					t.Fatalf("event %d came with seq %d, want %d", i, seqs[i], e.EventMeta().Seq)
+				}
+			}
+			if least, most := tc.wantFrames(len(stored), total); frames < least || frames > most {
+				t.Errorf("%d events (%d bytes) came in %d frames, want %d to %d", len(stored), total, frames, least, most)
+			}
+		})
+	}
+}
