@@ -140,7 +140,7 @@ func openingRows(cold, warm []*opening, burst float64, history *opening, history
 		)
 	}
 	return append(rows,
-		row{Figure: fmt.Sprintf("click to %d replayed history messages in the DOM (warm)", historyMessages), Value: history.ready, Unit: "ms"},
+		row{Figure: fmt.Sprintf("click to the last of %d replayed history messages in the DOM (warm; the latest 100 drawn)", historyMessages), Value: history.ready, Unit: "ms"},
 		row{Figure: fmt.Sprintf("history of %d: the window's long tasks, click until quiet", historyMessages), Value: history.longTasks, Unit: "ms"},
 		row{Figure: fmt.Sprintf("history of %d: click to the end of the window's last long task", historyMessages), Value: history.busyUntil, Unit: "ms"},
 		row{Figure: fmt.Sprintf("burst of %d agent messages: first publish to the last in the DOM", burstMessages), Value: burst, Unit: "ms"},

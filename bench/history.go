@@ -38,7 +38,7 @@ func renderHistory(ctx context.Context, p *parley, n int) (*opening, int, error)
 			return nil, 0, err
 		}
 	}
-	again, err := openWidget(ctx, b, p, agentLines(n))
+	again, err := openWidget(ctx, b, p, lastHistoryLine(n))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -78,6 +78,12 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// lastHistoryLine is true once the window draws the last of a history of
+// n messages: a long history draws its latest lines first.
+func lastHistoryLine(n int) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("[data-testid=message][data-from=agent] .parley-text")].some(p => p.textContent === "history message %d")`, n-1)
 }
 
 // agentLines is true once the window shows at least n agent messages.

@@ -14,6 +14,12 @@ const messagesID = "parley-messages"
 // at the end.
 const nearEnd = 48
 
+// historyShown is how many of a long history's lines the window draws at
+// first, the latest, and how many more each ask for the earlier ones adds:
+// drawing a line costs the window a few dozen calls into the page, and a
+// thousand of them took it over a second before it answered the visitor.
+const historyShown = 100
+
 // MessageList draws the transcript: its lines, the uploads on their way,
 // the line that says who is typing, and the pill that leads to new
 // messages. It keeps the list at its end while the visitor is there, and
@@ -32,9 +38,10 @@ type MessageList struct {
 
 	// away says the visitor scrolled up from the end; unseen that lines
 	// came meanwhile. shown counts the lines and uploads last drawn, and
-	// sending the visitor's messages on their way among them.
-	away, unseen   bool
-	shown, sending int
+	// sending the visitor's messages on their way among them. earlier is
+	// how many of the first lines are not drawn, until the visitor asks.
+	away, unseen            bool
+	shown, sending, earlier int
 }
 
 // NewMessageList returns an empty list.
@@ -63,10 +70,33 @@ func (m *MessageList) Files(v FileLinks) *MessageList { m.Ifiles = v; return m }
 // Actions sets who acts on the forms and uploads.
 func (m *MessageList) Actions(v Actions) *MessageList { m.Iactions = v; return m }
 
+// OnMount draws a long history from its last lines.
+func (m *MessageList) OnMount(ctx app.Context) {
+	m.earlier = undrawn(0, 0, len(m.Ilines))
+}
+
+// undrawn is how many of the first lines of a list of lines are left out
+// after an update, when earlier were and shown lines and uploads were
+// drawn before it. A history that fills an empty list (the window's first
+// replay, or a transcript begun again) is drawn from its last lines; lines
+// that come to a list already drawn are all drawn; a list that shrank
+// below what was left out is a new one.
+func undrawn(earlier, shown, lines int) int {
+	switch {
+	case shown == 0:
+		return max(0, lines-historyShown)
+	case lines < earlier:
+		return 0
+	}
+	return earlier
+}
+
 // OnUpdate follows what was added: the list scrolls to its end unless the
 // visitor scrolled away, when the pill offers to; what the visitor sent
-// always brings the list to its end.
+// always brings the list to its end. A long history is drawn from its
+// last lines (see undrawn).
 func (m *MessageList) OnUpdate(ctx app.Context) {
+	m.earlier = undrawn(m.earlier, m.shown, len(m.Ilines))
 	n, sending := len(m.Ilines)+len(m.Iuploads), 0
 	for _, l := range m.Ilines {
 		if l.From == FromVisitor && l.Status == Pending {
@@ -94,6 +124,12 @@ func (m *MessageList) onScroll(ctx app.Context, e app.Event) {
 	if !m.away {
 		m.unseen = false
 	}
+}
+
+// showEarlier draws the lines before those drawn, historyShown more. The
+// browser's scroll anchoring keeps the lines the visitor reads in place.
+func (m *MessageList) showEarlier(ctx app.Context, e app.Event) {
+	m.earlier = max(0, m.earlier-historyShown)
 }
 
 func (m *MessageList) showNew(ctx app.Context, e app.Event) {
@@ -125,7 +161,16 @@ func (m *MessageList) Render() app.UI {
 			TabIndex(0).
 			OnScroll(m.onScroll).
 			Body(app.Ol().Class("parley-lines").Body(
-				app.Range(m.Ilines).Slice(func(i int) app.UI { return m.line(tx, m.Ilines[i]) }),
+				app.If(m.earlier > 0, func() app.UI {
+					return app.Li().Class("parley-earlier").Body(
+						app.Button().
+							Type("button").
+							DataSet("testid", "earlier-messages").
+							OnClick(m.showEarlier).
+							Text(fmt.Sprintf(tx.EarlierMessages, m.earlier)),
+					)
+				}),
+				app.Range(m.Ilines[m.earlier:]).Slice(func(i int) app.UI { return m.line(tx, m.Ilines[m.earlier+i]) }),
 				app.Range(m.Iuploads).Slice(func(i int) app.UI {
 					return NewUploadItem().Texts(m.Itexts).Upload(m.Iuploads[i]).Actions(m.Iactions)
 				}),

@@ -40,6 +40,7 @@ type Texts struct {
 	TranscriptOf      string // with the date
 	Messages          string
 	NewMessages       string
+	EarlierMessages   string // with how many
 	Announce          string // with the sender and the message
 	You               string
 	Agent             string
@@ -135,6 +136,7 @@ var english = Texts{
 	TranscriptOf:      "Chat transcript, %s",
 	Messages:          "Messages",
 	NewMessages:       "New messages",
+	EarlierMessages:   "Show earlier messages (%d)",
 	Announce:          "%s: %s",
 	You:               "You",
 	Agent:             "Agent",

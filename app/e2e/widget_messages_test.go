@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +322,68 @@ func TestBurstOfAgentMessages(t *testing.T) {
 	if receipts := eventsOf[*protocol.MessageRead](sentBy(got, w.chatID)); len(receipts) > 3 {
 		t.Errorf("the window sent %d read receipts for a burst of 40 messages", len(receipts))
 	}
+}
+
+// TestALongHistoryShowsItsLatestLinesFirst: a window that opens on a chat
+// of 250 messages draws the latest 100 and offers the earlier ones, 100 at
+// a time, keeping the line the visitor reads where it was; once all are
+// drawn the offer goes, and a new message still comes at the end.
+func TestALongHistoryShowsItsLatestLinesFirst(t *testing.T) {
+	srv := parleytest.Start(t, parleytest.Quiet())
+	w := openChat(t, srv)
+	history := []protocol.Event{agentJoined(graceID, "Grace")}
+	for i := range 250 {
+		history = append(history, agentSays(graceID, fmt.Sprintf("History line %d.", i)))
+	}
+	serverPublish(t, srv, w.chatID, history...)
+	waitText(t, w.frame, `[data-testid=message][data-from=agent]:last-child .parley-text`, "History line 249.")
+	agentLines := `[data-testid=message][data-from=agent]`
+
+	w.reopenAfterReload()
+	w.waitConnected()
+	waitText(t, w.frame, `[data-testid=message][data-from=agent]:last-child .parley-text`, "History line 249.")
+	shown := allText(t, w.frame, agentLines+` .parley-text`)
+	if len(shown) != 100 || shown[0] != "History line 150." {
+		t.Fatalf("the window draws %d messages from %q, want the latest 100", len(shown), shown[0])
+	}
+	earlier := textOf(t, w.frame, `[data-testid=earlier-messages]`)
+	if !strings.HasPrefix(earlier, "Show earlier messages (") {
+		t.Errorf("the offer of the earlier lines reads %q", earlier)
+	}
+	checkAxe(t, w.frame, "a long history's window")
+	w.tab.screenshot("messages-long-history")
+
+	// The visitor scrolls up to the offer and takes it: the line at the
+	// top stays where it was.
+	firstTop := `document.querySelector("[data-testid=message][data-from=agent]").getBoundingClientRect().top`
+	evalJS[chromedp.Void](t, w.frame, `document.querySelector("[data-testid=messages]").scrollTop = 0`)
+	before := evalJS[float64](t, w.frame, firstTop)
+	w.tab.screenshot("messages-earlier-offer")
+	evalJS[chromedp.Void](t, w.frame, `window.__line150 = document.querySelector("[data-testid=message][data-from=agent]")`)
+	if err := chromedp.Do(w.frame, chromedp.Click(chromedp.CSS(`[data-testid=earlier-messages]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, w.frame, "200 messages", agentCount(200))
+	if after := evalJS[float64](t, w.frame, `window.__line150.getBoundingClientRect().top`); math.Abs(after-before) > 2 {
+		t.Errorf("the line the visitor read moved from %.0f to %.0f px", before, after)
+	}
+	for drawn := 200; evalJS[bool](t, w.frame, `!!document.querySelector("[data-testid=earlier-messages]")`); {
+		if err := chromedp.Do(w.frame, chromedp.Click(chromedp.CSS(`[data-testid=earlier-messages]`))); err != nil {
+			t.Fatal(err)
+		}
+		drawn = min(drawn+100, 250)
+		waitJS(t, w.frame, fmt.Sprintf("%d messages", drawn), agentCount(drawn))
+	}
+	waitJS(t, w.frame, "the offer gone", `!document.querySelector("[data-testid=earlier-messages]")`)
+	if shown := allText(t, w.frame, agentLines+` .parley-text`); len(shown) != 250 || shown[0] != "History line 0." {
+		t.Errorf("with every line drawn the window shows %d messages", len(shown))
+	}
+
+	serverPublish(t, srv, w.chatID, agentSays(graceID, "Anything else?"))
+	waitText(t, w.frame, `[data-testid=message][data-from=agent]:last-child .parley-text`, "Anything else?")
+}
+
+// agentCount is true once the window draws at least n agent messages.
+func agentCount(n int) string {
+	return fmt.Sprintf(`document.querySelectorAll("[data-testid=message][data-from=agent]").length >= %d`, n)
 }
