@@ -59,6 +59,7 @@ func (a *AfterChat) Render() app.UI {
 // TranscriptText is a chat as a plain text file, for the visitor to keep,
 // dated now; times are the visitor's.
 func TranscriptText(tx *Texts, lines []Line, now time.Time) string {
+	followZone()
 	var b strings.Builder
 	fmt.Fprintf(&b, tx.TranscriptOf+"\n\n", visitorTime(now).Format("2006-01-02 15:04"))
 	for _, l := range lines {

@@ -145,6 +145,7 @@ func scrollToEnd() {
 
 // Render draws the list.
 func (m *MessageList) Render() app.UI {
+	followZone()
 	tx := textsOr(m.Itexts)
 	return app.Div().Class("parley-body").Body(
 		// The log is the scrolling box, the list of lines inside it: a
