@@ -177,53 +177,46 @@ func linkAnswers(t *testing.T, tb *tab) bool {
 const helpLink = template.HTML(`<p><a id="help" href="#help">Help and contact</a></p>`)
 
 // TestWindowThatCannotStartGivesWay: on a phone, where the window covers
-// the page, the widget's wasm cannot load (the server answers 503). The
-// window goes within seconds, the page answers again, and the launcher
-// offers to retry, which works once the server is back.
+// the page, the window cannot start: its wasm does not load (the server
+// answers 503), or it runs and its Go program panics before go-app mounts
+// anything, which would leave a blank page over the screen. The window
+// goes within seconds, the page answers again, and the launcher offers to
+// retry, which works once the server serves the widget again. (A wasm
+// that arrived is what go-app's service worker keeps for this version: the
+// retry after a panic is the next deploy's, which the 503's stands for.)
 func TestWindowThatCannotStartGivesWay(t *testing.T) {
-	srv := parleytest.Start(t, parleytest.Quiet())
-	gate := startWasmGate(t, srv.URL, "fail")
-	tb := openOnPhone(t, servePage(t, gate.URL, "", helpLink))
-	if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, mode string
+		retry      bool
+	}{
+		{"the wasm answered with 503", "fail", true},
+		{"the Go program panics as it starts", "panic", false},
 	}
-	waitJS(t, tb.ctx, "the window to give way", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe")`)
-	if label := inShadow[string](t, tb.ctx, `root.querySelector("[data-testid=launcher]").getAttribute("aria-label")`); label != "Chat unavailable. Retry" {
-		t.Errorf("the launcher says %q", label)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := parleytest.Start(t, parleytest.Quiet())
+			gate := startWasmGate(t, srv.URL, tc.mode)
+			tb := openOnPhone(t, servePage(t, gate.URL, "", helpLink))
+			if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
+				t.Fatal(err)
+			}
+			waitJS(t, tb.ctx, "the window to give way", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe")`)
+			if label := inShadow[string](t, tb.ctx, `root.querySelector("[data-testid=launcher]").getAttribute("aria-label")`); label != "Chat unavailable. Retry" {
+				t.Errorf("the launcher says %q", label)
+			}
+			if !linkAnswers(t, tb) {
+				t.Error("the page's link is covered")
+			}
+			tb.screenshot("loader-gave-way-" + tc.mode)
+			if !tc.retry {
+				return
+			}
+			gate.mode.Store("serve")
+			tapLauncherAfterPaint(t, tb)
+			w := &chatWindow{t: t, tab: tb, frame: tb.frame(gate.URL + "/widget/"), server: gate.URL}
+			w.waitConnected()
+		})
 	}
-	if !linkAnswers(t, tb) {
-		t.Error("the page's link is covered")
-	}
-	tb.screenshot("loader-gave-way")
-
-	gate.mode.Store("serve")
-	tapLauncherAfterPaint(t, tb)
-	w := &chatWindow{t: t, tab: tb, frame: tb.frame(gate.URL + "/widget/"), server: gate.URL}
-	w.waitConnected()
-}
-
-// TestWindowWhoseProgramPanicsGivesWay: the wasm arrives whole and runs,
-// but its Go program panics before go-app mounts the window, which would
-// stay a blank page over a phone's screen. The window goes, the page
-// answers, and the launcher offers to retry. (Unlike a 503, a wasm that
-// arrived is what go-app's service worker keeps for this version: the
-// retry that works is the next deploy's, which TestWindowThatCannotStart-
-// GivesWay's retry stands for.)
-func TestWindowWhoseProgramPanicsGivesWay(t *testing.T) {
-	srv := parleytest.Start(t, parleytest.Quiet())
-	gate := startWasmGate(t, srv.URL, "panic")
-	tb := openOnPhone(t, servePage(t, gate.URL, "", helpLink))
-	if err := chromedp.Do(tb.ctx, chromedp.Tap(launcher)); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(t, tb.ctx, "the window to give way", `!document.querySelector("parley-widget").shadowRoot.querySelector("iframe")`)
-	if label := inShadow[string](t, tb.ctx, `root.querySelector("[data-testid=launcher]").getAttribute("aria-label")`); label != "Chat unavailable. Retry" {
-		t.Errorf("the launcher says %q", label)
-	}
-	if !linkAnswers(t, tb) {
-		t.Error("the page's link is covered")
-	}
-	tb.screenshot("loader-panicked")
 }
 
 // TestWindowAnswersBeforeItRuns: while the wasm is still on its way, the
