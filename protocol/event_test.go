@@ -92,10 +92,7 @@ func TestEventsDecodeAsDocumented(t *testing.T) {
 	for _, tc := range eventCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := protocol.UnmarshalEvent([]byte(tc.json))
-			if err != nil {
-				t.Fatalf("UnmarshalEvent: %v", err)
-			}
+			got := mustDecodeEvent(t, []byte(tc.json))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("decoded\n got %#v\nwant %#v", got, tc.want)
 			}
@@ -158,4 +155,14 @@ func asMap(t *testing.T, data []byte) map[string]any {
 		t.Fatalf("%s is not a JSON object: %v", data, err)
 	}
 	return m
+}
+
+// mustDecodeEvent decodes one event, failing the test if it cannot.
+func mustDecodeEvent(t *testing.T, data []byte) protocol.Event {
+	t.Helper()
+	e, err := protocol.UnmarshalEvent(data)
+	if err != nil {
+		t.Fatalf("UnmarshalEvent(%s): %v", data, err)
+	}
+	return e
 }

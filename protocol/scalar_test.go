@@ -56,10 +56,7 @@ func TestTimestampDecodes(t *testing.T) {
 
 func TestTimestampRejects(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		json string
-	}{
+	testRejects[protocol.Timestamp](t, []rejectCase{
 		{"words", `"abc"`},
 		{"boolean", `true`},
 		{"object", `{}`},
@@ -67,43 +64,18 @@ func TestTimestampRejects(t *testing.T) {
 		{"beyond milliseconds", `"1e16"`},
 		{"not a number", `"NaN"`},
 		{"infinite", `"Inf"`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var got protocol.Timestamp
-			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
-				t.Errorf("Unmarshal(%s) = %v, want an error", tc.json, got.Time)
-			}
-		})
-	}
+	})
 }
 
 func TestTimestampEncodesUnixSecondsAsAString(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		ts   protocol.Timestamp
-		want string
-	}{
+	testEncodes(t, []encodeCase[protocol.Timestamp]{
 		{"whole second", protocol.Timestamp{Time: time.Unix(1613472342, 0)}, `"1613472342"`},
 		{"fraction is dropped", protocol.Timestamp{Time: time.Unix(1613472342, 999e6)}, `"1613472342"`},
 		{"time zone does not matter", protocol.Timestamp{Time: time.Unix(1613472342, 0).In(time.FixedZone("X", 5*3600))}, `"1613472342"`},
 		{"At truncates", protocol.At(time.Unix(1613472342, 7e8)), `"1613472342"`},
 		{"epoch", protocol.Timestamp{Time: time.Unix(0, 0)}, `"0"`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			data, err := json.Marshal(tc.ts)
-			if err != nil {
-				t.Fatalf("Marshal: %v", err)
-			}
-			if got, want := string(data), tc.want; got != want {
-				t.Errorf("Marshal = %s, want %s", got, want)
-			}
-		})
-	}
+	})
 }
 
 // TestTimestampRoundTrips holds Timestamp to its own promise: what it writes,
@@ -146,11 +118,9 @@ func TestTimestampRoundTrips(t *testing.T) {
 
 func TestSecondsDecodes(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		json string
-		want protocol.Seconds
-	}{
+	// Decoding starts from 99, so that a form read as unknown shows it
+	// wrote the 0.
+	testDecodes(t, protocol.Seconds(99), []decodeCase[protocol.Seconds]{
 		{"string, as the SDK fixture sends", `"10"`, 10},
 		{"number, as Request Chat documents", `10`, 10},
 		{"fraction rounds down", `10.4`, 10},
@@ -160,141 +130,60 @@ func TestSecondsDecodes(t *testing.T) {
 		{"negative means unknown", `-3`, 0},
 		{"null", `null`, 0},
 		{"empty string", `""`, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := protocol.Seconds(99)
-			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
-				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
-			}
-			if got, want := got, tc.want; got != want {
-				t.Errorf("Unmarshal(%s) = %d, want %d", tc.json, got, want)
-			}
-		})
-	}
+	})
 }
 
 func TestSecondsRejects(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		json string
-	}{
+	testRejects[protocol.Seconds](t, []rejectCase{
 		{"object", `{}`},
 		{"array", `[]`},
 		{"array of a number", `[10]`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var got protocol.Seconds
-			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
-				t.Errorf("Unmarshal(%s) = %d, want an error", tc.json, got)
-			}
-		})
-	}
+	})
 }
 
 func TestSecondsEncodesAsAString(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		s    protocol.Seconds
-		want string
-	}{
+	tests := []encodeCase[protocol.Seconds]{
 		{"ten", 10, `"10"`},
 		{"zero", 0, `"0"`},
 		{"two minutes", 120, `"120"`},
 	}
+	testEncodes(t, tests)
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			data, err := json.Marshal(tc.s)
-			if err != nil {
-				t.Fatalf("Marshal: %v", err)
-			}
-			if got, want := string(data), tc.want; got != want {
-				t.Errorf("Marshal(%d) = %s, want %s", tc.s, got, want)
-			}
-			if got, want := tc.s.Duration(), time.Duration(tc.s)*time.Second; got != want {
-				t.Errorf("Duration() = %v, want %v", got, want)
-			}
-		})
+		if got, want := tc.value.Duration(), time.Duration(tc.value)*time.Second; got != want {
+			t.Errorf("%s: Duration() = %v, want %v", tc.name, got, want)
+		}
 	}
 }
 
 func TestIDDecodes(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		json string
-		want protocol.ID
-	}{
+	testDecodes(t, protocol.ID{}, []decodeCase[protocol.ID]{
 		{"string", `"17"`, protocol.TextID("17")},
 		{"number, as the Android SDK sends form_request_id", `17`, protocol.NumberID(17)},
 		{"msg_id form", `"c1:3"`, protocol.TextID("c1:3")},
 		{"null", `null`, protocol.ID{}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var got protocol.ID
-			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
-				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
-			}
-			if got, want := got, tc.want; got != want {
-				t.Errorf("Unmarshal(%s) = %q, want %q", tc.json, got, want)
-			}
-		})
-	}
+	})
 }
 
 func TestIDRejects(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		json string
-	}{
+	testRejects[protocol.ID](t, []rejectCase{
 		{"true", `true`},
 		{"false", `false`},
 		{"object", `{}`},
 		{"array", `["17"]`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var got protocol.ID
-			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
-				t.Errorf("Unmarshal(%s) = %q, want an error", tc.json, got)
-			}
-		})
-	}
+	})
 }
 
 func TestIDEncodesAsAString(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		id   protocol.ID
-		want string
-	}{
+	testEncodes(t, []encodeCase[protocol.ID]{
 		{"numeric", protocol.TextID("17"), `"17"`},
 		{"msg_id", protocol.MessageID("c1", 2), `"c1:2"`},
 		{"empty", protocol.ID{}, `""`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			data, err := json.Marshal(tc.id)
-			if err != nil {
-				t.Fatalf("Marshal: %v", err)
-			}
-			if got, want := string(data), tc.want; got != want {
-				t.Errorf("Marshal(%q) = %s, want %s", tc.id, got, want)
-			}
-		})
-	}
+	})
 }
 
 // null is a value a test wants present in JSON as null; nil wants it left
@@ -374,10 +263,7 @@ func TestQuirksThroughEvents(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := protocol.UnmarshalEvent([]byte(tc.json))
-			if err != nil {
-				t.Fatalf("UnmarshalEvent: %v", err)
-			}
+			got := mustDecodeEvent(t, []byte(tc.json))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("decoded\n got %#v\nwant %#v", got, tc.want)
 			}
@@ -422,10 +308,7 @@ func TestWrongShapedScalarMakesTheEventMalformed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := protocol.UnmarshalEvent([]byte(tc.json))
-			if err != nil {
-				t.Fatalf("UnmarshalEvent: %v", err)
-			}
+			got := mustDecodeEvent(t, []byte(tc.json))
 			m, ok := got.(*protocol.Malformed)
 			if !ok {
 				t.Fatalf("decoded %#v, want a *protocol.Malformed", got)
@@ -476,11 +359,7 @@ func TestIDKeepsItsJSONType(t *testing.T) {
 func TestFormValuesKeepTheirTypes(t *testing.T) {
 	t.Parallel()
 	const in = `{"event":"chat_session_form_data","form_request_id":17,"form_name":"F","data":{"age":42,"agree":true,"none":null,"name":"Ada"}}`
-	e, err := protocol.UnmarshalEvent([]byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd := e.(*protocol.FormData)
+	fd := mustDecodeEvent(t, []byte(in)).(*protocol.FormData)
 	if want := map[string]string{"age": "42", "agree": "true", "none": "", "name": "Ada"}; !reflect.DeepEqual(fd.Data.Fields, want) {
 		t.Errorf("Fields = %v, want %v", fd.Data.Fields, want)
 	}
@@ -496,5 +375,72 @@ func TestFormValuesKeepTheirTypes(t *testing.T) {
 	out, _ = protocol.MarshalEvent(fd)
 	if got := asMap(t, out)["data"].(map[string]any)["age"]; got != "43" {
 		t.Errorf("a changed value encodes as %#v, want \"43\"", got)
+	}
+}
+
+// decodeCase is a JSON text and the value it must decode to.
+type decodeCase[T any] struct {
+	name, json string
+	want       T
+}
+
+// testDecodes decodes each case's JSON into a T that holds start, in a
+// subtest, and checks it holds the case's want.
+func testDecodes[T comparable](t *testing.T, start T, tests []decodeCase[T]) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := start
+			if err := json.Unmarshal([]byte(tc.json), &got); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", tc.json, err)
+			}
+			if got != tc.want {
+				t.Errorf("Unmarshal(%s) = %v, want %v", tc.json, got, tc.want)
+			}
+		})
+	}
+}
+
+// rejectCase is a JSON text that must not decode.
+type rejectCase struct{ name, json string }
+
+// testRejects checks, in a subtest each, that no case's JSON decodes into a
+// T.
+func testRejects[T any](t *testing.T, tests []rejectCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got T
+			if err := json.Unmarshal([]byte(tc.json), &got); err == nil {
+				t.Errorf("Unmarshal(%s) = %v, want an error", tc.json, got)
+			}
+		})
+	}
+}
+
+// encodeCase is a value and the JSON it must encode to.
+type encodeCase[T any] struct {
+	name  string
+	value T
+	want  string
+}
+
+// testEncodes checks, in a subtest each, that each case's value encodes to
+// its want.
+func testEncodes[T any](t *testing.T, tests []encodeCase[T]) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data, err := json.Marshal(tc.value)
+			if err != nil {
+				t.Fatalf("Marshal(%v): %v", tc.value, err)
+			}
+			if got := string(data); got != tc.want {
+				t.Errorf("Marshal(%v) = %s, want %s", tc.value, got, tc.want)
+			}
+		})
 	}
 }

@@ -71,11 +71,7 @@ func TestEveryTextFieldRefusesInvalidUTF8(t *testing.T) {
 		for _, spoiled := range spoilEachString(tc.json) {
 			t.Run(tc.name+"/"+spoiled.path, func(t *testing.T) {
 				t.Parallel()
-				e, err := protocol.UnmarshalEvent(spoiled.data)
-				if err != nil {
-					t.Fatalf("UnmarshalEvent(%q): %v", spoiled.data, err)
-				}
-				err = protocol.ValidateClientEvent(e)
+				err := protocol.ValidateClientEvent(mustDecodeEvent(t, spoiled.data))
 				var perr *protocol.Error
 				if !errors.As(err, &perr) || perr.Code != protocol.CodeBadRequest {
 					t.Fatalf("ValidateClientEvent of %q = %v, want code %s", spoiled.data, err, protocol.CodeBadRequest)
@@ -101,11 +97,7 @@ func TestTheIssuesMsgIDs(t *testing.T) {
 	t.Parallel()
 	for _, b := range []byte{0xfe, 0xfc} {
 		data := []byte("{\"event\":\"chat_session_message\",\"msg_id\":\"CHAT:1" + string([]byte{b}) + "\",\"msg\":\"hello\"}")
-		e, err := protocol.UnmarshalEvent(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := protocol.ValidateClientEvent(e); !strings.Contains(errorText(err), "msg_id is not valid UTF-8 text") {
+		if err := protocol.ValidateClientEvent(mustDecodeEvent(t, data)); !strings.Contains(errorText(err), "msg_id is not valid UTF-8 text") {
 			t.Errorf("msg_id CHAT:1 and byte %#x: %v, want a refusal naming msg_id", b, err)
 		}
 	}

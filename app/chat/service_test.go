@@ -50,6 +50,18 @@ func texts(envs []protocol.Envelope) (msgs []string, seqs []uint64) {
 	return msgs, seqs
 }
 
+// mustSubscribe follows the chat as party from the position, until the test
+// ends.
+func mustSubscribe(ctx context.Context, t *testing.T, svc *chat.Service, chatID string, from protocol.Position, party string) *chat.Subscription {
+	t.Helper()
+	sub, err := svc.Subscribe(ctx, chatID, from, party)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sub.Close)
+	return sub
+}
+
 // drain reads the next want deliveries.
 func drain(ctx context.Context, t *testing.T, sub *chat.Subscription, want int) []protocol.Envelope {
 	t.Helper()
@@ -94,11 +106,7 @@ func TestSubscribeResumesFromAPosition(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			sub, err := svc.Subscribe(ctx, c.ID, tc.from(c), "agent")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sub.Close()
+			sub := mustSubscribe(ctx, t, svc, c.ID, tc.from(c), "agent")
 			pages := (len(tc.wantSeqs) + 1) / 2
 			envs := drain(ctx, t, sub, max(pages, 1))
 			for _, env := range envs {
@@ -127,11 +135,7 @@ func TestSendStampsStoresAndDropsDuplicates(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	svc, c := newService(t)
-	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "agent")
 	drain(ctx, t, sub, 1)
 
 	for range 2 {
@@ -157,16 +161,8 @@ func TestTypingIsDeliveredToOthersAndNeverStored(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	svc, c := newService(t)
-	agent, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
-	self, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer self.Close()
+	agent := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "agent")
+	self := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, c.ID)
 	drain(ctx, t, agent, 1)
 	drain(ctx, t, self, 1)
 
@@ -184,11 +180,7 @@ func TestTypingIsDeliveredToOthersAndNeverStored(t *testing.T) {
 		t.Errorf("visitor got %s back; it should get only its stored message", env.Events[0].EventType())
 	}
 
-	late, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "late")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer late.Close()
+	late := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "late")
 	if msgs, seqs := texts(drain(ctx, t, late, 1)); len(msgs) != 1 || !reflect.DeepEqual(seqs, []uint64{1}) {
 		t.Errorf("history holds %q %v, want only the message", msgs, seqs)
 	}
@@ -203,11 +195,7 @@ func TestARefusedEventStoresNothing(t *testing.T) {
 	if !errors.As(err, &perr) || perr.Code != protocol.CodeBadRequest {
 		t.Fatalf("Send = %v, want error %s", err, protocol.CodeBadRequest)
 	}
-	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "agent")
 	if msgs, _ := texts(drain(ctx, t, sub, 1)); len(msgs) != 0 {
 		t.Errorf("stored %q from a refused batch", msgs)
 	}
@@ -218,16 +206,8 @@ func TestASlowSubscriberDoesNotHoldUpOthers(t *testing.T) {
 	ctx := testContext(t)
 	svc, c := newService(t)
 	svc.QueueSize = 2
-	slow, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "slow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
-	fast, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "fast")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fast.Close()
+	slow := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "slow")
+	fast := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "fast")
 	drain(ctx, t, fast, 1)
 	for n := 1; n <= 6; n++ {
 		if err := svc.Send(ctx, c.ID, message(n)); err != nil {
@@ -255,11 +235,7 @@ func TestASubscriberWhoLetsTypingPileUpIsDropped(t *testing.T) {
 	ctx := testContext(t)
 	svc, c := newService(t)
 	svc.QueueSize = 2
-	slow, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "slow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	slow := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "slow")
 	for range 3 {
 		if err := svc.Send(ctx, c.ID, &protocol.Typing{}); err != nil {
 			t.Fatal(err)
@@ -283,11 +259,7 @@ func TestAnnouncementsFromAnotherProcessAreReadFromTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := here.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := mustSubscribe(ctx, t, here, c.ID, protocol.Position{}, "agent")
 	drain(ctx, t, sub, 1)
 
 	// Another process stores 1 and 2; this one stores 3 and hears of it
@@ -386,11 +358,7 @@ func TestPublishGivesAgentMessagesAnID(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	svc, c := newService(t)
-	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, c.ID)
 	drain(ctx, t, sub, 1)
 	if err := svc.Publish(ctx, c.ID, &protocol.Message{Msg: "Hi, I'm Grace", Meta: protocol.Meta{PartyID: "agent-7"}}); err != nil {
 		t.Fatal(err)
@@ -580,11 +548,7 @@ func TestWhatHappensAfterSubscribingKeepsItsOrder(t *testing.T) {
 	if err := svc.Send(ctx, c.ID, message(1)); err != nil {
 		t.Fatal(err)
 	}
-	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{}, "agent")
 	// All of it happens before the subscriber reads anything.
 	if err := svc.Send(ctx, c.ID, &protocol.Typing{}, message(2), &protocol.NotTyping{}); err != nil {
 		t.Fatal(err)

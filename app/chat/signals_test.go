@@ -92,11 +92,7 @@ func collectSignals(ctx context.Context, t *testing.T, sub *chat.Subscription, n
 // subscribe follows the chat as party from the start and past its catch-up.
 func subscribe(ctx context.Context, t *testing.T, svc *chat.Service, c chat.Chat, party string, signal uint64) *chat.Subscription {
 	t.Helper()
-	sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{Epoch: c.Epoch, Signal: signal}, party)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sub.Close)
+	sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{Epoch: c.Epoch, Signal: signal}, party)
 	drain(ctx, t, sub, 1)
 	return sub
 }
@@ -179,11 +175,7 @@ func TestSignalsAreHeldForAPartyThatIsAway(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	back, err := svc.Subscribe(ctx, c.ID, protocol.Position{Epoch: c.Epoch}, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer back.Close()
+	back := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{Epoch: c.Epoch}, c.ID)
 	first := drain(ctx, t, back, 2)
 	if _, seqs := texts(first[:1]); len(seqs) != 2 || len(signalsOf(first[0])) > 0 {
 		t.Errorf("the first delivery is %v, want the catch-up (the agent joining, connected)", seqs)

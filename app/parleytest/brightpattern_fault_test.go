@@ -212,14 +212,12 @@ func TestBrightPatternFaults(t *testing.T) {
 	for _, tc := range faultCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
 			cfg := tc.cfg
 			if cfg.PollWait == 0 {
 				cfg.PollWait = fastPolls.PollWait
 			}
-			bp := parleytest.StartBrightPattern(t, cfg)
-			v := newVisitor(t, bp)
-			chat := bp.Chat(v.requestChat(ctx))
+			ctx, bp, v, chatID := startChat(t, cfg)
+			chat := bp.Chat(chatID)
 			chat.Join("Grace Hopper")
 			v.events(ctx, chat.ID)
 			tc.run(t, ctx, bp, v, chat)
@@ -229,10 +227,8 @@ func TestBrightPatternFaults(t *testing.T) {
 
 func TestBrightPatternDisappears(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{PollWait: time.Hour})
-	v := newVisitor(t, bp)
-	chat := bp.Chat(v.requestChat(ctx))
+	ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{PollWait: time.Hour})
+	chat := bp.Chat(chatID)
 	v.events(ctx, chat.ID)
 
 	held := make(chan error, 1)

@@ -39,6 +39,16 @@ func newVisitor(t *testing.T, bp *parleytest.BrightPattern) *visitor {
 	return &visitor{t: t, bp: bp, creds: protocol.Credentials{AppID: bp.AppID, ClientID: protocol.NewUUID()}}
 }
 
+// startChat starts the fake with cfg and has a new visitor request a chat
+// there, for a test bounded by testContext.
+func startChat(t *testing.T, cfg parleytest.BrightPatternConfig) (context.Context, *parleytest.BrightPattern, *visitor, string) {
+	t.Helper()
+	ctx := testContext(t)
+	bp := parleytest.StartBrightPattern(t, cfg)
+	v := newVisitor(t, bp)
+	return ctx, bp, v, v.requestChat(ctx)
+}
+
 // answer is what the fake answered.
 type answer struct {
 	status int
@@ -121,6 +131,14 @@ func (v *visitor) events(ctx context.Context, chatID string) []map[string]json.R
 func (v *visitor) sendEvents(ctx context.Context, chatID string, events ...string) answer {
 	v.t.Helper()
 	return v.do(ctx, http.MethodPost, "chats/"+chatID+"/events", []byte(`{"events":[`+strings.Join(events, ",")+`]}`))
+}
+
+// upload posts a multipart body of formType to Upload File.
+func (v *visitor) upload(ctx context.Context, body []byte, formType string) (answer, error) {
+	v.t.Helper()
+	req := v.request(ctx, http.MethodPost, "files", body)
+	req.Header.Set("Content-Type", formType)
+	return v.send(req)
 }
 
 func rawEvents(t *testing.T, body []byte) []map[string]json.RawMessage {
@@ -382,10 +400,7 @@ func TestBrightPatternRequestChat(t *testing.T) {
 
 func TestBrightPatternPoll(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	bp := parleytest.StartBrightPattern(t, fastPolls)
-	v := newVisitor(t, bp)
-	chatID := v.requestChat(ctx)
+	ctx, bp, v, chatID := startChat(t, fastPolls)
 	chat := bp.Chat(chatID)
 
 	queued := v.events(ctx, chatID)
@@ -448,10 +463,7 @@ func TestBrightPatternOnePollAtATime(t *testing.T) {
 	for _, tc := range cases {
 		t.Run("v"+string(rune('0'+tc.version)), func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{Version: tc.version, PollWait: time.Hour})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{Version: tc.version, PollWait: time.Hour})
 			v.events(ctx, chatID)
 			first := make(chan answer, 1)
 			go func() { first <- v.do(ctx, http.MethodGet, "chats/"+chatID+"/events", nil) }()
@@ -482,10 +494,7 @@ func TestBrightPatternIDs(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{NumericIDs: tc.numeric})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{NumericIDs: tc.numeric})
 			chat := bp.Chat(chatID)
 			chat.Join("Grace Hopper")
 			msgID := chat.Say("hello")
@@ -606,10 +615,7 @@ func TestBrightPatternAgent(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 			chat := bp.Chat(chatID)
 			party := chat.Join("Grace Hopper")
 			tc.act(chat)
@@ -635,10 +641,7 @@ func TestBrightPatternAgent(t *testing.T) {
 
 func TestBrightPatternVisitorEvents(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	bp := parleytest.StartBrightPattern(t, fastPolls)
-	v := newVisitor(t, bp)
-	chatID := v.requestChat(ctx)
+	ctx, bp, v, chatID := startChat(t, fastPolls)
 	chat := bp.Chat(chatID)
 	chat.Join("Grace Hopper")
 	formID := chat.ShowForm("pre_chat", 0)
@@ -735,10 +738,7 @@ func TestBrightPatternRefusesEvents(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 			a := v.do(ctx, http.MethodPost, "chats/"+chatID+"/events", []byte(tc.body))
 			if a.status != http.StatusBadRequest || a.code() != protocol.CodeBadRequest {
 				t.Errorf("answer %d %s, want 400 with 5003", a.status, a.body)
@@ -834,14 +834,9 @@ func TestBrightPatternUploadFile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, _, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 			body, formType := tc.body(t)
-			req := v.request(ctx, http.MethodPost, "files", body)
-			req.Header.Set("Content-Type", formType)
-			a, err := v.send(req)
+			a, err := v.upload(ctx, body, formType)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -871,9 +866,7 @@ func TestBrightPatternGetFile(t *testing.T) {
 	adaChat, graceChat := ada.requestChat(ctx), grace.requestChat(ctx)
 	upload := func(v *visitor, name string) string {
 		body, formType := multipartBody(t, "file", name, "text/plain", []byte(name))
-		req := v.request(ctx, http.MethodPost, "files", body)
-		req.Header.Set("Content-Type", formType)
-		a, err := v.send(req)
+		a, err := v.upload(ctx, body, formType)
 		var up protocol.UploadedFile
 		if err != nil || json.Unmarshal(a.body, &up) != nil {
 			t.Fatalf("upload: %v %s", err, a.body)
@@ -926,10 +919,7 @@ func TestBrightPatternGetFile(t *testing.T) {
 
 func TestBrightPatternProfilePhoto(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-	v := newVisitor(t, bp)
-	chatID := v.requestChat(ctx)
+	ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 	agent := bp.Chat(chatID).Join("Grace Hopper")
 	a := v.do(ctx, http.MethodGet, "chats/"+chatID+"/profilephotos/"+agent, nil)
 	if a.status != http.StatusOK || a.header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(a.body, []byte("\x89PNG")) {
@@ -942,10 +932,7 @@ func TestBrightPatternProfilePhoto(t *testing.T) {
 
 func TestBrightPatternCase(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-	v := newVisitor(t, bp)
-	chatID := v.requestChat(ctx)
+	ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 	chat := bp.Chat(chatID)
 	for _, call := range []struct{ method, path string }{{http.MethodGet, "casehistory"}, {http.MethodPost, "closecase"}} {
 		if a := v.do(ctx, call.method, "chats/"+chatID+"/"+call.path, nil); a.status != http.StatusBadRequest || a.code() != protocol.CodeCaseNotSet {
@@ -986,10 +973,7 @@ func TestBrightPatternNotifications(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testContext(t)
-			bp := parleytest.StartBrightPattern(t, parleytest.BrightPatternConfig{})
-			v := newVisitor(t, bp)
-			chatID := v.requestChat(ctx)
+			ctx, bp, v, chatID := startChat(t, parleytest.BrightPatternConfig{})
 			a := v.do(ctx, http.MethodPost, "chats/"+chatID+"/notifications", []byte(tc.body))
 			if a.status != tc.status || a.code() != tc.code {
 				t.Errorf("answer %d %s, want %d %q", a.status, a.body, tc.status, tc.code)

@@ -2,10 +2,8 @@ package upstream_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -17,77 +15,6 @@ import (
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/widget/client"
 )
-
-// converse has the visitor and the agent say n messages each, marked with
-// tag, interleaved, and checks that every one arrives exactly once and in
-// order: at the tenant, and in the visitor's stream, the visitor's own
-// shown as sent.
-func converse(ctx context.Context, t *testing.T, br *bridged, v *visitor, up *parleytest.BrightPatternChat, agent, tag string, n int) {
-	t.Helper()
-	sent, said := numbered(tag+" visitor", n), numbered(tag+" agent", n)
-	for i := range n {
-		v.say(sent[i])
-		up.Say(said[i])
-	}
-	checkConversation(ctx, t, br, v, up, agent, tag, sent, said)
-}
-
-// checkConversation waits until the messages marked with tag are there,
-// then checks that each of sent reached the tenant once, in order, and that
-// the visitor's stream holds sent and said once each, in order.
-func checkConversation(ctx context.Context, t *testing.T, br *bridged, v *visitor, up *parleytest.BrightPatternChat, agent, tag string, sent, said []string) {
-	t.Helper()
-	tagged := func(texts []string) []string {
-		var out []string
-		for _, m := range texts {
-			if strings.Contains(m, tag+" ") {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	v.waitFor(ctx, tag+" messages in the stream", func() bool { return len(tagged(v.messages())) >= len(sent)+len(said) })
-	if err := br.bp.WaitFor(ctx, func() bool { return len(tagged(visitorTexts(up))) >= len(sent) }); err != nil {
-		t.Fatalf("waiting for the tenant to get the visitor's %s messages: %v (it has %q)", tag, err, visitorTexts(up))
-	}
-	if got := tagged(visitorTexts(up)); !equal(got, sent) {
-		t.Errorf("the tenant got %q, want %q once each, in order", got, sent)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	var mine, theirs []string
-	for _, m := range tagged(v.messages()) {
-		switch {
-		case strings.HasPrefix(m, "visitor: "):
-			mine = append(mine, strings.TrimPrefix(m, "visitor: "))
-		case strings.HasPrefix(m, agent+": "):
-			theirs = append(theirs, strings.TrimPrefix(m, agent+": "))
-		default:
-			t.Errorf("a message from nobody in the chat: %q", m)
-		}
-	}
-	if !equal(mine, sent) {
-		t.Errorf("the stream shows the visitor's %q, want %q once each, in order", mine, sent)
-	}
-	if !equal(theirs, said) {
-		t.Errorf("the stream shows the agent's %q, want %q once each, in order", theirs, said)
-	}
-	v.checkSeqs()
-}
-
-// chatWithAgent starts a visitor, waits for the chat upstream, and has an
-// agent join it.
-func (br *bridged) chatWithAgent(ctx context.Context, t *testing.T) (*visitor, *parleytest.BrightPatternChat, string) {
-	t.Helper()
-	v := br.startVisitor(ctx, t)
-	up, err := br.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
-	v.waitFor(ctx, "the agent", func() bool { return len(v.eventsOf(protocol.TypePartyJoined)) == 1 })
-	return v, up, agent
-}
 
 // shortTimeouts makes the bridge give up on calls sooner, so that faults
 // that hold an answer show as timeouts.
@@ -147,21 +74,13 @@ func TestSwappedTypesKeepTheTextsAndIDs(t *testing.T) {
 	}
 	msgID := up.Say("42")
 	requestID := up.ShowForm("pre_chat", 60)
-	v.waitFor(ctx, "the message and the form", func() bool {
-		return len(v.eventsOf(protocol.TypeMessage)) == 1 && len(v.eventsOf(protocol.TypeFormShow)) == 1
-	})
-	v.mu.Lock()
-	msg := v.eventsOf(protocol.TypeMessage)[0].(*protocol.Message)
-	form := v.eventsOf(protocol.TypeFormShow)[0].(*protocol.FormShow)
-	v.mu.Unlock()
+	msg := v.waitForEvents(ctx, "the message", protocol.TypeMessage, 1)[0].(*protocol.Message)
+	form := v.waitForEvents(ctx, "the form", protocol.TypeFormShow, 1)[0].(*protocol.FormShow)
 	if msg.Text() != "42" || msg.PartyID != agent || msg.MsgID.String() != msgID || msg.MsgID.IsNumber() {
 		t.Errorf("the widget got %+v, want %q from the agent with the msg_id %s as the swapped string", msg, "42", msgID)
 	}
 	v.send(&protocol.FormData{FormRequestID: form.FormRequestID, FormName: "pre_chat", Data: protocol.FormValues{Fields: map[string]string{"first_name": "Ada"}}})
-	answer, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFormData })
-	if err != nil {
-		t.Fatal(err)
-	}
+	answer := visitorEvent(ctx, t, up, protocol.TypeFormData)
 	// The poll wrote the number as a string: it goes back as one.
 	if !bytes.Contains(answer.Raw, []byte(`"form_request_id":"`+requestID+`"`)) {
 		t.Errorf("the tenant got %s, want form_request_id %q as it came", answer.Raw, requestID)
@@ -432,19 +351,16 @@ func TestProxiedDownloadsWhileTheTenantIsDown(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{})
 	v, up, _ := br.chatWithAgent(ctx, t)
 	fileID := up.SendFile("notes.txt", "text/plain", []byte("agent notes"))
-	v.waitFor(ctx, "the agent's file", func() bool { return len(v.eventsOf(protocol.TypeFile)) == 1 })
-	v.mu.Lock()
-	token := v.chat.Token
-	v.mu.Unlock()
+	v.waitForEvents(ctx, "the agent's file", protocol.TypeFile, 1)
 	br.bp.Disappear()
-	status, body, _ := get(t, br.srv.URL+protocol.Path(protocol.PathChatFile, v.chatID(), fileID)+"?token="+url.QueryEscape(token))
+	status, body, _ := br.getAsVisitor(t, v, protocol.Path(protocol.PathChatFile, v.chatID(), fileID))
 	if perr := protocol.DecodeError(body); status != http.StatusBadGateway || perr == nil || perr.Code != protocol.CodeServerGone {
 		t.Errorf("Get File with the tenant down = %d %s, want 502 and error 5004", status, body)
 	}
 	if err := br.bp.Reappear(); err != nil {
 		t.Fatal(err)
 	}
-	if status, body, _ := get(t, br.srv.URL+protocol.Path(protocol.PathChatFile, v.chatID(), fileID)+"?token="+url.QueryEscape(token)); status != http.StatusOK || string(body) != "agent notes" {
+	if status, body, _ := br.getAsVisitor(t, v, protocol.Path(protocol.PathChatFile, v.chatID(), fileID)); status != http.StatusOK || string(body) != "agent notes" {
 		t.Errorf("Get File once the tenant is back = %d %q", status, body)
 	}
 }
@@ -455,19 +371,8 @@ func TestUploadFaults(t *testing.T) {
 	br := startBridged(t, parleytest.BrightPatternConfig{})
 	v, up, _ := br.chatWithAgent(ctx, t)
 	br.bp.Misbehave(parleytest.Fault{Method: parleytest.MethodUploadFile, Kind: parleytest.FaultStatus, Status: http.StatusServiceUnavailable, Times: 2})
-	uploaded, err := v.session.Upload(ctx, client.NewAttachment("a.txt", "text/plain", []byte("visitor's notes")), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.send(&protocol.File{FileID: uploaded.FileID, FileName: "a.txt", FileType: protocol.FileAttachment})
-	got, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFile })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, ok := br.bp.File(got.Event.(*protocol.File).FileID); !ok || string(f.Content) != "visitor's notes" {
-		t.Errorf("the tenant's file is %+v (%v)", f, ok)
-	}
-	v.waitFor(ctx, "the file shown as sent", func() bool { return len(v.eventsOf(protocol.TypeFile)) == 1 })
+	br.shareFile(ctx, t, v, up, "a.txt", "text/plain", []byte("visitor's notes"))
+	v.waitForEvents(ctx, "the file shown as sent", protocol.TypeFile, 1)
 	files := 0
 	for _, e := range up.VisitorEvents() {
 		if e.Event.EventType() == protocol.TypeFile {
@@ -502,18 +407,7 @@ func TestEveryAnswerWithItsTypesSwapped(t *testing.T) {
 	br.bp.Misbehave(parleytest.Fault{Kind: parleytest.FaultSwapTypes})
 	v, up, agent := br.chatWithAgent(ctx, t)
 	converse(ctx, t, br, v, up, agent, "swapped", 4)
-	uploaded, err := v.session.Upload(ctx, client.NewAttachment("2024", "text/plain", []byte("a file named by its year")), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.send(&protocol.File{FileID: uploaded.FileID, FileName: "2024", FileType: protocol.FileAttachment})
-	got, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFile })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, ok := br.bp.File(got.Event.(*protocol.File).FileID); !ok || string(f.Content) != "a file named by its year" {
-		t.Errorf("the tenant's file is %+v (%v)", f, ok)
-	}
+	br.shareFile(ctx, t, v, up, "2024", "text/plain", []byte("a file named by its year"))
 	cfg, err := v.session.Configuration(ctx)
 	if err != nil || cfg.Definition.ChatWidgetStyling.Title != "2024" || cfg.Definition.Forms[0].ID != "1" {
 		t.Errorf("the widget configuration is %+v, %v; want the tenant's, read through the swap", cfg.Definition, err)

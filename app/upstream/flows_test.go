@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"net/http"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,42 +21,17 @@ func TestMessagesBothWays(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
-	sent := numbered("visitor says", 10)
-	said := numbered("agent says", 10)
-	for i := range sent {
-		v.say(sent[i])
-		up.Say(said[i])
-	}
-	v.waitFor(ctx, "every message, both ways", func() bool { return len(v.messages()) == 20 })
-	if err := b.bp.WaitFor(ctx, func() bool { return len(up.VisitorMessages()) >= 10 }); err != nil {
-		t.Fatal(err)
-	}
-	if got := visitorTexts(up); !equal(got, sent) {
-		t.Errorf("the tenant got %q, want %q", got, sent)
+	v, up, agent := b.chatWithAgent(ctx, t)
+	converse(ctx, t, b, v, up, agent, "both ways", 10)
+	// converse looks at its own messages only: there must be no others.
+	if got := visitorTexts(up); len(got) != 10 {
+		t.Errorf("the tenant got %q, want the visitor's 10 messages only", got)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var fromAgent, fromVisitor []string
-	for _, m := range v.messages() {
-		switch {
-		case len(m) > 9 && m[:9] == "visitor: ":
-			fromVisitor = append(fromVisitor, m[9:])
-		case len(m) > len(agent)+2 && m[:len(agent)] == agent:
-			fromAgent = append(fromAgent, m[len(agent)+2:])
-		default:
-			t.Errorf("a message from nobody in the chat: %q", m)
-		}
+	if got := v.messages(); len(got) != 20 {
+		t.Errorf("the widget shows %q, want the 20 messages said only", got)
 	}
-	if !equal(fromAgent, said) || !equal(fromVisitor, sent) {
-		t.Errorf("the widget shows agent %q and visitor %q, want %q and %q", fromAgent, fromVisitor, said, sent)
-	}
-	v.checkSeqs()
 }
 
 func TestTheVisitorsRequestGoesUpstream(t *testing.T) {
@@ -94,54 +67,28 @@ func TestTypingBothWays(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
+	v, up, agent := b.chatWithAgent(ctx, t)
 	up.Typing()
 	v.waitFor(ctx, "the agent typing", func() bool {
 		typing := v.eventsOf(protocol.TypeTyping)
 		return len(typing) == 1 && typing[0].EventMeta().PartyID == agent
 	})
 	up.NotTyping()
-	v.waitFor(ctx, "the agent no longer typing", func() bool { return len(v.eventsOf(protocol.TypeNotTyping)) == 1 })
+	v.waitForEvents(ctx, "the agent no longer typing", protocol.TypeNotTyping, 1)
 	v.send(&protocol.Typing{})
-	if _, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeTyping }); err != nil {
-		t.Fatal(err)
-	}
+	visitorEvent(ctx, t, up, protocol.TypeTyping)
 	v.send(&protocol.NotTyping{})
-	if _, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeNotTyping }); err != nil {
-		t.Fatal(err)
-	}
+	visitorEvent(ctx, t, up, protocol.TypeNotTyping)
 }
 
 func TestFilesBothWays(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Join("Grace Hopper")
+	v, up, _ := b.chatWithAgent(ctx, t)
 
 	receipt := []byte("%PDF-1.4 the visitor's receipt")
-	uploaded, err := v.session.Upload(ctx, client.NewAttachment("receipt.pdf", "application/pdf", receipt), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.send(&protocol.File{FileID: uploaded.FileID, FileName: "receipt.pdf", FileType: protocol.FileAttachment})
-	got, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFile })
-	if err != nil {
-		t.Fatal(err)
-	}
-	shared := got.Event.(*protocol.File)
-	if f, ok := b.bp.File(shared.FileID); !ok || !bytes.Equal(f.Content, receipt) || f.Name != "receipt.pdf" {
-		t.Errorf("the tenant has file %s as %+v (found %v), want the visitor's receipt", shared.FileID, f, ok)
-	}
+	uploaded, shared := b.shareFile(ctx, t, v, up, "receipt.pdf", "application/pdf", receipt)
 	if shared.FileName != "receipt.pdf" || shared.MsgID.IsZero() {
 		t.Errorf("the tenant got the file event %+v, want its name and msg_id", shared)
 	}
@@ -155,30 +102,28 @@ func TestFilesBothWays(t *testing.T) {
 
 	png := pngBytes()
 	fileID := up.SendFile("screenshot.png", "image/png", png)
-	v.waitFor(ctx, "the agent's file", func() bool { return len(v.eventsOf(protocol.TypeFile)) == 2 })
-	v.mu.Lock()
-	agentFile := v.eventsOf(protocol.TypeFile)[1].(*protocol.File)
-	token := v.chat.Token
-	v.mu.Unlock()
+	agentFile := v.waitForEvents(ctx, "the agent's file", protocol.TypeFile, 2)[1].(*protocol.File)
 	if agentFile.FileID != fileID || agentFile.FileType != protocol.FileImage || agentFile.FileName != "screenshot.png" {
 		t.Errorf("the widget got %+v, want the agent's image %s", agentFile, fileID)
 	}
 	for _, tc := range []struct {
 		name, fileID string
 		want         []byte
+		// contentType is the Content-Type due, where Parley sets it.
+		contentType string
 	}{
-		{"the agent's, proxied", fileID, png},
-		{"the visitor's own", uploaded.FileID, receipt},
+		{"the agent's, proxied", fileID, png, "image/png"},
+		{"the visitor's own", uploaded.FileID, receipt, ""},
 	} {
-		status, body, header := get(t, b.srv.URL+protocol.Path(protocol.PathChatFile, v.chatID(), tc.fileID)+"?token="+url.QueryEscape(token))
+		status, body, header := b.getAsVisitor(t, v, protocol.Path(protocol.PathChatFile, v.chatID(), tc.fileID))
 		if status != http.StatusOK || !bytes.Equal(body, tc.want) {
 			t.Errorf("%s: Get File = %d, %d bytes; want 200 and the file", tc.name, status, len(body))
 		}
-		if tc.name == "the agent's, proxied" && header.Get("Content-Type") != "image/png" {
-			t.Errorf("%s: Content-Type %q, want image/png", tc.name, header.Get("Content-Type"))
+		if got := header.Get("Content-Type"); tc.contentType != "" && got != tc.contentType {
+			t.Errorf("%s: Content-Type %q, want %s", tc.name, got, tc.contentType)
 		}
 	}
-	if status, _, _ := get(t, b.srv.URL+protocol.Path(protocol.PathChatFile, v.chatID(), "not-shared")+"?token="+url.QueryEscape(token)); status != http.StatusNotFound {
+	if status, _, _ := b.getAsVisitor(t, v, protocol.Path(protocol.PathChatFile, v.chatID(), "not-shared")); status != http.StatusNotFound {
 		t.Errorf("Get File of a file not shared in the chat = %d, want 404", status)
 	}
 }
@@ -190,19 +135,11 @@ func TestFormsGoBackWithTheTenantsIDs(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t)
 			b := startBridged(t, parleytest.BrightPatternConfig{NumericIDs: numeric})
-			v := b.startVisitor(ctx, t)
-			up, err := b.bp.WaitForChat(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			up.Join("Grace Hopper")
+			v, up, _ := b.chatWithAgent(ctx, t)
 			msgID := up.Say("Please tell us about you")
 			requestID := up.ShowForm("pre_chat", 300)
-			v.waitFor(ctx, "the form", func() bool { return len(v.eventsOf(protocol.TypeFormShow)) == 1 })
-			v.mu.Lock()
-			form := v.eventsOf(protocol.TypeFormShow)[0].(*protocol.FormShow)
-			agentMsg := v.eventsOf(protocol.TypeMessage)[0].(*protocol.Message)
-			v.mu.Unlock()
+			agentMsg := v.waitForEvents(ctx, "the agent's message", protocol.TypeMessage, 1)[0].(*protocol.Message)
+			form := v.waitForEvents(ctx, "the form", protocol.TypeFormShow, 1)[0].(*protocol.FormShow)
 			if !form.FormRequestID.IsNumber() || form.FormRequestID.String() != requestID || form.FormName != "pre_chat" || form.FormTimeout != 300 {
 				t.Errorf("the widget got form %+v, want request %s as a number, pre_chat, 300 s", form, requestID)
 			}
@@ -211,14 +148,8 @@ func TestFormsGoBackWithTheTenantsIDs(t *testing.T) {
 			}
 			v.send(&protocol.FormData{FormRequestID: form.FormRequestID, FormName: "pre_chat", Data: protocol.FormValues{Fields: map[string]string{"first_name": "Ada"}}})
 			v.send(&protocol.MessageRead{RefMsgID: agentMsg.MsgID})
-			answer, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFormData })
-			if err != nil {
-				t.Fatal(err)
-			}
-			read, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeMessageRead })
-			if err != nil {
-				t.Fatal(err)
-			}
+			answer := visitorEvent(ctx, t, up, protocol.TypeFormData)
+			read := visitorEvent(ctx, t, up, protocol.TypeMessageRead)
 			want := strconv.Quote(requestID)
 			wantMsg := strconv.Quote(msgID)
 			if numeric {
@@ -238,18 +169,9 @@ func TestMessagesAreHTMLUpstreamAndTextHere(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
+	v, up, agent := b.chatWithAgent(ctx, t)
 	v.say("a <b> & c\nsecond line")
-	got, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeMessage })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := got.Event.(*protocol.Message); m.Msg != "a &lt;b&gt; &amp; c<br>second line" || m.MsgText != "a <b> & c\nsecond line" {
+	if m := visitorEvent(ctx, t, up, protocol.TypeMessage).Event.(*protocol.Message); m.Msg != "a &lt;b&gt; &amp; c<br>second line" || m.MsgText != "a <b> & c\nsecond line" {
 		t.Errorf("the tenant got msg %q, msg_text %q; want HTML and the text", m.Msg, m.MsgText)
 	}
 	// Stored once the tenant took it: then the agent answers.
@@ -270,12 +192,7 @@ func TestTheVisitorEndsTheChat(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Join("Grace Hopper")
+	v, up, _ := b.chatWithAgent(ctx, t)
 	v.say("thanks, bye")
 	v.send(&protocol.End{})
 	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
@@ -303,26 +220,14 @@ func TestDisconnectThenTheSurvey(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Join("Grace Hopper")
+	v, up, _ := b.chatWithAgent(ctx, t)
 	v.send(&protocol.Disconnect{})
-	if _, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeDisconnect }); err != nil {
-		t.Fatal(err)
-	}
+	visitorEvent(ctx, t, up, protocol.TypeDisconnect)
 	up.Leave()
 	up.ShowForm("survey_form", 120)
-	v.waitFor(ctx, "the survey", func() bool { return len(v.eventsOf(protocol.TypeFormShow)) == 1 })
-	v.mu.Lock()
-	survey := v.eventsOf(protocol.TypeFormShow)[0].(*protocol.FormShow)
-	v.mu.Unlock()
+	survey := v.waitForEvents(ctx, "the survey", protocol.TypeFormShow, 1)[0].(*protocol.FormShow)
 	v.send(&protocol.FormData{FormRequestID: survey.FormRequestID, FormName: "survey_form", Data: protocol.FormValues{Fields: map[string]string{"rating": "good"}}})
-	if _, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == protocol.TypeFormData }); err != nil {
-		t.Fatal(err)
-	}
+	visitorEvent(ctx, t, up, protocol.TypeFormData)
 	up.End()
 	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	v.mu.Lock()
@@ -340,14 +245,9 @@ func TestInactivityEndsTheChat(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Join("Grace Hopper")
+	v, up, _ := b.chatWithAgent(ctx, t)
 	up.WarnInactivity("Are you still there?")
-	v.waitFor(ctx, "the warning", func() bool { return len(v.eventsOf(protocol.TypeTimeoutWarning)) == 1 })
+	v.waitForEvents(ctx, "the warning", protocol.TypeTimeoutWarning, 1)
 	up.TimeOut("Closed for inactivity.")
 	v.waitFor(ctx, "the end", func() bool { return v.conn == client.ConnEnded })
 	v.mu.Lock()
@@ -363,7 +263,7 @@ func TestConfigurationAndPhotosComeFromTheTenant(t *testing.T) {
 	widgetCfg := parleytest.DefaultBrightPatternWidget()
 	widgetCfg.Definition.ChatWidgetStyling.Title = "Tenant's title"
 	b := startBridged(t, parleytest.BrightPatternConfig{Widget: &widgetCfg})
-	v := b.startVisitor(ctx, t)
+	v, _, agent := b.chatWithAgent(ctx, t)
 	cfg, err := v.session.Configuration(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -371,16 +271,7 @@ func TestConfigurationAndPhotosComeFromTheTenant(t *testing.T) {
 	if cfg.Definition.ChatWidgetStyling.Title != "Tenant's title" || len(cfg.Definition.Forms) != 2 || cfg.Definition.Forms[1].Name != "survey_form" {
 		t.Errorf("the widget configuration is %+v, want the tenant's", cfg.Definition)
 	}
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
-	v.waitFor(ctx, "the agent", func() bool { return len(v.eventsOf(protocol.TypePartyJoined)) == 1 })
-	v.mu.Lock()
-	token := v.chat.Token
-	v.mu.Unlock()
-	status, photo, header := get(t, b.srv.URL+protocol.Path(protocol.PathProfilePhoto, v.chatID(), agent)+"?token="+url.QueryEscape(token))
+	status, photo, header := b.getAsVisitor(t, v, protocol.Path(protocol.PathProfilePhoto, v.chatID(), agent))
 	if status != http.StatusOK || header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(photo, []byte("\x89PNG")) {
 		t.Errorf("the agent's photo is %d %s, %d bytes; want the tenant's PNG", status, header.Get("Content-Type"), len(photo))
 	}
@@ -393,12 +284,7 @@ func TestAPIv1(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := startBridged(t, parleytest.BrightPatternConfig{Version: 1})
-	v := b.startVisitor(ctx, t)
-	up, err := b.bp.WaitForChat(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := up.Join("Grace Hopper")
+	v, up, agent := b.chatWithAgent(ctx, t)
 	msgID := up.Say("hello from v1")
 	v.say("hello back")
 	v.waitFor(ctx, "both messages", func() bool { return len(v.messages()) == 2 })
@@ -432,21 +318,6 @@ func TestAPIv1(t *testing.T) {
 	if ref.String() != msgID {
 		t.Errorf("the widget got msg_id %s, want %s", ref, msgID)
 	}
-}
-
-// get fetches a URL and returns its status, body and header.
-func get(t *testing.T, u string) (int, []byte, http.Header) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body, resp.Header
 }
 
 // pngBytes is a small PNG image.

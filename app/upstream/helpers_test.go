@@ -1,9 +1,14 @@
 package upstream_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,6 +187,18 @@ func (v *visitor) eventsOf(eventType string) []protocol.Event {
 	return out
 }
 
+// waitForEvents waits until the stream holds n events of eventType, and
+// returns them.
+func (v *visitor) waitForEvents(ctx context.Context, what, eventType string, n int) []protocol.Event {
+	v.t.Helper()
+	var got []protocol.Event
+	v.waitFor(ctx, what, func() bool {
+		got = v.eventsOf(eventType)
+		return len(got) == n
+	})
+	return got
+}
+
 // checkSeqs fails the test unless the stream's stored events carry each
 // seq once, in order, from 1. The caller holds v.mu.
 func (v *visitor) checkSeqs() {
@@ -198,6 +215,131 @@ func (v *visitor) checkSeqs() {
 		}
 		want++
 	}
+}
+
+// converse has the visitor and the agent say n messages each, marked with
+// tag, interleaved, and checks that every one arrives exactly once and in
+// order: at the tenant, and in the visitor's stream, the visitor's own
+// shown as sent.
+func converse(ctx context.Context, t *testing.T, br *bridged, v *visitor, up *parleytest.BrightPatternChat, agent, tag string, n int) {
+	t.Helper()
+	sent, said := numbered(tag+" visitor", n), numbered(tag+" agent", n)
+	for i := range n {
+		v.say(sent[i])
+		up.Say(said[i])
+	}
+	checkConversation(ctx, t, br, v, up, agent, tag, sent, said)
+}
+
+// checkConversation waits until the messages marked with tag are there,
+// then checks that each of sent reached the tenant once, in order, and that
+// the visitor's stream holds sent and said once each, in order.
+func checkConversation(ctx context.Context, t *testing.T, br *bridged, v *visitor, up *parleytest.BrightPatternChat, agent, tag string, sent, said []string) {
+	t.Helper()
+	tagged := func(texts []string) []string {
+		var out []string
+		for _, m := range texts {
+			if strings.Contains(m, tag+" ") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	v.waitFor(ctx, tag+" messages in the stream", func() bool { return len(tagged(v.messages())) >= len(sent)+len(said) })
+	if err := br.bp.WaitFor(ctx, func() bool { return len(tagged(visitorTexts(up))) >= len(sent) }); err != nil {
+		t.Fatalf("waiting for the tenant to get the visitor's %s messages: %v (it has %q)", tag, err, visitorTexts(up))
+	}
+	if got := tagged(visitorTexts(up)); !equal(got, sent) {
+		t.Errorf("the tenant got %q, want %q once each, in order", got, sent)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var mine, theirs []string
+	for _, m := range tagged(v.messages()) {
+		switch {
+		case strings.HasPrefix(m, "visitor: "):
+			mine = append(mine, strings.TrimPrefix(m, "visitor: "))
+		case strings.HasPrefix(m, agent+": "):
+			theirs = append(theirs, strings.TrimPrefix(m, agent+": "))
+		default:
+			t.Errorf("a message from nobody in the chat: %q", m)
+		}
+	}
+	if !equal(mine, sent) {
+		t.Errorf("the stream shows the visitor's %q, want %q once each, in order", mine, sent)
+	}
+	if !equal(theirs, said) {
+		t.Errorf("the stream shows the agent's %q, want %q once each, in order", theirs, said)
+	}
+	v.checkSeqs()
+}
+
+// chatWithAgent starts a visitor, waits for the chat upstream, and has an
+// agent join it.
+func (br *bridged) chatWithAgent(ctx context.Context, t *testing.T) (*visitor, *parleytest.BrightPatternChat, string) {
+	t.Helper()
+	v := br.startVisitor(ctx, t)
+	up, err := br.bp.WaitForChat(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := up.Join("Grace Hopper")
+	v.waitFor(ctx, "the agent", func() bool { return len(v.eventsOf(protocol.TypePartyJoined)) == 1 })
+	return v, up, agent
+}
+
+// visitorEvent waits until the tenant got an event of eventType from the
+// visitor, and returns the first.
+func visitorEvent(ctx context.Context, t *testing.T, up *parleytest.BrightPatternChat, eventType string) parleytest.VisitorEvent {
+	t.Helper()
+	e, err := up.WaitForVisitorEvent(ctx, func(e parleytest.VisitorEvent) bool { return e.Event.EventType() == eventType })
+	if err != nil {
+		t.Fatalf("waiting for the visitor's %s at the tenant: %v", eventType, err)
+	}
+	return e
+}
+
+// shareFile uploads content as the visitor's file name, sends it in the
+// chat, and waits for the tenant's file event; it fails the test unless the
+// tenant holds the file under the event's file_id, with that name and
+// content.
+func (br *bridged) shareFile(ctx context.Context, t *testing.T, v *visitor, up *parleytest.BrightPatternChat, name, contentType string, content []byte) (protocol.UploadedFile, *protocol.File) {
+	t.Helper()
+	uploaded, err := v.session.Upload(ctx, client.NewAttachment(name, contentType, content), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.send(&protocol.File{FileID: uploaded.FileID, FileName: name, FileType: protocol.FileAttachment})
+	shared := visitorEvent(ctx, t, up, protocol.TypeFile).Event.(*protocol.File)
+	if f, ok := br.bp.File(shared.FileID); !ok || !bytes.Equal(f.Content, content) || f.Name != name {
+		t.Errorf("the tenant has file %s as %+v (found %v), want the visitor's %s", shared.FileID, f, ok, name)
+	}
+	return uploaded, shared
+}
+
+// getAsVisitor fetches path from Parley with the visitor's chat token, as
+// the widget's downloads do.
+func (br *bridged) getAsVisitor(t *testing.T, v *visitor, path string) (int, []byte, http.Header) {
+	t.Helper()
+	v.mu.Lock()
+	token := v.chat.Token
+	v.mu.Unlock()
+	return get(t, br.srv.URL+path+"?token="+url.QueryEscape(token))
+}
+
+// get fetches a URL and returns its status, body and header.
+func get(t *testing.T, u string) (int, []byte, http.Header) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body, resp.Header
 }
 
 // visitorTexts returns the texts of the visitor's messages the tenant got,
