@@ -298,13 +298,8 @@ func TestAgentTake(t *testing.T) {
 func TestAgentPostsEvents(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, s := startChat(t)
+	grace, alan := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID), srv.Agent("Alan Turing")
 	events := agentChatPath(s.ChatID, "/events")
 	say := func(party, text string) string {
 		return envelope(t, &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: party}})
@@ -359,10 +354,7 @@ func TestAgentMessageReachesTheWidget(t *testing.T) {
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
 	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(srv.URL))
-	agent := srv.Agent("Grace Hopper")
-	if err := agent.Take(ctx, v.ChatID()); err != nil {
-		t.Fatal(err)
-	}
+	agent := takeChat(ctx, t, srv, "Grace Hopper", v.ChatID())
 	if err := agent.Say(ctx, v.ChatID(), "Hello from the console"); err != nil {
 		t.Fatal(err)
 	}
@@ -375,13 +367,8 @@ func TestAgentMessageReachesTheWidget(t *testing.T) {
 func TestAgentFiles(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, s := startChat(t)
+	grace, alan := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID), srv.Agent("Alan Turing")
 	content := pngImage(t)
 	up, err := grace.SendFile(ctx, s.ChatID, "diagram.png", content)
 	if err != nil {
@@ -443,9 +430,7 @@ func agentPoll(srv *parleytest.Server, chatID, party string, after uint64, epoch
 func TestAgentEventsAfterN(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 	wantOK(t, "sending", c.sendEvents(s.ChatID, envelope(t, visitorMessage(s.ChatID, 1, "m1"), visitorMessage(s.ChatID, 2, "m2"), visitorMessage(s.ChatID, 3, "m3"))))
 	agent := srv.Agent("Grace Hopper")
 

@@ -54,16 +54,31 @@ func cursorPoll(ctx context.Context, client *http.Client, url string, creds prot
 	return texts, nil
 }
 
+// firstPoll starts a chat in which an agent said "one", and has the
+// visitor's first cursor poll, on client, bring it. It returns the server,
+// the visitor's client, the chat's id and its events URL.
+func firstPoll(ctx context.Context, t *testing.T, client *http.Client) (*parleytest.Server, *apiClient, string, string) {
+	t.Helper()
+	srv, c, s := startChat(t, pollWait(time.Second))
+	url := srv.URL + protocol.Path(protocol.PathChatEvents, s.ChatID)
+	if err := srv.Chats.Publish(ctx, s.ChatID, &protocol.Message{Msg: "one", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := cursorPoll(ctx, client, url, c.creds, nil); err != nil || !slices.Equal(got, []string{"one"}) {
+		t.Fatalf("first poll: %q (%v)", got, err)
+	}
+	return srv, c, s.ChatID, url
+}
+
 // TestALostPollAnswerComesAgain: the network loses an answer after the
 // server wrote it; the client's next poll, on a new connection, gets the
 // same events again, and the one after that nothing twice.
 func TestALostPollAnswerComesAgain(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
+	srv, c, s := startChat(t, pollWait(time.Second))
 	network := parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
-	c := newAPIClient(t, srv.URL)
-	chatID := c.open().ChatID
+	chatID := s.ChatID
 	url := network.URL() + protocol.Path(protocol.PathChatEvents, chatID)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
@@ -97,17 +112,8 @@ func TestALostPollAnswerComesAgain(t *testing.T) {
 func TestAPollThatAskedToCloseCountsAsDelivered(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
-	c := newAPIClient(t, srv.URL)
-	chatID := c.open().ChatID
-	url := srv.URL + protocol.Path(protocol.PathChatEvents, chatID)
-	if err := srv.Chats.Publish(ctx, chatID, &protocol.Message{Msg: "one", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
-		t.Fatal(err)
-	}
 	closing := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	if got, err := cursorPoll(ctx, closing, url, c.creds, nil); err != nil || !slices.Equal(got, []string{"one"}) {
-		t.Fatalf("first poll: %q (%v)", got, err)
-	}
+	_, c, _, url := firstPoll(ctx, t, closing)
 	if got, err := cursorPoll(ctx, closing, url, c.creds, nil); err != nil || len(got) != 0 {
 		t.Errorf("the poll after an answer on a closed connection brought %q (%v), want nothing again", got, err)
 	}
@@ -119,16 +125,7 @@ func TestAPollThatAskedToCloseCountsAsDelivered(t *testing.T) {
 func TestPollCursorIsStored(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(time.Second))
-	c := newAPIClient(t, srv.URL)
-	chatID := c.open().ChatID
-	url := srv.URL + protocol.Path(protocol.PathChatEvents, chatID)
-	if err := srv.Chats.Publish(ctx, chatID, &protocol.Message{Msg: "one", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := cursorPoll(ctx, http.DefaultClient, url, c.creds, nil); err != nil || !slices.Equal(got, []string{"one"}) {
-		t.Fatalf("first poll: %q (%v)", got, err)
-	}
+	srv, _, chatID, _ := firstPoll(ctx, t, http.DefaultClient)
 	stored, err := srv.Chats.Chat(ctx, chatID)
 	if err != nil {
 		t.Fatal(err)

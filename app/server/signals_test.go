@@ -140,13 +140,8 @@ func agentCallSocketURL(srv *parleytest.Server, chatID, party string, signal uin
 func TestSignalsReachOnlyTheirPartyOnTheWire(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	grace, alan := srv.Agent("Grace Hopper"), srv.Agent("Alan Turing")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	srv, _, s := startChat(t)
+	grace, alan := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID), srv.Agent("Alan Turing")
 	visitorSocket := dialRaw(ctx, t, wsURL(srv.URL, protocol.Path(protocol.PathChatSocket, s.ChatID), url.Values{"token": {s.Token}}))
 	graceSocket := dialRaw(ctx, t, agentCallSocketURL(srv, s.ChatID, grace.PartyID, 0))
 	alanSocket := dialRaw(ctx, t, agentCallSocketURL(srv, s.ChatID, alan.PartyID, 0))
@@ -196,13 +191,8 @@ func TestSignalsReachOnlyTheirPartyOnTheWire(t *testing.T) {
 func TestHeldSignalsReachThePollingVisitorOnce(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(200*time.Millisecond))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	grace := srv.Agent("Grace Hopper")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, s := startChat(t, pollWait(200*time.Millisecond))
+	grace := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID)
 	poll := func(query string) []wireSignal {
 		t.Helper()
 		a := c.get(protocol.Path(protocol.PathChatEvents, s.ChatID) + query)
@@ -243,13 +233,8 @@ func TestHeldSignalsReachThePollingVisitorOnce(t *testing.T) {
 func TestHeldSignalsReachAnAgentThatComesBack(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(200*time.Millisecond))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	grace := srv.Agent("Grace Hopper")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, s := startChat(t, pollWait(200*time.Millisecond))
+	grace := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID)
 	wantOK(t, "the visitor's request", c.sendEvents(s.ChatID, `{"events":[{"event":"chat_session_signaling","msg_id":"3","destination_party_id":"`+grace.PartyID+`","data":{"type":"REQUEST_CALL","offerVideo":true}}]}`))
 	wantError(t, "a request to another party", c.sendEvents(s.ChatID, `{"events":[{"event":"chat_session_signaling","destination_party_id":"agent-alan-turing","data":{"type":"REQUEST_CALL"}}]}`),
 		http.StatusBadRequest, protocol.CodeBadRequest)
@@ -285,10 +270,7 @@ func TestALostPollAnswerBringsItsSignalsAgain(t *testing.T) {
 	network := parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
 	c := newAPIClient(t, srv.URL)
 	s := c.open()
-	grace := srv.Agent("Grace Hopper")
-	if err := grace.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	grace := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	poll := func(client *http.Client) ([]wireSignal, error) {

@@ -7,14 +7,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"reflect"
 	"slices"
@@ -30,267 +26,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// httpClient bounds every request of these tests, so a server that never
-// answers fails the test instead of hanging it.
-var httpClient = &http.Client{Timeout: 60 * time.Second}
-
-// answer is what the server said to one request.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (a answer) String() string { return fmt.Sprintf("%d %.300s", a.status, a.body) }
-
-// fetch sends one request. It does not touch t, so goroutines may use it.
-func fetch(method, url string, header http.Header, body io.Reader) (answer, error) {
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		return answer{}, err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return answer{}, fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: data}, nil
-}
-
-func mustFetch(t *testing.T, method, url string, header http.Header, body io.Reader) answer {
-	t.Helper()
-	a, err := fetch(method, url, header, body)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	return a
-}
-
-// wantError checks that a is the API's error envelope with the status and
-// code.
-func wantError(t *testing.T, what string, a answer, status int, code protocol.Code) {
-	t.Helper()
-	perr := protocol.DecodeError(a.body)
-	if a.status != status || perr == nil || perr.Code != code {
-		t.Errorf("%s: got %s, want %d with error_code %s", what, a, status, code)
-	}
-}
-
-func wantOK(t *testing.T, what string, a answer) {
-	t.Helper()
-	if a.status != http.StatusOK {
-		t.Fatalf("%s: got %s, want 200", what, a)
-	}
-}
-
-// emptyEnvelope is the answer of Send Events and of a poll that found
-// nothing.
-const emptyEnvelope = `{"events":[]}`
-
-// apiClient is one visitor's client of the REST API, with a clientId of its
-// own. Like every SDK, it sends a tenantUrl with each call.
-type apiClient struct {
-	t     *testing.T
-	base  string
-	creds protocol.Credentials
-}
-
-func newAPIClient(t *testing.T, baseURL string) *apiClient {
-	return &apiClient{t: t, base: baseURL, creds: protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}}
-}
-
-func (c *apiClient) auth() string { return c.creds.Authorization() }
-
-func (c *apiClient) url(path string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return c.base + path + sep + "tenantUrl=tenant.example.com"
-}
-
-func (c *apiClient) header(contentType string) http.Header {
-	h := http.Header{"Authorization": {c.auth()}}
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	return h
-}
-
-func (c *apiClient) get(path string) answer {
-	c.t.Helper()
-	return mustFetch(c.t, http.MethodGet, c.url(path), c.header(""), nil)
-}
-
-func (c *apiClient) post(path, contentType string, body io.Reader) answer {
-	c.t.Helper()
-	return mustFetch(c.t, http.MethodPost, c.url(path), c.header(contentType), body)
-}
-
-// open is Request Chat for this client.
-func (c *apiClient) open() protocol.ChatSession {
-	c.t.Helper()
-	status, body := requestChat(c.t, c.base, c.auth(), "")
-	var s protocol.ChatSession
-	if status != http.StatusOK || json.Unmarshal(body, &s) != nil || s.ChatID == "" {
-		c.t.Fatalf("requesting a chat: %d %s", status, body)
-	}
-	return s
-}
-
-func (c *apiClient) sendEvents(chatID, body string) answer {
-	c.t.Helper()
-	return c.post(protocol.Path(protocol.PathChatEvents, chatID), "application/json; charset=UTF-8", strings.NewReader(body))
-}
-
-// history is Get Chat History; anything but 200 fails the test.
-func (c *apiClient) history(chatID string) []protocol.Event {
-	c.t.Helper()
-	a := c.get(protocol.Path(protocol.PathChatHistory, chatID))
-	wantOK(c.t, "history", a)
-	return decodeEvents(c.t, a.body)
-}
-
-// upload posts a multipart body to Upload File.
-func (c *apiClient) upload(contentType string, body []byte) answer {
-	c.t.Helper()
-	return c.post(protocol.PathFiles, contentType, bytes.NewReader(body))
-}
-
-// uploadFile shares content under the part name "file" and returns its id.
-func (c *apiClient) uploadFile(name string, content []byte) protocol.UploadedFile {
-	c.t.Helper()
-	ct, body := multipartBody(c.t, nil, filePart{field: "file", name: name, content: content})
-	a := c.upload(ct, body)
-	wantOK(c.t, "uploading "+name, a)
-	var up protocol.UploadedFile
-	if err := json.Unmarshal(a.body, &up); err != nil || up.FileID == "" {
-		c.t.Fatalf("uploading %s: answer %s", name, a)
-	}
-	return up
-}
-
-func decodeEvents(t *testing.T, body []byte) []protocol.Event {
-	t.Helper()
-	env, err := protocol.DecodeEnvelope(body)
-	if err != nil {
-		t.Fatalf("decoding %.300s: %v", body, err)
-	}
-	return env.Events
-}
-
-func envelope(t *testing.T, events ...protocol.Event) string {
-	t.Helper()
-	body, err := protocol.EncodeEnvelope(events...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(body)
-}
-
-// visitorMessage is the visitor's n-th message, as a client sends it.
-func visitorMessage(chatID string, n int, text string) *protocol.Message {
-	return &protocol.Message{MsgID: protocol.MessageID(chatID, n), Msg: text}
-}
-
-// texts returns the msg of every message among events.
-func texts(events []protocol.Event) []string {
-	var out []string
-	for _, e := range events {
-		if m, ok := e.(*protocol.Message); ok {
-			out = append(out, m.Msg)
-		}
-	}
-	return out
-}
-
-func seqs(events []protocol.Event) []uint64 {
-	var out []uint64
-	for _, e := range events {
-		out = append(out, e.EventMeta().Seq)
-	}
-	return out
-}
-
-func eventTypes(events []protocol.Event) []string {
-	var out []string
-	for _, e := range events {
-		out = append(out, e.EventType())
-	}
-	return out
-}
-
-// filePart is one part of a multipart body; an empty name makes a plain
-// form field.
-type filePart struct {
-	field, name, contentType string
-	content                  []byte
-}
-
-func multipartBody(t *testing.T, fields map[string]string, parts ...filePart) (contentType string, body []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, p := range parts {
-		h := textproto.MIMEHeader{}
-		disposition := fmt.Sprintf(`form-data; name=%q`, p.field)
-		if p.name != "" {
-			disposition += fmt.Sprintf(`; filename=%q`, p.name)
-		}
-		h.Set("Content-Disposition", disposition)
-		ct := p.contentType
-		if ct == "" && p.name != "" {
-			ct = "application/octet-stream"
-		}
-		if ct != "" {
-			h.Set("Content-Type", ct)
-		}
-		w, err := mw.CreatePart(h)
-		if err == nil {
-			_, err = w.Write(p.content)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return mw.FormDataContentType(), buf.Bytes()
-}
-
-func pngImage(t testing.TB) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
-	img.Set(1, 1, color.RGBA{R: 200, A: 255})
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func pollWait(d time.Duration) parleytest.Option {
-	return parleytest.Tune(func(i *instance.Instance) { i.Server.PollWait = d })
-}
-
 func TestPreChatMethodsAcceptEveryClientsQuirks(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 	def := scenario.Default()
 
 	// The documents quote the values, the SDKs do not; the web client sends
@@ -375,21 +113,8 @@ func TestPreChatMethodsAcceptEveryClientsQuirks(t *testing.T) {
 
 func TestMalformedTenantURLIsRefused(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	methods := []struct{ method, path string }{
-		{http.MethodGet, protocol.PathAvailability},
-		{http.MethodGet, protocol.PathParameters},
-		{http.MethodGet, protocol.PathConfiguration},
-		{http.MethodGet, protocol.PathVersion},
-		{http.MethodPost, protocol.PathChats},
-		{http.MethodGet, protocol.PathActiveChat},
-		{http.MethodPost, protocol.Path(protocol.PathChatEvents, s.ChatID)},
-		{http.MethodGet, protocol.Path(protocol.PathChatEvents, s.ChatID)},
-		{http.MethodGet, protocol.Path(protocol.PathChatHistory, s.ChatID)},
-		{http.MethodPost, protocol.PathFiles},
-	}
+	srv, c, s := startChat(t)
+	methods := append(credentialedMethods(s.ChatID), apiMethod{http.MethodGet, protocol.PathVersion}, apiMethod{http.MethodPost, protocol.PathChats})
 	for _, tenant := range []string{"ftp://tenant.example.com", "https://", "tenant example.com", "://tenant.example.com"} {
 		for _, m := range methods {
 			t.Run(m.method+" "+m.path+" "+tenant, func(t *testing.T) {
@@ -403,19 +128,8 @@ func TestMalformedTenantURLIsRefused(t *testing.T) {
 
 func TestMethodsRefuseMissingOrUnknownCredentials(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
-	methods := []struct{ method, path string }{
-		{http.MethodGet, protocol.PathAvailability},
-		{http.MethodGet, protocol.PathParameters},
-		{http.MethodGet, protocol.PathConfiguration},
-		{http.MethodGet, protocol.PathActiveChat},
-		{http.MethodPost, protocol.Path(protocol.PathChatEvents, s.ChatID)},
-		{http.MethodGet, protocol.Path(protocol.PathChatEvents, s.ChatID)},
-		{http.MethodGet, protocol.Path(protocol.PathChatHistory, s.ChatID)},
-		{http.MethodPost, protocol.PathFiles},
-	}
+	srv, c, s := startChat(t)
+	methods := credentialedMethods(s.ChatID)
 	creds := []struct {
 		name   string
 		header http.Header
@@ -496,9 +210,7 @@ func TestActiveChat(t *testing.T) {
 func TestSendEvents(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 	id := s.ChatID
 	nav := &protocol.Navigation{Page: "https://shop.example/cart", Title: "Cart"}
 
@@ -570,9 +282,7 @@ func TestPollKeepsTheAPISemantics(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	const wait = 300 * time.Millisecond
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(wait))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t, pollWait(wait))
 	path := protocol.Path(protocol.PathChatEvents, s.ChatID)
 
 	start := time.Now()
@@ -652,9 +362,7 @@ func TestPollRefusesASecondConcurrentPoll(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	// Long enough that two polls started together surely overlap.
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(2*time.Second))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t, pollWait(2*time.Second))
 	path := protocol.Path(protocol.PathChatEvents, s.ChatID)
 
 	answers := make([]answer, 2)
@@ -688,9 +396,7 @@ func TestPositionedPollIncludesTheVisitorsOwnEvents(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	const wait = 300 * time.Millisecond
-	srv := parleytest.Start(t, parleytest.Quiet(), pollWait(wait))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t, pollWait(wait))
 	id := s.ChatID
 	wantOK(t, "sending", c.sendEvents(id, envelope(t, visitorMessage(id, 1, "m1"), visitorMessage(id, 2, "m2"), visitorMessage(id, 3, "m3"))))
 	if err := srv.Chats.Publish(ctx, id, &protocol.Message{Msg: "a1", Meta: protocol.Meta{PartyID: "agent-1"}}); err != nil {
@@ -740,10 +446,7 @@ func TestOtherClientsCannotReachAChat(t *testing.T) {
 	owner, other := newAPIClient(t, srv.URL), newAPIClient(t, srv.URL)
 	mine, theirs := owner.open(), other.open()
 	file := owner.uploadFile("photo.png", pngImage(t))
-	agent := srv.Agent("Grace Hopper")
-	if err := agent.Take(ctx, mine.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	agent := takeChat(ctx, t, srv, "Grace Hopper", mine.ChatID)
 	before := len(owner.history(mine.ChatID))
 
 	events := protocol.Path(protocol.PathChatEvents, mine.ChatID)
@@ -803,9 +506,7 @@ func TestOtherClientsCannotReachAChat(t *testing.T) {
 
 func TestUploadAndDownloadFiles(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 	pic := pngImage(t)
 	page := []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
 	zipBytes := []byte("PK\x05\x06" + strings.Repeat("\x00", 18))
@@ -895,9 +596,7 @@ func TestUploadAndDownloadFiles(t *testing.T) {
 // the same answer.
 func TestUploadTakesOnlyKindsOfFileTheWidgetTakes(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	_, c, s := startChat(t)
 	page := []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
 	for _, part := range []filePart{
 		{field: "file", name: "page.html", contentType: "text/html", content: page},
@@ -916,9 +615,7 @@ func TestUploadTakesOnlyKindsOfFileTheWidgetTakes(t *testing.T) {
 func TestUploadRefusesBadRequests(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 
 	ct, body := multipartBody(t, map[string]string{"file": "not a file"})
 	wantError(t, "a multipart body without a file part", c.upload(ct, body), http.StatusBadRequest, protocol.CodeBadRequest)
@@ -954,9 +651,7 @@ func TestUploadCutShortIsRefusedAsBadRequest(t *testing.T) {
 // in memory.
 func TestUploadOverTheLimit(t *testing.T) {
 	t.Parallel()
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	_, c, s := startChat(t)
 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -1014,19 +709,14 @@ func TestFileEventNeedsAFileOfTheChat(t *testing.T) {
 func TestVisitorFileLimit(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Tune(func(i *instance.Instance) { i.Chats.MaxFiles = 2 }))
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t, parleytest.Tune(func(i *instance.Instance) { i.Chats.MaxFiles = 2 }))
 	c.uploadFile("1.txt", []byte("1"))
 	c.uploadFile("2.txt", []byte("2"))
 	ct, body := multipartBody(t, nil, filePart{field: "file", name: "3.txt", content: []byte("3")})
 	wantError(t, "the third file", c.upload(ct, body), http.StatusTooManyRequests, protocol.CodeRateLimited)
 
 	// The limit is the visitor's: the agent still shares files.
-	agent := srv.Agent("Grace Hopper")
-	if err := agent.Take(ctx, s.ChatID); err != nil {
-		t.Fatal(err)
-	}
+	agent := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID)
 	if _, err := agent.SendFile(ctx, s.ChatID, "terms.txt", []byte("terms")); err != nil {
 		t.Errorf("the agent's file after the visitor's limit: %v", err)
 	}
@@ -1035,9 +725,7 @@ func TestVisitorFileLimit(t *testing.T) {
 func TestProfilePhoto(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	c := newAPIClient(t, srv.URL)
-	s := c.open()
+	srv, c, s := startChat(t)
 	agent := srv.Agent("Eve")
 	agent.Name = `<script>alert("x")</script> Eve & "Co" <img src=x onerror=alert(1)>`
 	if err := agent.Take(ctx, s.ChatID); err != nil {

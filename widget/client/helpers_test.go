@@ -7,6 +7,11 @@ package client_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +82,57 @@ func history(ctx context.Context, t *testing.T, srv *parleytest.Server, chatID s
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// startNetwork starts a quiet server and a network in front of it, which
+// the test cuts, blocks or makes lose traffic.
+func startNetwork(t *testing.T) (*parleytest.Server, *parleytest.Network) {
+	t.Helper()
+	srv := parleytest.Start(t, parleytest.Quiet())
+	return srv, parleytest.StartNetwork(t, strings.TrimPrefix(srv.URL, "http://"))
+}
+
+// startFront starts a server in front of srv that first hands each request
+// to intercept, and forwards it to srv unless intercept answered it. It
+// returns the front's URL.
+func startFront(t *testing.T, srv *parleytest.Server, intercept func(w http.ResponseWriter, r *http.Request) (answered bool)) string {
+	t.Helper()
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intercept(w, r) {
+			forward.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(front.Close)
+	return front.URL
+}
+
+// goOffline cuts the network and keeps it down until each page has seen
+// the cut.
+func goOffline(ctx context.Context, network *parleytest.Network, pages ...*parleytest.Visitor) {
+	network.Block(true)
+	network.Cut()
+	for _, p := range pages {
+		p.WaitFor(ctx, "the cut", func() bool { return p.State() != client.ConnConnected })
+	}
+}
+
+// waitConnected waits until each page is connected.
+func waitConnected(ctx context.Context, pages ...*parleytest.Visitor) {
+	for _, p := range pages {
+		p.WaitFor(ctx, "connected", func() bool { return p.State() == client.ConnConnected })
+	}
+}
+
+// messageTexts returns the msg of each event, all of them messages.
+func messageTexts(events []protocol.Event) []string {
+	var texts []string
+	for _, e := range events {
+		texts = append(texts, e.(*protocol.Message).Msg)
+	}
+	return texts
 }

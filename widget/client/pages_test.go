@@ -4,9 +4,6 @@ package client_test
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -27,9 +24,7 @@ func TestTwoPagesOneChat(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet())
 	cfg := pagesConfig(srv.URL, client.NewPageMemory(), client.NewProcessLocks())
 	pages := []*parleytest.Visitor{parleytest.RunVisitor(ctx, t, cfg), parleytest.RunVisitor(ctx, t, cfg)}
-	for _, p := range pages {
-		p.WaitFor(ctx, "connected", func() bool { return p.State() == client.ConnConnected })
-	}
+	waitConnected(ctx, pages...)
 	if pages[0].ChatID() != pages[1].ChatID() {
 		t.Fatalf("two pages of one visitor got chats %s and %s", pages[0].ChatID(), pages[1].ChatID())
 	}
@@ -38,10 +33,7 @@ func TestTwoPagesOneChat(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var stored []string
-	for _, e := range history(ctx, t, srv, pages[0].ChatID(), 2) {
-		stored = append(stored, e.(*protocol.Message).Msg)
-	}
+	stored := messageTexts(history(ctx, t, srv, pages[0].ChatID(), 2))
 	for _, p := range pages {
 		p.WaitFor(ctx, "both messages", func() bool { texts, _, _ := p.Messages(p.ChatID()); return len(texts) == 2 })
 		texts, _, ids := p.Messages(p.ChatID())
@@ -62,16 +54,11 @@ func TestTwoPagesOneChat(t *testing.T) {
 func TestClosedPagesOutboxesAreAdoptedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, net := startNetwork(t)
 	memory, locks := client.NewPageMemory(), client.NewProcessLocks()
 	offline := pagesConfig(net.URL(), memory, locks)
 	a, b := parleytest.StartVisitor(ctx, t, offline), parleytest.StartVisitor(ctx, t, offline)
-	net.Block(true)
-	net.Cut()
-	for _, p := range []*parleytest.Visitor{a, b} {
-		p.WaitFor(ctx, "the cut", func() bool { return p.State() != client.ConnConnected })
-	}
+	goOffline(ctx, net, a, b)
 	if _, err := a.Session.SendMessage("queued in tab A"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,23 +80,16 @@ func TestClosedPagesOutboxesAreAdoptedOnce(t *testing.T) {
 	b.Stop()
 
 	pages := []*parleytest.Visitor{parleytest.RunVisitor(ctx, t, online), parleytest.RunVisitor(ctx, t, online)}
-	for _, p := range pages {
-		p.WaitFor(ctx, "connected", func() bool { return p.State() == client.ConnConnected })
-	}
+	waitConnected(ctx, pages...)
 	var restored []string
 	for _, p := range pages {
-		for _, e := range p.Restored() {
-			restored = append(restored, e.(*protocol.Message).Msg)
-		}
+		restored = append(restored, messageTexts(p.Restored())...)
 	}
 	slices.Sort(restored)
 	if !slices.Equal(restored, []string{"queued in tab A", "queued in tab B"}) {
 		t.Errorf("the new pages adopted %q, want each queued message once", restored)
 	}
-	var stored []string
-	for _, e := range history(ctx, t, srv, a.ChatID(), 2) {
-		stored = append(stored, e.(*protocol.Message).Msg)
-	}
+	stored := messageTexts(history(ctx, t, srv, a.ChatID(), 2))
 	slices.Sort(stored)
 	if !slices.Equal(stored, []string{"queued in tab A", "queued in tab B"}) {
 		t.Errorf("the server stored %q", stored)
@@ -123,21 +103,15 @@ func TestMessageBeforeTheChatIsKnown(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	srv := parleytest.Start(t, parleytest.Quiet())
-	target, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
 	answered := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := startFront(t, srv, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chats") {
 			<-answered // held until the visitor has sent
 		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(slow.Close)
+		return false
+	})
 
-	v := parleytest.RunVisitor(ctx, t, parleytest.VisitorConfig(slow.URL))
+	v := parleytest.RunVisitor(ctx, t, parleytest.VisitorConfig(slow))
 	id, err := v.Session.SendMessage("sent at once")
 	close(answered)
 	if err != nil || id.IsZero() {
@@ -156,12 +130,9 @@ func TestMessageBeforeTheChatIsKnown(t *testing.T) {
 func TestUnsentWhenTheChatEndsDuringAnOutage(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, net := startNetwork(t)
 	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(net.URL()))
-	net.Block(true)
-	net.Cut()
-	v.WaitFor(ctx, "the cut", func() bool { return v.State() != client.ConnConnected })
+	goOffline(ctx, net, v)
 	id, err := v.Session.SendMessage("written during the outage")
 	if err != nil {
 		t.Fatal(err)
@@ -184,8 +155,7 @@ func TestUnsentWhenTheChatEndsDuringAnOutage(t *testing.T) {
 func TestSilentSocketNoticedByAnUnansweredWrite(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	net := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, net := startNetwork(t)
 	cfg := parleytest.VisitorConfig(net.URL())
 	cfg.Heartbeat, cfg.AnswerTimeout = time.Hour, 300*time.Millisecond
 	v := parleytest.StartVisitor(ctx, t, cfg)

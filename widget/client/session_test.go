@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -77,8 +74,7 @@ func TestSessionEndsWithTheChat(t *testing.T) {
 func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, proxy := startNetwork(t)
 	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(proxy.URL()))
 	agent := subscribe(ctx, t, srv.Chats, v.ChatID())
 
@@ -126,8 +122,7 @@ func TestSessionLosesNothingWhenTheConnectionDrops(t *testing.T) {
 func TestSessionNoticesASilentSocket(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, proxy := startNetwork(t)
 	cfg := parleytest.VisitorConfig(proxy.URL())
 	cfg.Heartbeat = 200 * time.Millisecond
 	v := parleytest.StartVisitor(ctx, t, cfg)
@@ -161,8 +156,7 @@ func TestSessionNoticesASilentSocket(t *testing.T) {
 func TestOutboxOutlivesThePage(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	srv, proxy := startNetwork(t)
 	cfg := parleytest.VisitorConfig(proxy.URL())
 	cfg.Memory = client.NewPageMemory()
 	first := parleytest.StartVisitor(ctx, t, cfg)
@@ -172,9 +166,7 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	}
 	visitorMessages(ctx, t, agent, first.ChatID(), 1)
 
-	proxy.Block(true)
-	proxy.Cut()
-	first.WaitFor(ctx, "the cut", func() bool { return first.State() != client.ConnConnected })
+	goOffline(ctx, proxy, first)
 	for _, text := range []string{"sent while down 1", "sent while down 2"} {
 		if _, err := first.Session.SendMessage(text); err != nil {
 			t.Fatal(err)
@@ -189,10 +181,7 @@ func TestOutboxOutlivesThePage(t *testing.T) {
 	}
 	// The first message's answer may have been lost in the cut too: then
 	// it is restored and sent again, and the server drops it.
-	var restored []string
-	for _, e := range second.Restored() {
-		restored = append(restored, e.(*protocol.Message).Msg)
-	}
+	restored := messageTexts(second.Restored())
 	if !slices.Contains(restored, "sent while down 1") || !slices.Contains(restored, "sent while down 2") {
 		t.Errorf("the reloaded page restored %q, want both messages sent while down", restored)
 	}
@@ -264,21 +253,15 @@ func TestSessionLongPollsWhenWebSocketsFail(t *testing.T) {
 	srv := parleytest.Start(t, parleytest.Quiet(), parleytest.Tune(func(i *instance.Instance) {
 		i.Server.PollWait = 500 * time.Millisecond
 	}))
-	target, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
-	noSockets := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			http.Error(w, "no WebSockets here", http.StatusForbidden)
-			return
+	noSockets := startFront(t, srv, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			return false
 		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(noSockets.Close)
+		http.Error(w, "no WebSockets here", http.StatusForbidden)
+		return true
+	})
 
-	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(noSockets.URL))
+	v := parleytest.StartVisitor(ctx, t, parleytest.VisitorConfig(noSockets))
 	if !v.Polling() {
 		t.Error("connected without saying it long-polls")
 	}
@@ -306,8 +289,7 @@ func TestSessionLongPollsWhenWebSocketsFail(t *testing.T) {
 func TestWakeReconnectsAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv := parleytest.Start(t, parleytest.Quiet())
-	proxy := parleytest.StartNetwork(t, srv.URL[len("http://"):])
+	_, proxy := startNetwork(t)
 	cfg := parleytest.VisitorConfig(proxy.URL())
 	cfg.MinBackoff, cfg.MaxBackoff = time.Hour, time.Hour
 	v := parleytest.StartVisitor(ctx, t, cfg)
