@@ -135,21 +135,19 @@ func (sub *Subscription) next(ctx context.Context, wait bool) (protocol.Envelope
 		default:
 		}
 		sub.mu.Lock()
-		if sub.behind > sub.cursor {
-			sub.mu.Unlock()
-			env, err := sub.read(ctx)
-			if err != nil {
-				return protocol.Envelope{}, false, err
-			}
-			if len(env.Events) > 0 {
-				return env, true, nil
-			}
-			continue
-		}
-		if sub.signalsDue {
+		// What the store holds comes first: the events the subscriber is
+		// behind on, then the call signals held for its party.
+		var fromStore func(context.Context) (protocol.Envelope, error)
+		switch {
+		case sub.behind > sub.cursor:
+			fromStore = sub.read
+		case sub.signalsDue:
 			sub.signalsDue = false
+			fromStore = sub.readSignals
+		}
+		if fromStore != nil {
 			sub.mu.Unlock()
-			env, err := sub.readSignals(ctx)
+			env, err := fromStore(ctx)
 			if err != nil {
 				return protocol.Envelope{}, false, err
 			}
