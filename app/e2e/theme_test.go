@@ -4,21 +4,25 @@ import (
 	"html/template"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 )
 
-// TestThemes opens the widget in the default theme, in dark mode, and in a
-// custom theme set from the tag and the API, with a conversation to look
-// at, and checks the tokens reach the window and the launcher.
+// TestThemes opens the widget in the default theme, in dark mode (asked
+// for by the page, or by the visitor's system while the mode is auto), in
+// light mode on a dark system, and in a custom theme set from the tag and
+// the API, with a conversation to look at, and checks the tokens reach the
+// window and the launcher.
 func TestThemes(t *testing.T) {
 	cases := []struct {
-		name   string
-		attrs  string
-		theme  string
-		checks map[string]string // window expression -> what it shows
-		onLeft bool
+		name       string
+		attrs      string
+		theme      string
+		systemDark bool
+		checks     map[string]string // window expression -> what it shows
+		onLeft     bool
 	}{
 		{name: "default", checks: map[string]string{
 			`getComputedStyle(document.querySelector(".parley-header")).backgroundColor === "rgb(31, 95, 209)"`: "the default brand",
@@ -27,6 +31,14 @@ func TestThemes(t *testing.T) {
 		{name: "dark", theme: `{mode: "dark"}`, checks: map[string]string{
 			`document.documentElement.dataset.mode === "dark"`:                      "dark mode",
 			`getComputedStyle(document.body).backgroundColor === "rgb(21, 24, 28)"`: "a dark surface",
+		}},
+		{name: "dark-system", systemDark: true, checks: map[string]string{
+			`document.documentElement.dataset.mode === "auto"`:                      "the system's mode",
+			`getComputedStyle(document.body).backgroundColor === "rgb(21, 24, 28)"`: "a dark surface",
+		}},
+		{name: "light-on-a-dark-system", theme: `{mode: "light"}`, systemDark: true, checks: map[string]string{
+			`document.documentElement.dataset.mode === "light"`:                        "light mode",
+			`getComputedStyle(document.body).backgroundColor === "rgb(255, 255, 255)"`: "a light surface",
 		}},
 		{name: "custom", attrs: `data-position="left" data-color="#7a2e8e"`,
 			theme: `{brand: "#0a7d5a", agentBubble: "#fff4d6", radius: "4px", font: "Georgia, serif", fontSize: "16px"}`,
@@ -51,6 +63,12 @@ func TestThemes(t *testing.T) {
 				t.Fatal(err)
 			}
 			frame := tab.frame(srv.URL)
+			if tc.systemDark {
+				dark := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}
+				if _, err := chromedp.Call(frame, emulation.SetEmulatedMedia, dark); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := chromedp.Do(frame, chromedp.WaitVisible(chromedp.CSS(`[data-testid=chat][data-connection=connected]`))); err != nil {
 				t.Fatal(err)
 			}
