@@ -36,6 +36,21 @@ func process(t *testing.T, database string) *chat.Service {
 	return svc
 }
 
+// twoProcesses starts two processes on one fresh database, and a visitor's
+// chat opened through the first; ctx ends after timeout or with the test.
+func twoProcesses(t *testing.T, timeout time.Duration) (ctx context.Context, here, there *chat.Service, c chat.Chat) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	database := pgtest.Database(t)
+	here, there = process(t, database), process(t, database)
+	c, _, err := here.Open(ctx, protocol.Credentials{AppID: "demo", ClientID: "visitor"}, protocol.ChatRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, here, there, c
+}
+
 // collect reads a subscription until it has n stored events, and returns
 // their seqs and texts.
 func collect(ctx context.Context, t *testing.T, sub *chat.Subscription, n int) (seqs []uint64, texts []string) {
@@ -67,14 +82,7 @@ func span(n int) []uint64 {
 
 func TestTwoProcessesWritingToOneChat(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	database := pgtest.Database(t)
-	here, there := process(t, database), process(t, database)
-	c, _, err := here.Open(ctx, protocol.Credentials{AppID: "demo", ClientID: "visitor"}, protocol.ChatRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, here, there, c := twoProcesses(t, 60*time.Second)
 	var subs []*chat.Subscription
 	for _, svc := range []*chat.Service{here, there} {
 		sub, err := svc.Subscribe(ctx, c.ID, protocol.Position{}, "watcher")
@@ -126,14 +134,7 @@ func TestTwoProcessesWritingToOneChat(t *testing.T) {
 
 func TestEphemeralEventsReachTheOtherProcess(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	database := pgtest.Database(t)
-	here, there := process(t, database), process(t, database)
-	c, _, err := here.Open(ctx, protocol.Credentials{AppID: "demo", ClientID: "visitor"}, protocol.ChatRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, here, there, c := twoProcesses(t, 30*time.Second)
 	agent, err := there.Subscribe(ctx, c.ID, protocol.Position{}, "agent")
 	if err != nil {
 		t.Fatal(err)

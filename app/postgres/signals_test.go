@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/app/chat"
-	"github.com/parleychat/parley/app/postgres/pgtest"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -66,14 +65,7 @@ func nextSignals(ctx context.Context, t *testing.T, sub *chat.Subscription) []*p
 // back, superseded signals aside, until it runs out.
 func TestCallSignalsAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	database := pgtest.Database(t)
-	here, there := process(t, database), process(t, database)
-	c, _, err := here.Open(ctx, protocol.Credentials{AppID: "demo", ClientID: "visitor"}, protocol.ChatRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, here, there, c := twoProcesses(t, 60*time.Second)
 	const agent = "agent-7"
 	if err := here.Take(ctx, c.ID, &protocol.PartyJoined{Meta: protocol.Meta{PartyID: agent}}); err != nil {
 		t.Fatal(err)
