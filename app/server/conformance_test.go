@@ -473,6 +473,11 @@ type recorder struct {
 
 	mu      sync.Mutex
 	streams []*stream
+	// clients are the connections open to the recorder, closed with it
+	// so that no forward outlives the test (a client may keep one alive).
+	clients  map[net.Conn]bool
+	closed   bool
+	forwards sync.WaitGroup
 }
 
 // stream is what the server sent on one connection so far.
@@ -498,10 +503,23 @@ func startRecorder(t *testing.T, target string, refuseSockets bool) *recorder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{ln: ln, target: strings.TrimPrefix(target, "http://"), refuseSockets: refuseSockets}
-	t.Cleanup(func() { ln.Close() })
+	r := &recorder{ln: ln, target: strings.TrimPrefix(target, "http://"), refuseSockets: refuseSockets, clients: map[net.Conn]bool{}}
+	t.Cleanup(r.close)
 	go r.serve()
 	return r
+}
+
+// close stops taking connections, closes those open and waits for their
+// forwards to end.
+func (r *recorder) close() {
+	r.ln.Close()
+	r.mu.Lock()
+	r.closed = true
+	for c := range r.clients {
+		c.Close()
+	}
+	r.mu.Unlock()
+	r.forwards.Wait()
 }
 
 func (r *recorder) url() string { return "http://" + r.ln.Addr().String() }
@@ -512,11 +530,21 @@ func (r *recorder) serve() {
 		if err != nil {
 			return
 		}
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			client.Close()
+			return
+		}
+		r.clients[client] = true
+		r.forwards.Add(1)
+		r.mu.Unlock()
 		go r.forward(client)
 	}
 }
 
 func (r *recorder) forward(client net.Conn) {
+	defer r.forwards.Done()
 	defer client.Close()
 	first := make([]byte, 4096)
 	n, err := client.Read(first)
