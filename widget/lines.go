@@ -84,8 +84,8 @@ type FormRequest struct {
 	Secure bool
 	// Expires is when the form stops taking an answer; zero for never.
 	Expires time.Time
-	// Answered is set once the visitor's answer is stored, or the visitor
-	// declined.
+	// Answered is set once the session holds the visitor's answer (it
+	// delivers what it holds), or the visitor declined.
 	Answered bool
 	// NotSent says the visitor's answer was never stored: the server
 	// refused it, or the chat ended first.

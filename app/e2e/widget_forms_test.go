@@ -331,6 +331,9 @@ func TestSecureForm(t *testing.T) {
 	w.tab.screenshot("forms-secure")
 	w.click(card + ` [data-testid=form-submit]`)
 	w.waitVisible(card + `[data-form-state=sent]`)
+	// The card says sent once the session holds the answer; the server may
+	// store it a moment later, and the order below is the server's.
+	waitStored(t, srv, w.chatID, "the answer", func(e []protocol.Event) bool { return len(e) == 3 })
 
 	serverPublish(t, srv, w.chatID, &protocol.SecureFormShow{FormRequestID: protocol.TextID("pay-2"), FormID: "card-7", FormName: "payment"})
 	second := formCard(protocol.TextID("pay-2"))
