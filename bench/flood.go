@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -47,15 +49,24 @@ func floodSuite(ctx context.Context, cfg config) ([]row, error) {
 		return nil, err
 	}
 	defer closeChats(others)
-	flooder := newVisitor()
-	chat, err := p.requestChat(ctx, flooder)
+	creds := newVisitor()
+	chat, err := p.requestChat(ctx, creds)
 	if err != nil {
 		return nil, err
 	}
+	target, err := json.Marshal(floodTarget{URL: p.url + protocol.Path(protocol.PathChatEvents, chat.ChatID), ChatID: chat.ChatID, Authorization: creds.Authorization()})
+	if err != nil {
+		return nil, err
+	}
+	h, err := startHelper(ctx, flooder, floodEnv+"="+string(target))
+	if err != nil {
+		return nil, err
+	}
+	defer h.stop()
 
 	logf("flood: %d chats, a message every %s each, %s without a flood and %s while one chat floods Send Events from %d connections, in %d rounds",
 		floodOthers, floodPace, floodFor, floodFor, floodSenders, floodRounds)
-	var f flood
+	var f floodCount
 	var quiet, during []time.Duration
 	var quietCPU, duringCPU time.Duration
 	round := floodFor / floodRounds
@@ -79,14 +90,18 @@ func floodSuite(ctx context.Context, cfg config) ([]row, error) {
 		if err := measure(nil, &quiet, &quietCPU); err != nil {
 			return nil, err
 		}
-		if err := measure(func(ctx context.Context) { f.run(ctx, p, flooder, chat.ChatID) }, &during, &duringCPU); err != nil {
+		var floodErr error
+		if err := measure(func(context.Context) { floodErr = f.add(floodRound(ctx, h.url, round)) }, &during, &duringCPU); err != nil {
 			return nil, err
 		}
+		if floodErr != nil {
+			return nil, fmt.Errorf("the flood: %w", floodErr)
+		}
 	}
-	if f.failed.Load() > 0 {
-		return nil, fmt.Errorf("the flood: %d requests failed without the API's answer; the first: %v", f.failed.Load(), f.first.Load())
+	if f.Failed > 0 {
+		return nil, fmt.Errorf("the flood: %d requests failed without the API's answer; the first: %s", f.Failed, f.First)
 	}
-	sent, refused := f.sent.Load(), f.refused.Load()
+	sent, refused := f.Sent, f.Refused
 	what := fmt.Sprintf("%d chats, one message each every %s, %s without a flood and %s during one, alternating in %d rounds; the flood: %d Send Events from one chat over %d connections, %d refused with 7002",
 		floodOthers, floodPace, floodFor, floodFor, floodRounds, sent, floodSenders, refused)
 	return []row{
@@ -169,60 +184,138 @@ func paced(ctx context.Context, chats []*chatPair, d time.Duration, load func(co
 	return lat, nil
 }
 
-// flood sends Send Events for one chat as fast as it can, and counts the
-// answers.
-type flood struct {
-	sent, refused, failed atomic.Int64
-	first                 atomic.Value
+// floodEnv gives the flooder its floodTarget, as JSON.
+const floodEnv = "PARLEY_BENCH_FLOOD"
+
+// floodTarget is the chat the flooder floods: its Send Events URL, its id
+// and the Authorization header of its visitor.
+type floodTarget struct {
+	URL           string `json:"url"`
+	ChatID        string `json:"chat_id"`
+	Authorization string `json:"authorization"`
 }
 
-// The flood ends with ctx; the requests under way then finish, not cut,
+// floodCount is what a flood round sent: the answers, those of them
+// refused with 7002, and the requests that failed without the API's
+// answer, with the first of their errors.
+type floodCount struct {
+	Sent    int64  `json:"sent"`
+	Refused int64  `json:"refused"`
+	Failed  int64  `json:"failed"`
+	First   string `json:"first,omitempty"`
+}
+
+// add counts a round's answers in c.
+func (c *floodCount) add(round floodCount, err error) error {
+	if err != nil {
+		return err
+	}
+	if c.First == "" {
+		c.First = round.First
+	}
+	c.Sent, c.Refused, c.Failed = c.Sent+round.Sent, c.Refused+round.Refused, c.Failed+round.Failed
+	return nil
+}
+
+// floodRound asks the flooder at url for a round of d, and returns its count.
+func floodRound(ctx context.Context, url string, d time.Duration) (floodCount, error) {
+	var c floodCount
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/?for="+d.String(), nil)
+	if err != nil {
+		return c, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return c, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c, fmt.Errorf("the flooder answered %s", resp.Status)
+	}
+	return c, json.NewDecoder(resp.Body).Decode(&c)
+}
+
+// floodServer sends Send Events for one chat from floodSenders
+// connections, as fast as the server answers, for the time each request
+// to it names (?for=), and answers the round's floodCount.
+type floodServer struct {
+	target floodTarget
+	client *http.Client
+	n      atomic.Int64
+}
+
+func newFlooder(target string) (*floodServer, error) {
+	var t floodTarget
+	if err := json.Unmarshal([]byte(target), &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", floodEnv, err)
+	}
+	return &floodServer{target: t, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: floodSenders}}}, nil
+}
+
+func (f *floodServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d, err := time.ParseDuration(r.URL.Query().Get("for"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), d)
+	defer cancel()
+	c := f.run(ctx)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(c)
+}
+
+// run floods until ctx ends; the requests under way then finish, not cut,
 // so that the connections stay open for the next round rather than being
 // dialled again, which would cost the server more than the requests.
-func (f *flood) run(ctx context.Context, p *parley, creds protocol.Credentials, chatID string) {
-	url := p.url + protocol.Path(protocol.PathChatEvents, chatID)
+func (f *floodServer) run(ctx context.Context) floodCount {
 	reqCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), floodFor)
 	defer cancel()
-	var n atomic.Int64
+	var sent, refused, failed atomic.Int64
+	var first atomic.Value
+	fail := func(err error) {
+		if failed.Add(1) == 1 {
+			first.Store(err.Error())
+		}
+	}
 	var wg sync.WaitGroup
 	for range floodSenders {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				i := n.Add(1)
-				body, err := protocol.EncodeEnvelope(&protocol.Message{MsgID: protocol.MessageID(chatID, int(i)), Msg: "flood"})
+				i := f.n.Add(1)
+				body, err := protocol.EncodeEnvelope(&protocol.Message{MsgID: protocol.MessageID(f.target.ChatID, int(i)), Msg: "flood"})
 				if err != nil {
-					f.fail(err)
+					fail(err)
 					return
 				}
-				req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, url, strings.NewReader(string(body)))
+				req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, f.target.URL, bytes.NewReader(body))
 				if err != nil {
-					f.fail(err)
+					fail(err)
 					return
 				}
-				req.Header.Set("Authorization", creds.Authorization())
+				req.Header.Set("Authorization", f.target.Authorization)
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-				err = p.do(req, nil)
+				err = parleytest.Do(f.client, req, nil)
 				switch {
 				case ctx.Err() != nil:
-					return // the flood is over; this answer came too late to count
+					return // the round is over; this answer came too late to count
 				case err == nil:
-					f.sent.Add(1)
+					sent.Add(1)
 				case isRateLimited(err):
-					f.sent.Add(1)
-					f.refused.Add(1)
+					sent.Add(1)
+					refused.Add(1)
 				default:
-					f.fail(err)
+					fail(err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-}
-
-func (f *flood) fail(err error) {
-	if f.failed.Add(1) == 1 {
-		f.first.Store(err)
+	c := floodCount{Sent: sent.Load(), Refused: refused.Load(), Failed: failed.Load()}
+	if s, ok := first.Load().(string); ok {
+		c.First = s
 	}
+	return c
 }
 
 // cpuTime is the CPU time the process pid used so far, user and system,

@@ -29,6 +29,12 @@ const (
 	relayPostgres = "relay-postgres"
 	// holder accepts sockets and holds them (the idle chats' floor).
 	holder = "hold"
+	// flooder floods one chat's Send Events, a round at a time (see
+	// floodRounds), from a process of its own: in the benchmark's, the
+	// flood's garbage collection and goroutines would delay the other
+	// chats' clients there, and their latency would tell of the client,
+	// not of the server.
+	flooder = "flood"
 )
 
 // databaseEnv gives relayPostgres its database.
@@ -48,6 +54,12 @@ func serveHelper(mode string) error {
 		h = rl
 	case holder:
 		h = http.HandlerFunc(holdSocket)
+	case flooder:
+		f, err := newFlooder(os.Getenv(floodEnv))
+		if err != nil {
+			return err
+		}
+		h = f
 	default:
 		return fmt.Errorf("no such mode %q", mode)
 	}
@@ -55,7 +67,7 @@ func serveHelper(mode string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("serving: ws://" + ln.Addr().String())
+	fmt.Println("serving: http://" + ln.Addr().String())
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		ln.Close()
@@ -67,7 +79,7 @@ func serveHelper(mode string) error {
 	return err
 }
 
-// helper is the bench program running as a floor.
+// helper is the bench program running as a floor, or as the flooder.
 type helper struct {
 	url  string
 	pid  int

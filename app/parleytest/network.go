@@ -1,8 +1,11 @@
 package parleytest
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -238,9 +241,7 @@ func (n *Network) down(l *link) {
 	for {
 		k, err := l.server.Read(buf)
 		if k > 0 && l.loseAnswer.Load() {
-			// The server's JSON answers are chunked: "0\r\n\r\n" ends
-			// one.
-			if lost = append(lost, buf[:k]...); bytes.HasSuffix(lost, []byte("\r\n0\r\n\r\n")) {
+			if lost = append(lost, buf[:k]...); wholeAnswer(lost) {
 				n.mu.Lock()
 				n.lost++
 				n.mu.Unlock()
@@ -259,4 +260,16 @@ func (n *Network) down(l *link) {
 			return
 		}
 	}
+}
+
+// wholeAnswer reports whether b holds an HTTP answer to its end, whether
+// its length is given or it is chunked.
+func wholeAnswer(b []byte) bool {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,12 +28,23 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 const maxRefusalHold = time.Second
 
+// refusalHold is how long a refusal for the rate is held, given when the
+// budget would take what it refused: a random time from then to
+// maxRefusalHold. The budget's next token is one instant for every refusal
+// of the chat: held until then, a flood's refusals would come back
+// together, a herd that takes the CPU from every other chat while it is
+// refused again. Full jitter spreads them out.
+func refusalHold(retryAfter time.Duration) time.Duration {
+	wait := min(max(retryAfter, 0), maxRefusalHold)
+	return wait + rand.N(maxRefusalHold-wait+1)
+}
+
 func holdRefusal(ctx context.Context, err error) (time.Duration, bool) {
 	var rl *chat.RateLimitedError
 	if !errors.As(err, &rl) {
 		return 0, false
 	}
-	wait := min(rl.RetryAfter, maxRefusalHold)
+	wait := refusalHold(rl.RetryAfter)
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/app/chat"
 	"github.com/parleychat/parley/protocol"
@@ -36,6 +37,41 @@ func TestErrorsBecomeTheirCodesInOnePlace(t *testing.T) {
 			t.Parallel()
 			if got := s.asProtocolError(tc.err); got.Code != tc.want {
 				t.Errorf("asProtocolError(%v) = %s, want %s", tc.err, got.Code, tc.want)
+			}
+		})
+	}
+}
+
+// TestRefusalsAreHeldSpreadOut: a refusal for the rate is held from when
+// the budget would take it to maxRefusalHold, at a random time between, so
+// that a flood's refusals, all due at the budget's next token, do not come
+// back together.
+func TestRefusalsAreHeldSpreadOut(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		retryAfter time.Duration
+		least      time.Duration
+	}{
+		{"the next token soon", 200 * time.Millisecond, 200 * time.Millisecond},
+		{"the budget taking it now", 0, 0},
+		{"a wait past the longest hold", 3 * time.Second, maxRefusalHold},
+		{"a wait below zero", -time.Second, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const draws = 1000
+			holds := map[time.Duration]bool{}
+			for range draws {
+				hold := refusalHold(tc.retryAfter)
+				if hold < tc.least || hold > maxRefusalHold {
+					t.Fatalf("held %v, want from %v to %v", hold, tc.least, maxRefusalHold)
+				}
+				holds[hold] = true
+			}
+			if spread := tc.least < maxRefusalHold; spread && len(holds) < draws/2 {
+				t.Errorf("%d draws held only %d different times", draws, len(holds))
 			}
 		})
 	}

@@ -36,9 +36,9 @@ func readJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// writeJSON answers with v as JSON, and reports whether the answer could
-// not be written to the connection.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
+// writeJSON answers with v as JSON. The answer leaves when the handler
+// returns, in one write with its length (net/http measures it).
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error_code":"5500","error_message":"encoding the answer failed"}`)
@@ -46,8 +46,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if _, err := w.Write(body); err != nil {
-		return err
-	}
+	_, _ = w.Write(body)
+}
+
+// flushJSON answers with v as JSON at once, and reports whether the answer
+// could not be written to the connection. The answer is chunked: a client
+// has it whole only once the handler returns, after what it does next.
+func flushJSON(w http.ResponseWriter, status int, v any) error {
+	writeJSON(w, status, v)
 	return http.NewResponseController(w).Flush()
 }

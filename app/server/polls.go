@@ -300,7 +300,7 @@ func (s *Server) answerPoll(w http.ResponseWriter, r *http.Request, chatID strin
 		}
 		s.polls.answered(r, chatID, before)
 	}
-	if err := writeJSON(w, http.StatusOK, answer); err != nil && after != before {
+	if err := flushJSON(w, http.StatusOK, answer); err != nil && after != before {
 		s.polls.forget(chatID)
 		// The request's context may be done with the connection: the
 		// cursor goes back whatever it says.
