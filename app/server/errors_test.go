@@ -70,7 +70,7 @@ func TestRefusalsAreHeldSpreadOut(t *testing.T) {
 				}
 				holds[hold] = true
 			}
-			if spread := tc.least < maxRefusalHold; spread && len(holds) < draws/2 {
+			if tc.least < maxRefusalHold && len(holds) < draws/2 {
 				t.Errorf("%d draws held only %d different times", draws, len(holds))
 			}
 		})
