@@ -97,6 +97,18 @@ func (c *Chat) Apply(e protocol.Event) {
 	}
 }
 
+// CheckAgents returns a *NotAgentError for the first entry whose Agent is
+// not the chat's, nil when every entry may be stored. Every Store's Append
+// calls it with the chat as its transaction reads it.
+func (c Chat) CheckAgents(entries []Entry) error {
+	for _, e := range entries {
+		if e.Agent != "" && e.Agent != c.Agent {
+			return &NotAgentError{Party: e.Agent}
+		}
+	}
+	return nil
+}
+
 // newChat returns a chat with fresh random identifiers. Chat ids are UUIDs,
 // as Bright Pattern's are; tokens are crypto/rand.Text, 130 random bits.
 func newChat(appID, clientID string, req protocol.ChatRequest, now time.Time) Chat {

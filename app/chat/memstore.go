@@ -156,6 +156,9 @@ func (s *MemoryStore) Append(_ context.Context, chatID string, entries []Entry) 
 		return nil, ErrNotFound
 	}
 	chat := mc.chat
+	if err := chat.CheckAgents(entries); err != nil {
+		return nil, err
+	}
 	var stored []protocol.Event
 	var encoded [][]byte
 	keys := map[string]bool{}

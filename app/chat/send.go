@@ -23,7 +23,7 @@ func (s *Service) Send(ctx context.Context, chatID string, events ...protocol.Ev
 	if err := s.admit(ctx, chatID, s.ownForms, events); err != nil {
 		return err
 	}
-	return s.post(ctx, chatID, chatID, events, nil)
+	return s.post(ctx, chatID, chatID, events, nil, false)
 }
 
 // Admit takes the visitor's events as Send does, validated, within the
@@ -52,7 +52,7 @@ func (s *Service) Record(ctx context.Context, chatID, key string, events ...prot
 	if key == "" {
 		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
 	}
-	return s.post(ctx, chatID, chatID, events, onceKeys(key, events))
+	return s.post(ctx, chatID, chatID, events, onceKeys(key, events), false)
 }
 
 // admit validates the visitor's events, all before any: if one is refused,
@@ -156,10 +156,26 @@ func formRequestOf(e protocol.Event) string {
 // gets the form_request_id and channel the Android SDK requires: an id that
 // is not a number it reads (an integer from 1 to 2^31-1) is replaced by one.
 func (s *Service) Publish(ctx context.Context, chatID string, events ...protocol.Event) error {
-	return s.publish(ctx, chatID, events, nil)
+	return s.publish(ctx, chatID, events, nil, false)
 }
 
-func (s *Service) publish(ctx context.Context, chatID string, events []protocol.Event, keys map[protocol.Event]string) error {
+// PublishAsAgent is Publish for an agent, through the agent API: every
+// event that names a party must come from the agent who took the chat, or
+// nothing of the batch is published (CodeForbidden). once is "" to store
+// events as Publish does, or else the key of PublishOnce. A batch of
+// stored events reads nothing but what the store's append reads: the
+// store checks their party as it stores them (Entry.Agent).
+func (s *Service) PublishAsAgent(ctx context.Context, chatID, once string, events ...protocol.Event) error {
+	var keys map[protocol.Event]string
+	if once != "" {
+		keys = onceKeys(once, events)
+	}
+	return s.publish(ctx, chatID, events, keys, true)
+}
+
+// publish is Publish with keys that replace the events' own dedupe keys,
+// when not nil; asAgent checks the events' parties as PublishAsAgent says.
+func (s *Service) publish(ctx context.Context, chatID string, events []protocol.Event, keys map[protocol.Event]string, asAgent bool) error {
 	for _, e := range events {
 		if fs, ok := e.(*protocol.FormShow); ok && fs != nil {
 			fs.FormRequestID = formRequestID(fs.FormRequestID)
@@ -193,7 +209,57 @@ func (s *Service) publish(ctx context.Context, chatID string, events []protocol.
 			return err
 		}
 	}
-	return s.post(ctx, chatID, "", events, keys)
+	if asAgent {
+		if err := s.checkAgentAhead(ctx, chatID, events); err != nil {
+			return err
+		}
+	}
+	return s.post(ctx, chatID, "", events, keys, asAgent)
+}
+
+// checkAgentAhead checks the parties of a batch that mixes stored and
+// ephemeral events, one of them naming a party, before any of it is taken:
+// the store checks a stored run only as it stores it, and relay an
+// ephemeral run only as it relays it, so a refusal of a later run would
+// come after an earlier one was taken. A batch of one kind is checked by
+// what takes it, and does not read the chat here. The check still holds
+// when the events are taken: a chat's agent, once set, never changes (see
+// Store.Assign).
+func (s *Service) checkAgentAhead(ctx context.Context, chatID string, events []protocol.Event) error {
+	var stored, ephemeral, party bool
+	for _, e := range events {
+		if protocol.Ephemeral(e) {
+			ephemeral = true
+		} else {
+			stored = true
+		}
+		party = party || e.EventMeta().PartyID != ""
+	}
+	if !stored || !ephemeral || !party {
+		return nil
+	}
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	return checkParties(c, events)
+}
+
+// checkParties refuses events of a party other than the chat's agent, as
+// the store does for entries with an Agent.
+func checkParties(c Chat, events []protocol.Event) error {
+	for _, e := range events {
+		if party := e.EventMeta().PartyID; party != "" && party != c.Agent {
+			return notTaken(party)
+		}
+	}
+	return nil
+}
+
+// notTaken is the agent API's refusal of an event of a party that has not
+// taken the chat.
+func notTaken(party string) error {
+	return protocol.Errorf(protocol.CodeForbidden, "party %s has not taken this chat; take it first", party)
 }
 
 // orRandomID returns id, or a random one for none.
@@ -213,7 +279,7 @@ func (s *Service) PublishOnce(ctx context.Context, chatID, key string, events ..
 	if key == "" {
 		return protocol.Errorf(protocol.CodeBadRequest, "an idempotency key must not be empty")
 	}
-	return s.publish(ctx, chatID, events, onceKeys(key, events))
+	return s.publish(ctx, chatID, events, onceKeys(key, events), false)
 }
 
 // onceKeys names each event of a batch published or recorded once under
@@ -250,8 +316,9 @@ func (s *Service) Take(ctx context.Context, chatID string, agent *protocol.Party
 // post stores events of one chat and delivers them: runs of events that
 // are stored go to the store in one transaction each, ephemeral events are
 // relayed between them, in order.
-// keys, when not nil, replace the events' own dedupe keys.
-func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event, keys map[protocol.Event]string) error {
+// keys, when not nil, replace the events' own dedupe keys. asAgent takes
+// only the events whose party, if they name one, is the chat's agent.
+func (s *Service) post(ctx context.Context, chatID, sender string, events []protocol.Event, keys map[protocol.Event]string, asAgent bool) error {
 	for len(events) > 0 {
 		n := 1
 		ephemeral := protocol.Ephemeral(events[0])
@@ -261,7 +328,7 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 		run := events[:n]
 		events = events[n:]
 		if ephemeral {
-			if err := s.relay(ctx, chatID, sender, run); err != nil {
+			if err := s.relay(ctx, chatID, sender, run, asAgent); err != nil {
 				return err
 			}
 			continue
@@ -273,12 +340,18 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 				key = DedupeKey(e)
 			}
 			entries[i] = Entry{Event: e, Key: key}
+			if asAgent {
+				entries[i].Agent = e.EventMeta().PartyID
+			}
 		}
 		stored, err := s.store.Append(ctx, chatID, entries)
 		if len(stored) > 0 {
 			s.Stored(ctx, chatID, stored[0].EventMeta().Seq-1, stored[len(stored)-1].EventMeta().Seq, stored)
 		}
+		var notAgent *NotAgentError
 		switch {
+		case errors.As(err, &notAgent):
+			return notTaken(notAgent.Party)
 		case errors.Is(err, ErrOver):
 			return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)
 		case errors.Is(err, ErrNotFound):
@@ -292,11 +365,17 @@ func (s *Service) post(ctx context.Context, chatID, sender string, events []prot
 
 // relay delivers ephemeral events of a chat that is not over, here and in
 // the other processes: typing to whoever follows the chat, call signals to
-// their destination party.
-func (s *Service) relay(ctx context.Context, chatID, sender string, events []protocol.Event) error {
+// their destination party. asAgent relays none unless every party they
+// name is the chat's agent.
+func (s *Service) relay(ctx context.Context, chatID, sender string, events []protocol.Event, asAgent bool) error {
 	c, err := s.Chat(ctx, chatID)
 	if err != nil {
 		return err
+	}
+	if asAgent {
+		if err := checkParties(c, events); err != nil {
+			return err
+		}
 	}
 	if c.State.Over() {
 		return protocol.Errorf(protocol.CodeChatNotFound, "chat %s has ended", chatID)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,6 +320,130 @@ func TestPublishOnceStoresEachKeyOnce(t *testing.T) {
 	}
 	if want := []string{protocol.TypeTimeoutWarning, protocol.TypeMessage, protocol.TypeTimeoutWarning}; !reflect.DeepEqual(types, want) {
 		t.Errorf("stored %v, want %v", types, want)
+	}
+}
+
+// TestPublishAsAgentTakesOnlyTheAgentsEvents publishes batches as the agent
+// API does, then a marker, and checks what the visitor got before the
+// marker: all of a batch, or nothing of it.
+func TestPublishAsAgentTakesOnlyTheAgentsEvents(t *testing.T) {
+	t.Parallel()
+	const other = "agent-8"
+	say := func(party string) protocol.Event {
+		return &protocol.Message{Msg: "from " + party, Meta: protocol.Meta{PartyID: party}}
+	}
+	typing := func(party string) protocol.Event { return &protocol.Typing{Meta: protocol.Meta{PartyID: party}} }
+	cases := []struct {
+		name string
+		// untaken leaves the chat without an agent.
+		untaken bool
+		events  []protocol.Event
+		// wantCode is the refusal's code, "" for none; want is what the
+		// visitor got, as "event party".
+		wantCode protocol.Code
+		want     []string
+	}{
+		{"the agent's message", false, []protocol.Event{say(agentID)}, "", []string{"chat_session_message agent-7"}},
+		{"another agent's message", false, []protocol.Event{say(other)}, protocol.CodeForbidden, nil},
+		{"a chat nobody took", true, []protocol.Event{say(agentID)}, protocol.CodeForbidden, nil},
+		{"an event of no party", true, []protocol.Event{&protocol.TimeoutWarning{Msg: "still there?"}}, "", []string{"chat_session_timeout_warning "}},
+		{"the agent's typing", false, []protocol.Event{typing(agentID)}, "", []string{"chat_session_typing agent-7"}},
+		{"another agent's typing", false, []protocol.Event{typing(other)}, protocol.CodeForbidden, nil},
+		{"another agent's call signal", false, []protocol.Event{candidate(other, "the visitor", "a1")}, protocol.CodeForbidden, nil},
+		{"the agent's message and typing", false, []protocol.Event{say(agentID), typing(agentID)}, "",
+			[]string{"chat_session_message agent-7", "chat_session_typing agent-7"}},
+		{"a message, then another agent's typing", false, []protocol.Event{say(agentID), typing(other)}, protocol.CodeForbidden, nil},
+		{"typing, then another agent's message", false, []protocol.Event{typing(agentID), say(other)}, protocol.CodeForbidden, nil},
+		{"the agent's messages, then another's", false, []protocol.Event{say(agentID), say(agentID), say(other)}, protocol.CodeForbidden, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			svc, c := newCall(t)
+			if tc.untaken {
+				svc, c = newService(t)
+			}
+			sub := mustSubscribe(ctx, t, svc, c.ID, protocol.Position{Epoch: c.Epoch, Seq: c.LastSeq}, c.ID)
+			drain(ctx, t, sub, 1)
+			if err := svc.PublishAsAgent(ctx, c.ID, "", tc.events...); codeOf(err) != tc.wantCode || (err == nil) != (tc.wantCode == "") {
+				t.Errorf("PublishAsAgent = %v, want code %q", err, tc.wantCode)
+			}
+			if err := svc.Publish(ctx, c.ID, &protocol.Message{Msg: "marker", Meta: protocol.Meta{PartyID: "scenario"}}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for {
+				env, err := sub.Next(ctx)
+				if err != nil {
+					t.Fatalf("Next: %v", err)
+				}
+				for _, e := range env.Events {
+					if m, ok := e.(*protocol.Message); ok && m.Msg == "marker" {
+						if !reflect.DeepEqual(got, tc.want) {
+							t.Errorf("the visitor got %q, want %q", got, tc.want)
+						}
+						return
+					}
+					got = append(got, e.EventType()+" "+e.EventMeta().PartyID)
+				}
+			}
+		})
+	}
+}
+
+// chatReads is a store that counts its reads of chats.
+type chatReads struct {
+	chat.Store
+	n atomic.Int64
+}
+
+func (s *chatReads) Chat(ctx context.Context, id string) (chat.Chat, error) {
+	s.n.Add(1)
+	return s.Store.Chat(ctx, id)
+}
+
+// TestPublishAsAgentReadsNoChatForMessages: the store checks the party of
+// the events it stores as it appends them, so an agent's messages, the
+// agent API's busiest traffic, cost no read of the chat.
+func TestPublishAsAgentReadsNoChatForMessages(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	store := &chatReads{Store: chat.NewMemoryStore()}
+	svc := chat.NewService(store)
+	c, _, err := svc.Open(ctx, visitor, protocol.ChatRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Take(ctx, c.ID, &protocol.PartyJoined{Meta: protocol.Meta{PartyID: agentID}}); err != nil {
+		t.Fatal(err)
+	}
+	say := func(text string) protocol.Event {
+		return &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: agentID}}
+	}
+	before := store.n.Load()
+	if err := svc.PublishAsAgent(ctx, c.ID, "", say("hello"), say("how can I help?")); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.n.Load() - before; n != 0 {
+		t.Errorf("publishing the agent's messages read the chat %d times, want none", n)
+	}
+}
+
+// TestPublishAsAgentOnceStoresEachKeyOnce: an agent's request sent again
+// under its key is stored once; without a key, each event as Publish does.
+func TestPublishAsAgentOnceStoresEachKeyOnce(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	svc, c := newCall(t)
+	before := len(storedTexts(t, svc, c.ID))
+	for _, once := range []string{"request 1", "request 1", "", ""} {
+		if err := svc.PublishAsAgent(ctx, c.ID, once, &protocol.Message{Msg: "hello", Meta: protocol.Meta{PartyID: agentID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := storedTexts(t, svc, c.ID)[before:]; !reflect.DeepEqual(got, []string{"hello", "hello", "hello"}) {
+		t.Errorf("stored %q, want the keyed request once and each unkeyed one", got)
 	}
 }
 

@@ -16,11 +16,25 @@ var (
 	ErrTaken = errors.New("chat taken by another agent")
 	// ErrOver: the chat is over and takes no more events.
 	ErrOver = errors.New("chat over")
+	// ErrNotAgent: an entry's Agent is not the agent who took the chat;
+	// Append returns it as a *NotAgentError, which names the party.
+	ErrNotAgent = errors.New("not the chat's agent")
 	// ErrUnavailable: the store cannot be reached for now (its database
 	// server is down or unreachable), or its disk refuses writes (full);
 	// nothing of the call was stored, and the same call may work later.
 	ErrUnavailable = errors.New("store unavailable")
 )
+
+// NotAgentError is Append's refusal of an entry whose Agent has not taken
+// the chat; errors.Is(err, ErrNotAgent) holds for it.
+type NotAgentError struct {
+	// Party is the entry's Agent.
+	Party string
+}
+
+func (e *NotAgentError) Error() string { return "party " + e.Party + ": " + ErrNotAgent.Error() }
+
+func (e *NotAgentError) Unwrap() error { return ErrNotAgent }
 
 // Store keeps chats, their event streams and their files. Every method is
 // atomic and durable once it returns: an event the Service acknowledged
@@ -52,7 +66,11 @@ type Store interface {
 	// Key the chat already has is skipped. It returns the stored entries'
 	// events. A chat that is over takes nothing more: Append stores the
 	// entries up to the one that ends the chat, and returns ErrOver with
-	// them if entries are left, or if the chat was over already.
+	// them if entries are left, or if the chat was over already. An entry
+	// with an Agent is stored only if that party is the chat's Agent:
+	// Append checks every entry before it stores any (Chat.CheckAgents),
+	// and when one fails stores nothing of the call and returns a
+	// *NotAgentError, before it would return ErrOver.
 	Append(ctx context.Context, chatID string, entries []Entry) ([]protocol.Event, error)
 	// Events returns up to limit stored events with a sequence number
 	// greater than after, in order.
@@ -91,4 +109,9 @@ type Store interface {
 type Entry struct {
 	Event protocol.Event
 	Key   string
+	// Agent is the party that must be the chat's Agent for the entry to
+	// be stored, checked in Append's transaction, so that an agent who
+	// has not taken the chat cannot slip in between a check and the
+	// append; "" for no condition.
+	Agent string
 }

@@ -12,7 +12,8 @@ import (
 
 // Append implements chat.Store. The batch is one transaction, all of it
 // stored or none, holding the chat's row lock: two processes appending to
-// one chat take turns, so sequence numbers never clash or skip. The commit
+// one chat take turns, so sequence numbers never clash or skip, and an
+// agent taking the chat (Assign) waits for the lock too. The commit
 // also announces what it stored on the schema's channel (see Fanout).
 func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry) (_ []protocol.Event, err error) {
 	defer wrap(&err, "appending to chat %s", chatID)
@@ -24,6 +25,9 @@ func (s *Store) Append(ctx context.Context, chatID string, entries []chat.Entry)
 		stored, over = nil, nil
 		c, err := lockChat(ctx, tx, chatID)
 		if err != nil {
+			return err
+		}
+		if err := c.CheckAgents(entries); err != nil {
 			return err
 		}
 		for _, e := range entries {

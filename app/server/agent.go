@@ -211,9 +211,11 @@ func allKeyed(events []protocol.Event) bool {
 	return len(events) > 0
 }
 
-// agentPost publishes server events as the agent: an envelope of them.
-// With an Idempotency-Key header, a request sent again is stored once;
-// without one, each event with a msg_id is (see chat.Service).
+// agentPost publishes server events as the agent: an envelope of them,
+// each that names a party only from the agent who took the chat (403
+// otherwise, and nothing of the envelope is published). With an
+// Idempotency-Key header, a request sent again is stored once; without
+// one, each event with a msg_id is (see chat.Service).
 func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
@@ -227,7 +229,7 @@ func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 	}
 	env, err := protocol.DecodeEnvelope(body)
 	if err == nil {
-		publish := s.chats.Publish
+		once := ""
 		// Events that each carry a msg_id are stored once by it already,
 		// whatever key a request sent again has: a client that sends the
 		// same message in a new request, under a new key, stores it once.
@@ -235,34 +237,15 @@ func (s *Server) agentPost(w http.ResponseWriter, r *http.Request) {
 			// The body in the key: a key sent again with other events
 			// is another request, never dropped silently.
 			sum := sha256.Sum256(body)
-			once := key + "\x00" + base64.RawURLEncoding.EncodeToString(sum[:16])
-			publish = func(ctx context.Context, chatID string, events ...protocol.Event) error {
-				return s.chats.PublishOnce(ctx, chatID, once, events...)
-			}
+			once = key + "\x00" + base64.RawURLEncoding.EncodeToString(sum[:16])
 		}
-		err = s.agentPublish(r.Context(), r.PathValue("chatId"), publish, env.Events...)
+		err = s.chats.PublishAsAgent(r.Context(), r.PathValue("chatId"), once, env.Events...)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, protocol.Envelope{})
-}
-
-// agentPublish publishes events of the contact center's side with publish;
-// an event that names an agent as its party must come from the agent who
-// took the chat.
-func (s *Server) agentPublish(ctx context.Context, chatID string, publish func(context.Context, string, ...protocol.Event) error, events ...protocol.Event) error {
-	c, err := s.chats.Chat(ctx, chatID)
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		if party := e.EventMeta().PartyID; party != "" && party != c.Agent {
-			return protocol.Errorf(protocol.CodeForbidden, "party %s has not taken this chat; take it first", party)
-		}
-	}
-	return publish(ctx, chatID, events...)
 }
 
 // agentEvents is a long poll of the chat's stream after ?after=N (&epoch=E,
@@ -317,7 +300,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 			return socketSide{}, socketRefusal{protocol.CloseChatNotFound, "chat not found"}
 		}
 		take := func(ctx context.Context, chatID string, events ...protocol.Event) error {
-			return s.agentPublish(ctx, chatID, s.chats.Publish, events...)
+			return s.chats.PublishAsAgent(ctx, chatID, "", events...)
 		}
 		return socketSide{chat: c, party: r.URL.Query().Get("party_id"), take: take}, nil
 	})

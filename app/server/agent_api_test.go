@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -316,6 +317,9 @@ func TestAgentPostsEvents(t *testing.T) {
 		code   protocol.Code
 	}{
 		{"an agent who did not take the chat", say(alan.PartyID, "I'll take it from here"), 403, protocol.CodeForbidden},
+		{"a message, then the typing of an agent who did not take the chat", envelope(t,
+			&protocol.Message{Msg: "One moment", Meta: protocol.Meta{PartyID: grace.PartyID}},
+			&protocol.Typing{Meta: protocol.Meta{PartyID: alan.PartyID}}), 403, protocol.CodeForbidden},
 		{"the agent speaking as the visitor", say(s.ChatID, "I agree to everything"), 403, protocol.CodeForbidden},
 		{"the agent speaking as the assistant", say(scenario.AssistantID, "Your account is closed"), 403, protocol.CodeForbidden},
 		{"a client-only event", `{"events":[{"event":"chat_session_end"}]}`, 400, protocol.CodeBadRequest},
@@ -346,6 +350,54 @@ func TestAgentPostsEvents(t *testing.T) {
 	wantError(t, "the visitor's active chat after the end", c.get(protocol.PathActiveChat), http.StatusNotFound, protocol.CodeChatNotFound)
 	if got := eventTypes(c.history(s.ChatID)); len(got) == 0 || got[len(got)-1] != protocol.TypeEnded {
 		t.Errorf("history after the end %v, want it to end with %s", got, protocol.TypeEnded)
+	}
+}
+
+// TestAgentSocketRefusesFramesOfAnotherAgent: over the agent socket too, an
+// event of an agent who did not take the chat is refused, with the rest of
+// its frame, and the frames after it are taken.
+func TestAgentSocketRefusesFramesOfAnotherAgent(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv, c, s := startChat(t)
+	grace, alan := takeChat(ctx, t, srv, "Grace Hopper", s.ChatID), srv.Agent("Alan Turing")
+	conn := dial(ctx, t, agentSocketURL(srv.URL, s.ChatID, url.Values{"token": {parleytest.AgentToken}, "party_id": {alan.PartyID}}), nil)
+	say := func(party, text string) protocol.Event {
+		return &protocol.Message{Msg: text, Meta: protocol.Meta{PartyID: party}}
+	}
+	frames := []struct {
+		name   string
+		events []protocol.Event
+		want   protocol.Code
+	}{
+		{"a message of an agent who did not take the chat", []protocol.Event{say(alan.PartyID, "I'll take it from here")}, protocol.CodeForbidden},
+		{"a message, then the typing of an agent who did not take the chat",
+			[]protocol.Event{say(grace.PartyID, "One moment"), &protocol.Typing{Meta: protocol.Meta{PartyID: alan.PartyID}}}, protocol.CodeForbidden},
+		{"the message of the agent who took it", []protocol.Event{say(grace.PartyID, "Back to you")}, ""},
+	}
+	for i, f := range frames {
+		ref := strconv.Itoa(i)
+		data, err := json.Marshal(protocol.Envelope{Ref: ref, Events: f.events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Write(ctx, websocket.MessageText, data); err != nil {
+			t.Fatal(err)
+		}
+		answer := readEnvelope(ctx, t, conn)
+		for answer.Ref != ref {
+			answer = readEnvelope(ctx, t, conn)
+		}
+		var got protocol.Code
+		if answer.Error != nil {
+			got = answer.Error.Code
+		}
+		if got != f.want {
+			t.Errorf("%s: answered %v, want code %q", f.name, answer.Error, f.want)
+		}
+	}
+	if got := texts(c.history(s.ChatID)); !slices.Equal(got, []string{"Back to you"}) {
+		t.Errorf("the visitor's history has messages %q, want only the last frame's", got)
 	}
 }
 

@@ -31,12 +31,13 @@ type Chats interface {
 	// Subscribe follows a chat's stream from a position.
 	Subscribe(ctx context.Context, chatID string, from protocol.Position, party string) (*chat.Subscription, error)
 	// Send takes the visitor's events; Publish and Take the contact
-	// center's; PublishOnce stores the i-th event published under a key
-	// once, however often it comes (an agent's request sent again after
-	// its answer was lost).
+	// center's; PublishAsAgent an agent's, each event that names a party
+	// only from the agent who took the chat, and with a non-empty once
+	// the i-th event published under that key once, however often it
+	// comes (an agent's request sent again after its answer was lost).
 	Send(ctx context.Context, chatID string, events ...protocol.Event) error
 	Publish(ctx context.Context, chatID string, events ...protocol.Event) error
-	PublishOnce(ctx context.Context, chatID, key string, events ...protocol.Event) error
+	PublishAsAgent(ctx context.Context, chatID, once string, events ...protocol.Event) error
 	Take(ctx context.Context, chatID string, agent *protocol.PartyJoined) error
 	// Upload stores a file a party shares (hint is the type the client
 	// reported); OpenFile and OpenFileByID read one back.

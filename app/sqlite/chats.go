@@ -120,7 +120,15 @@ func (s *Store) Assign(ctx context.Context, id, agent string) (err error) {
 	if _, err := tx.exec(ctx, updateChatAgent, agent, id); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// Once Assign returns, no group reads the agent the row had: a group
+	// under way finishes with the row first, and the next reads it anew.
+	s.rowsMu.Lock()
+	delete(s.rows, id)
+	s.rowsMu.Unlock()
+	return nil
 }
 
 func insertChat(ctx context.Context, tx txn, c chat.Chat) error {

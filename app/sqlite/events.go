@@ -55,9 +55,10 @@ const maxGroup = 256
 // commit runs the appends, one group at a time, until Close: a group is
 // every append waiting when the last commit ended, so a lone append waits
 // for nothing and a crowd pays one sync for all of it. An append refused
-// before it wrote (an unknown chat, one that is over) costs the others
-// nothing; an error after it wrote (the disk's) fails them all. Each chat's
-// row is written once per group, and read only when no group remembers it.
+// before it wrote (an unknown chat, one that is over, an entry of a party
+// that has not taken the chat) costs the others nothing; an error after it
+// wrote (the disk's) fails them all. Each chat's row is written once per
+// group, and read only when no group remembers it.
 func (s *Store) commit() {
 	defer close(s.committed)
 	for {
@@ -85,6 +86,8 @@ func (s *Store) commitGroup(group []*appendRequest) {
 	// The appends' own contexts are theirs to wait with, not to cancel a
 	// transaction that others share.
 	ctx := context.Background()
+	s.rowsMu.Lock()
+	defer s.rowsMu.Unlock()
 	fail := func(err error) {
 		clear(s.rows)
 		for _, req := range group {
@@ -105,7 +108,7 @@ func (s *Store) commitGroup(group []*appendRequest) {
 	results := make([]appendResult, len(group))
 	for i, req := range group {
 		stored, err := g.append(ctx, req)
-		if err != nil && !errors.Is(err, chat.ErrOver) && !errors.Is(err, chat.ErrNotFound) {
+		if err != nil && !refusedBeforeWriting(err) {
 			fail(err)
 			return
 		}
@@ -129,6 +132,13 @@ func (s *Store) commitGroup(group []*appendRequest) {
 	for i, req := range group {
 		req.done <- results[i]
 	}
+}
+
+// refusedBeforeWriting reports whether err is groupRows.append refusing an
+// append before it wrote anything, which leaves the group's transaction as
+// good as before.
+func refusedBeforeWriting(err error) bool {
+	return errors.Is(err, chat.ErrOver) || errors.Is(err, chat.ErrNotFound) || errors.Is(err, chat.ErrNotAgent)
 }
 
 // forgetOthersWrites empties the committer's rows when another connection,
@@ -185,11 +195,14 @@ func (g *groupRows) find(ctx context.Context, chatID string) (chat.Chat, error) 
 
 // append stores the request's entries at the end of the chat's stream: as
 // many as the chat takes before it is over (then with chat.ErrOver), or
-// none with an error. An error other than chat.ErrOver and
-// chat.ErrNotFound may leave rows written: the group must not commit.
+// none with an error. An error that is not refusedBeforeWriting may leave
+// rows written: the group must not commit.
 func (g *groupRows) append(ctx context.Context, req *appendRequest) ([]protocol.Event, error) {
 	c, err := g.find(ctx, req.chatID)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckAgents(req.entries); err != nil {
 		return nil, err
 	}
 	var (

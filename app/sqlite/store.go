@@ -47,8 +47,12 @@ type Store struct {
 	checkpointed chan struct{}
 	closeOnce    sync.Once
 	// rows are the chats' rows as the last groups left them, and
-	// dataVersion SQLite's data_version when the last group began: the
-	// committer's alone, they spare a read of each chat's row per append.
+	// dataVersion SQLite's data_version when the last group began: they
+	// spare a read of each chat's row per append. rowsMu guards them: the
+	// committer holds it through each group, and Assign takes it to
+	// forget the row it changed, since data_version tells of the writes
+	// of other connections only, and Assign writes on the committer's.
+	rowsMu      sync.Mutex
 	rows        map[string]chat.Chat
 	dataVersion int64
 }

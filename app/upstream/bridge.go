@@ -319,8 +319,8 @@ func (b *Bridge) Publish(context.Context, string, ...protocol.Event) error {
 	return errAgentsUpstream
 }
 
-// PublishOnce implements server.Chats, as Publish does.
-func (b *Bridge) PublishOnce(context.Context, string, string, ...protocol.Event) error {
+// PublishAsAgent implements server.Chats, as Publish does.
+func (b *Bridge) PublishAsAgent(context.Context, string, string, ...protocol.Event) error {
 	return errAgentsUpstream
 }
 

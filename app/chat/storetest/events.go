@@ -128,6 +128,111 @@ func testAppend(t *testing.T, open func(*testing.T) chat.Store) {
 	}
 }
 
+// testAgentCondition appends entries with an Agent. Every chat has a
+// visitor's message stored before an agent takes it, so a store that keeps
+// the rows of the chats it appended to must learn of Assign.
+func testAgentCondition(t *testing.T, open func(*testing.T) chat.Store) {
+	says := func(party, msgID string) chat.Entry {
+		m := agentSays(msgID, "hello", 0)
+		m.PartyID = party
+		return chat.Entry{Event: m, Key: msgID, Agent: party}
+	}
+	status := chat.Entry{Event: &protocol.Status{State: protocol.StateConnected}}
+	tests := []struct {
+		name string
+		// agent takes the chat, "" for nobody; over ends it, both before
+		// the append.
+		agent   string
+		over    bool
+		entries []chat.Entry
+		// wantErr is the append's error, wantParty the party a
+		// *chat.NotAgentError names, wantStored how many entries it
+		// stored.
+		wantErr    error
+		wantParty  string
+		wantStored int
+	}{
+		{name: "the chat's agent", agent: "agent-1", entries: []chat.Entry{says("agent-1", "a1"), status}, wantStored: 2},
+		{name: "another party", agent: "agent-1", entries: []chat.Entry{says("agent-2", "a1")}, wantErr: chat.ErrNotAgent, wantParty: "agent-2"},
+		{name: "no agent on the chat yet", entries: []chat.Entry{says("agent-1", "a1")}, wantErr: chat.ErrNotAgent, wantParty: "agent-1"},
+		{name: "no condition on a chat nobody took", entries: []chat.Entry{entry(agentSays("a1", "hello", 0), "a1")}, wantStored: 1},
+		{
+			name: "a condition that fails on the second entry stores nothing", agent: "agent-1",
+			entries: []chat.Entry{says("agent-1", "a1"), says("agent-2", "a2"), says("agent-1", "a3")},
+			wantErr: chat.ErrNotAgent, wantParty: "agent-2",
+		},
+		{name: "a chat that is over, its agent", agent: "agent-1", over: true, entries: []chat.Entry{says("agent-1", "a1")}, wantErr: chat.ErrOver},
+		{
+			name: "a chat that is over, another party", agent: "agent-1", over: true, entries: []chat.Entry{says("agent-2", "a1")},
+			wantErr: chat.ErrNotAgent, wantParty: "agent-2",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			c := mustOpenChat(t, s, NewChat("app", "client", 0))
+			mustAppend(t, s, c.ID, entry(visitorSays(c, "1", "hi", 0), "m1"))
+			if tt.agent != "" {
+				if err := s.Assign(t.Context(), c.ID, tt.agent); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.over {
+				mustAppend(t, s, c.ID, entry(&protocol.Ended{}, ""))
+			}
+			before := mustChat(t, s, c.ID)
+			stored, err := s.Append(t.Context(), c.ID, tt.entries)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Append = %v, want %v", err, tt.wantErr)
+			}
+			var notAgent *chat.NotAgentError
+			if errors.As(err, &notAgent) != (tt.wantParty != "") || tt.wantParty != "" && notAgent.Party != tt.wantParty {
+				t.Errorf("Append = %v, want a *chat.NotAgentError for %q", err, tt.wantParty)
+			}
+			checkSeqs(t, "stored", stored, span(before.LastSeq+1, before.LastSeq+uint64(tt.wantStored)))
+			checkSeqs(t, "the chat's events", mustEvents(t, s, c.ID), span(1, before.LastSeq+uint64(tt.wantStored)))
+			if got := mustChat(t, s, c.ID).LastSeq; got != before.LastSeq+uint64(tt.wantStored) {
+				t.Errorf("LastSeq = %d, want %d", got, before.LastSeq+uint64(tt.wantStored))
+			}
+		})
+	}
+	t.Run("a refusal leaves the appends beside it", func(t *testing.T) {
+		t.Parallel()
+		const writers, batches = 4, 10
+		s := open(t)
+		taken := mustOpenChat(t, s, NewChat("app", "client", 0))
+		other := mustOpenChat(t, s, NewChat("app", "other client", 0))
+		for _, id := range []string{taken.ID, other.ID} {
+			if err := s.Assign(t.Context(), id, "agent-1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for b := range batches {
+					id := fmt.Sprintf("w%d-b%d", w, b)
+					if _, err := s.Append(t.Context(), taken.ID, []chat.Entry{says("agent-1", id)}); err != nil {
+						t.Errorf("the agent's append: %v", err)
+					}
+				}
+			})
+			wg.Go(func() {
+				for b := range batches {
+					id := fmt.Sprintf("w%d-b%d", w, b)
+					if _, err := s.Append(t.Context(), other.ID, []chat.Entry{says("agent-2", id)}); !errors.Is(err, chat.ErrNotAgent) {
+						t.Errorf("another party's append = %v, want ErrNotAgent", err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		checkSeqs(t, "the taken chat's events", mustEvents(t, s, taken.ID), span(1, writers*batches))
+		checkSeqs(t, "the other chat's events", mustEvents(t, s, other.ID), []uint64{})
+	})
+}
+
 func testEvents(t *testing.T, open func(*testing.T) chat.Store) {
 	s := open(t)
 	c := mustOpenChat(t, s, NewChat("app", "client", 0))

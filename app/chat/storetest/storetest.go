@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"State follows the stream", testSetState},
 		{"Assign", testAssign},
 		{"Append", testAppend},
+		{"Append's agent condition", testAgentCondition},
 		{"Events", testEvents},
 		{"Files", testFiles},
 		{"What the SDKs need", testClientState},
