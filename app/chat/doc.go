@@ -22,7 +22,7 @@
 //     to widget.Actions.Send, which the live window implements:
 //     live.Chat.Send (widget/live/actions.go).
 //  2. live.Chat.Send calls client.Session.SendMessage
-//     (widget/client/session.go), which makes a protocol.Message,
+//     (widget/client/send.go), which makes a protocol.Message,
 //     checks it with protocol.ValidateClientEvent, gives it the page's
 //     next msg_id ("tab:n", outbox.nextID) and queues it in the outbox
 //     (widget/client/outbox.go), kept in the browser's localStorage
