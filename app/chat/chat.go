@@ -71,6 +71,21 @@ func (c Chat) Session(isNew bool, now time.Time) protocol.ChatSession {
 	}
 }
 
+// Assign gives the chat to agent, the rule of every Store's Assign, which
+// calls it where it reads the chat for the change: a chat no agent took
+// becomes agent's, and Assign reports true, for the store to write; a chat
+// agent has already is left as it is; another agent's is ErrTaken.
+func (c *Chat) Assign(agent string) (changed bool, err error) {
+	switch c.Agent {
+	case agent:
+		return false, nil
+	case "":
+		c.Agent = agent
+		return true, nil
+	}
+	return false, ErrTaken
+}
+
 // Apply updates the chat for an event just stored: its counters, and its
 // state when the event changes it. Every Store's Append calls it in the
 // same transaction, so a chat and its stream never disagree, even after a

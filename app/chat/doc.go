@@ -22,7 +22,7 @@
 //     to widget.Actions.Send, which the live window implements:
 //     live.Chat.Send (widget/live/actions.go).
 //  2. live.Chat.Send calls client.Session.SendMessage
-//     (widget/client/session.go), which makes a protocol.Message,
+//     (widget/client/send.go), which makes a protocol.Message,
 //     checks it with protocol.ValidateClientEvent, gives it the page's
 //     next msg_id ("tab:n", outbox.nextID) and queues it in the outbox
 //     (widget/client/outbox.go), kept in the browser's localStorage
@@ -59,11 +59,11 @@
 //  7. The agent console (web/agent/console.js) follows the chat on the
 //     agent API's socket (server.PathAgentSocket, Server.agentSocket),
 //     a Subscription made by Service.Subscribe. The subscription's Notify
-//     wakes the socket's socketWriter (app/server/socket.go), whose drain
-//     writes the deliveries that are ready, those that follow each other
-//     joined into one envelope of up to a mebibyte (socketWriter.send),
-//     and ends: no goroutine waits per delivery. The console draws the
-//     message as text.
+//     wakes the socket's socketWriter (app/server/socketwriter.go), whose
+//     drain writes the deliveries that are ready, those that follow each
+//     other joined into one envelope of up to a mebibyte
+//     (socketWriter.send), and ends: no goroutine waits per delivery. The
+//     console draws the message as text.
 //  8. The visitor's own socket delivers the stored message too, now with
 //     its seq: Session.receive reports it in a client.Update, and
 //     live.Chat.apply gives it to widget.Transcript.Apply, which confirms

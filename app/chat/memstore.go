@@ -99,14 +99,11 @@ func (s *MemoryStore) Assign(_ context.Context, id, agent string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mc, ok := s.chats[id]
-	switch {
-	case !ok:
+	if !ok {
 		return ErrNotFound
-	case mc.chat.Agent != "" && mc.chat.Agent != agent:
-		return ErrTaken
 	}
-	mc.chat.Agent = agent
-	return nil
+	_, err := mc.chat.Assign(agent)
+	return err
 }
 
 // SetPollCursor implements Store.

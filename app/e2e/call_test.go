@@ -42,12 +42,12 @@ const peersScript = `(() => {
 	Object.setPrototypeOf(window.RTCPeerConnection, Native);
 })()`
 
-// statsScript counts the RTP packets of the page's open connections, as
-// "inbound-rtp:audio" (packets received) and "outbound-rtp:video" (packets
-// sent).
-const statsScript = `(async () => {
+// countPackets is a JavaScript function of a list of RTCPeerConnections: it
+// counts the RTP packets of the open ones, as "inbound-rtp:audio" (packets
+// received) and "outbound-rtp:video" (packets sent).
+const countPackets = `async (peers) => {
 	const out = {};
-	for (const pc of window.parleyPeers || []) {
+	for (const pc of peers) {
 		if (pc.connectionState === "closed") continue;
 		(await pc.getStats()).forEach((r) => {
 			if (r.type !== "inbound-rtp" && r.type !== "outbound-rtp") return;
@@ -56,7 +56,11 @@ const statsScript = `(async () => {
 		});
 	}
 	return out;
-})()`
+}`
+
+// statsScript counts the RTP packets of the page's open connections
+// (countPackets).
+const statsScript = `(` + countPackets + `)(window.parleyPeers || [])`
 
 // callPageBuild builds app/e2e/callpage once for the test binary.
 var callPageBuild = sync.OnceValues(func() (string, error) {

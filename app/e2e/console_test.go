@@ -27,16 +27,7 @@ func TestVisitorAndConsoleAgentChat(t *testing.T) {
 	chatID := attribute(t, widget, `[data-testid=chat]`, "data-chat-id")
 
 	agent := openTab(t, srv.URL+"/agent?token="+parleytest.AgentToken)
-	item := chromedp.CSS(`[data-testid=agent-chat][data-chat-id="` + chatID + `"]`)
-	if err := chromedp.Do(agent.ctx,
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=agent-name]`), "Grace Hopper"),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-name-save]`)),
-		chromedp.Click(item),
-		chromedp.Click(chromedp.CSS(`[data-testid=take]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=agent-input]`)),
-	); err != nil {
-		t.Fatalf("signing in, opening and taking the chat: %v", err)
-	}
+	takeInConsole(t, agent, chatID)
 	if err := chromedp.Do(widget, chromedp.WaitVisible(chromedp.CSS(`[data-testid=status]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -76,4 +67,28 @@ func TestVisitorAndConsoleAgentChat(t *testing.T) {
 	}
 	visitor.screenshot("console-visitor-view")
 	agent.screenshot("console-agent-view")
+}
+
+// consoleOn opens the agent console, signs in as Grace Hopper, opens the
+// chat and takes it.
+func consoleOn(t *testing.T, consoleURL, chatID string) *tab {
+	t.Helper()
+	agent := openPrivateTab(t, consoleURL+"/agent?token="+parleytest.AgentToken)
+	takeInConsole(t, agent, chatID)
+	return agent
+}
+
+// takeInConsole signs in to the console of the tab as Grace Hopper, opens
+// the chat and takes it.
+func takeInConsole(t *testing.T, agent *tab, chatID string) {
+	t.Helper()
+	if err := chromedp.Do(agent.ctx,
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=agent-name]`), "Grace Hopper"),
+		chromedp.Click(chromedp.CSS(`[data-testid=agent-name-save]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=agent-chat][data-chat-id="`+chatID+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=take]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=agent-input]`)),
+	); err != nil {
+		t.Fatalf("signing in, opening and taking the chat: %v", err)
+	}
 }

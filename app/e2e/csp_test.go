@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/protocol"
 )
@@ -93,14 +92,6 @@ func TestWidgetAndConsoleServeAStrictCSP(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := openPrivateTab(t, srv.URL+"/agent?token="+parleytest.AgentToken)
-	if err := chromedp.Do(agent.ctx,
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=agent-name]`), "Grace Hopper"),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-name-save]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-chat][data-chat-id="`+c.ID+`"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=take]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=agent-input]`)),
-	); err != nil {
-		t.Fatalf("signing in, opening and taking the chat: %v", err)
-	}
+	takeInConsole(t, agent, c.ID)
 	waitJS(t, agent.ctx, "the console's socket", `document.querySelector("#chat").dataset.transport === "socket"`)
 }

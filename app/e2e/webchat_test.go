@@ -60,16 +60,7 @@ func TestBrightPatternWebClientAcrossOrigins(t *testing.T) {
 	sessionID := waitChat(t, visitor)
 
 	agent := openTab(t, srv.URL+"/agent?token="+parleytest.AgentToken)
-	item := chromedp.CSS(`[data-testid=agent-chat][data-chat-id="` + sessionID + `"]`)
-	if err := chromedp.Do(agent.ctx,
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=agent-name]`), "Grace Hopper"),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-name-save]`)),
-		chromedp.Click(item),
-		chromedp.Click(chromedp.CSS(`[data-testid=take]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=agent-input]`)),
-	); err != nil {
-		t.Fatalf("signing in, opening and taking the chat: %v", err)
-	}
+	takeInConsole(t, agent, sessionID)
 	waitText(t, visitor.ctx, `[data-testid=state]`, "connected")
 
 	if err := chromedp.Do(visitor.ctx,

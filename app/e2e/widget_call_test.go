@@ -12,7 +12,7 @@ import (
 )
 
 // frameStats counts the RTP packets of the open connections of the chat
-// window's frame, as statsScript does. The window's RTCPeerConnection is
+// window's frame (countPackets). The window's RTCPeerConnection is
 // made by the wasm, in a cross-site frame no script of the test's runs in
 // first, so it is found as DevTools' queryObjects finds it.
 func frameStats(t *testing.T, frame context.Context) map[string]float64 {
@@ -32,21 +32,10 @@ func frameStats(t *testing.T, frame context.Context) map[string]float64 {
 		}
 		yes := true
 		res, err := chromedp.Call(ctx, runtime.CallFunctionOn, runtime.CallFunctionOnParams{
-			FunctionDeclaration: `async function () {
-				const out = {};
-				for (const pc of this) {
-					if (pc.connectionState === "closed") continue;
-					(await pc.getStats()).forEach((r) => {
-						if (r.type !== "inbound-rtp" && r.type !== "outbound-rtp") return;
-						const k = r.type + ":" + r.kind;
-						out[k] = (out[k] || 0) + (r.type === "inbound-rtp" ? r.packetsReceived : r.packetsSent);
-					});
-				}
-				return out;
-			}`,
-			ObjectID:      peers.Objects.ObjectID,
-			AwaitPromise:  &yes,
-			ReturnByValue: &yes,
+			FunctionDeclaration: `function () { return (` + countPackets + `)(this); }`,
+			ObjectID:            peers.Objects.ObjectID,
+			AwaitPromise:        &yes,
+			ReturnByValue:       &yes,
 		})
 		if err != nil {
 			return err

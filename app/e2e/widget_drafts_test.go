@@ -37,30 +37,6 @@ func compose(t *testing.T, ctx context.Context, css, text string) {
 	})()`, jsString(css), jsString(text), jsString(text)))
 }
 
-// consoleOn opens the agent console, signs in as Grace Hopper, opens the
-// chat and takes it.
-func consoleOn(t *testing.T, consoleURL, chatID string) *tab {
-	t.Helper()
-	agent := openPrivateTab(t, consoleURL+"/agent?token="+parleytest.AgentToken)
-	takeInConsole(t, agent, chatID)
-	return agent
-}
-
-// takeInConsole signs in to the console of the tab as Grace Hopper, opens
-// the chat and takes it.
-func takeInConsole(t *testing.T, agent *tab, chatID string) {
-	t.Helper()
-	if err := chromedp.Do(agent.ctx,
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=agent-name]`), "Grace Hopper"),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-name-save]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=agent-chat][data-chat-id="`+chatID+`"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=take]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=agent-input]`)),
-	); err != nil {
-		t.Fatalf("signing in, opening and taking the chat: %v", err)
-	}
-}
-
 // TestInputMethodEnterDoesNotSend: the Enter that confirms an input
 // method's conversion only ends the composition, in the window and in the
 // agent console; the next Enter sends.

@@ -292,15 +292,7 @@ func TestSIGTERMClosesSocketsWithGoingAway(t *testing.T) {
 	ctx := testContext(t)
 	p := start(t, t.TempDir())
 	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, nil)
-	req.Header.Set("Authorization", creds.Authorization())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chat protocol.ChatSession
-	_ = json.NewDecoder(resp.Body).Decode(&chat)
-	resp.Body.Close()
+	chat := requestChatSession(ctx, t, p.url, creds)
 	socketURL, err := protocol.SocketURL(p.url, protocol.Path(protocol.PathChatSocket, chat.ChatID), url.Values{"token": {chat.Token}})
 	if err != nil {
 		t.Fatal(err)
@@ -420,15 +412,7 @@ func TestCursorPollNeitherLosesNorReplays(t *testing.T) {
 		return false
 	})
 	creds := protocol.Credentials{AppID: parleytest.AppID, ClientID: protocol.NewUUID()}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url+protocol.PathChats, nil)
-	req.Header.Set("Authorization", creds.Authorization())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chat protocol.ChatSession
-	_ = json.NewDecoder(resp.Body).Decode(&chat)
-	resp.Body.Close()
+	chat := requestChatSession(ctx, t, p.url, creds)
 	agent := parleytest.NewAgent(p.url, parleytest.AgentToken, "Grace Hopper")
 	if err := agent.Take(ctx, chat.ChatID); err != nil {
 		t.Fatal(err)

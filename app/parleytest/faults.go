@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -184,7 +182,7 @@ func NoIdleTimers(tb testing.TB) string {
 const refusedText = "while the disk refuses writes "
 
 // visitorCall calls the visitor API as the client creds and decodes the
-// answer into out; an error answer is a *protocol.Error.
+// answer into out, as Do does.
 func visitorCall(ctx context.Context, baseURL string, creds protocol.Credentials, method, path string, body []byte, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, baseURL+path, bytes.NewReader(body))
 	if err != nil {
@@ -192,23 +190,5 @@ func visitorCall(ctx context.Context, baseURL string, creds protocol.Credentials
 	}
 	req.Header.Set("Authorization", creds.Authorization())
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		if perr := protocol.DecodeError(data); perr != nil {
-			return perr
-		}
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
+	return Do(http.DefaultClient, req, out)
 }

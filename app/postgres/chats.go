@@ -84,13 +84,11 @@ func (s *Store) Assign(ctx context.Context, id, agent string) (err error) {
 	defer wrap(&err, "assigning chat %s to %s", id, agent)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		c, err := lockChat(ctx, tx, id)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case c.Agent == agent:
-			return nil
-		case c.Agent != "":
-			return chat.ErrTaken
+		}
+		if changed, err := c.Assign(agent); !changed {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE chats SET agent = $1 WHERE id = $2`, agent, id)
 		return err

@@ -424,6 +424,27 @@ func (s *fuzzSocket) send(t *testing.T, frame []byte) {
 	}
 }
 
+// fuzz has f send each input on the socket (in a new chat once the inputs
+// filled the chat or ended it), and closes the socket when the run ends.
+func (s *fuzzSocket) fuzz(f *testing.F) {
+	f.Cleanup(func() {
+		if s.conn != nil {
+			s.conn.CloseNow()
+		}
+	})
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		if len(s.fs.stored) > 50 || chatOver(s.fs) {
+			s.fs.newChat(t)
+			if s.conn != nil {
+				s.conn.CloseNow()
+				s.conn = nil
+			}
+		}
+		s.send(t, frame)
+		s.fs.checkStored(t, frame)
+	})
+}
+
 // startFuzzServer serves fs on a loopback port for the sockets.
 func startFuzzServer(tb testing.TB, fs *fuzzServer) string {
 	tb.Helper()
@@ -449,27 +470,12 @@ func FuzzVisitorSocket(f *testing.F) {
 	s := &fuzzSocket{fs: fs, base: startFuzzServer(f, fs), path: func() string {
 		return protocol.Path(protocol.PathChatSocket, fs.chat.ChatID) + "?token=" + url.QueryEscape(fs.chat.Token) + "&epoch=" + url.QueryEscape(fs.chat.Epoch) + "&after=1000000"
 	}}
-	f.Cleanup(func() {
-		if s.conn != nil {
-			s.conn.CloseNow()
-		}
-	})
 	for _, body := range fuzzBodies(fs.chat.ChatID) {
 		f.Add(body)
 	}
 	f.Add([]byte(`{"ref":"x","events":[{"event":"chat_session_typing"}]}`))
 	f.Add(bytes.Repeat([]byte(" "), protocol.MaxEnvelopeBytes))
-	f.Fuzz(func(t *testing.T, frame []byte) {
-		if len(fs.stored) > 50 || chatOver(fs) {
-			fs.newChat(t)
-			if s.conn != nil {
-				s.conn.CloseNow()
-				s.conn = nil
-			}
-		}
-		s.send(t, frame)
-		fs.checkStored(t, frame)
-	})
+	s.fuzz(f)
 }
 
 func FuzzAgentSocket(f *testing.F) {
@@ -477,28 +483,13 @@ func FuzzAgentSocket(f *testing.F) {
 	s := &fuzzSocket{fs: fs, base: startFuzzServer(f, fs), path: func() string {
 		return "/agent/api/chats/" + fs.chat.ChatID + "/socket?token=" + fuzzAgentToken + "&party_id=" + fs.agent + "&after=1000000&epoch=" + url.QueryEscape(fs.chat.Epoch)
 	}}
-	f.Cleanup(func() {
-		if s.conn != nil {
-			s.conn.CloseNow()
-		}
-	})
 	for _, body := range fuzzBodies(fs.chat.ChatID) {
 		f.Add(body)
 	}
 	f.Add([]byte(`{"ref":"a","events":[{"event":"chat_session_message","party_id":"agent-fuzz","msg":"hi"}]}`))
 	f.Add([]byte(`{"ref":"b","events":[{"event":"chat_session_message","party_id":"agent-other","msg":"hi"}]}`))
 	f.Add([]byte(`{"ref":"c","events":[{"event":"chat_session_file","party_id":"agent-fuzz","file_id":"nope"}]}`))
-	f.Fuzz(func(t *testing.T, frame []byte) {
-		if len(fs.stored) > 50 || chatOver(fs) {
-			fs.newChat(t)
-			if s.conn != nil {
-				s.conn.CloseNow()
-				s.conn = nil
-			}
-		}
-		s.send(t, frame)
-		fs.checkStored(t, frame)
-	})
+	s.fuzz(f)
 }
 
 // chatOver says whether the fuzzer ended the chat (an agent may).

@@ -109,13 +109,11 @@ func (s *Store) Assign(ctx context.Context, id, agent string) (err error) {
 	}
 	defer tx.Rollback()
 	c, err := findChat(ctx, tx, id)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
-	case c.Agent == agent:
-		return nil
-	case c.Agent != "":
-		return chat.ErrTaken
+	}
+	if changed, err := c.Assign(agent); !changed {
+		return err
 	}
 	if _, err := tx.exec(ctx, updateChatAgent, agent, id); err != nil {
 		return err

@@ -146,7 +146,7 @@ func TestAnOutageOfTheTenant(t *testing.T) {
 		up.Say(said[i])
 	}
 	// What the visitor sent waits on the server, in the chat's outbox.
-	eventually(ctx, t, "the visitor's messages in the server's outbox", func() bool {
+	parleytest.Eventually(ctx, t, "the visitor's messages in the server's outbox", func() bool {
 		queued, err := br.srv.Instance.Store.Queue(ctx, v.chatID(), chat.Outbox, 3, 100)
 		return err == nil && len(queued) == len(sent)
 	})
@@ -320,7 +320,7 @@ func TestRefusedCredentialsStopTheChat(t *testing.T) {
 			if !strings.Contains(text, "level=ERROR") || !strings.Contains(text, "refused Parley's credentials") || !strings.Contains(text, string(code)) {
 				t.Errorf("the operator's log says %q, want an error naming the refusal %s", text, code)
 			}
-			eventually(ctx, t, "the chat stopped for the refusal", func() bool {
+			parleytest.Eventually(ctx, t, "the chat stopped for the refusal", func() bool {
 				up, err := br.srv.Instance.Store.Upstream(ctx, v.chatID())
 				return err == nil && strings.Contains(up.Stopped, "refused Parley's credentials")
 			})

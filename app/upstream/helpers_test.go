@@ -363,18 +363,3 @@ func numbered(prefix string, n int) []string {
 
 // equal reports whether two lists hold the same texts in the same order.
 func equal(a, b []string) bool { return slices.Equal(a, b) }
-
-// eventually checks cond every few milliseconds until it holds, for what
-// announces no change: the server's store.
-func eventually(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		}
-	}
-}

@@ -91,7 +91,7 @@ func TestAStoppedServerResumesItsChats(t *testing.T) {
 	for _, text := range queued {
 		v.say(text)
 	}
-	eventually(ctx, t, "the visitor's messages in the server's outbox", func() bool {
+	parleytest.Eventually(ctx, t, "the visitor's messages in the server's outbox", func() bool {
 		q, err := first.inst.Store.Queue(ctx, v.chatID(), chat.Outbox, 3, 100)
 		return err == nil && len(q) == len(queued)
 	})

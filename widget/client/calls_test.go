@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/parleychat/parley/app/parleytest"
 	"github.com/parleychat/parley/app/scenario"
@@ -182,7 +181,7 @@ func TestACallSurvivesAReconnectDuringSetup(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCall(ctx, t, v.Session, call.Connecting)
-	until(ctx, t, "the call answered", func() bool {
+	parleytest.Eventually(ctx, t, "the call answered", func() bool {
 		offers, _, _ := media.snapshot()
 		return len(offers) == 1
 	})
@@ -204,7 +203,7 @@ func TestACallSurvivesAReconnectDuringSetup(t *testing.T) {
 	if candidate := agent.heard(ctx, protocol.SignalICECandidate); candidate.Data.Candidate != "v1" {
 		t.Errorf("the agent got the candidate %q, want the visitor's", candidate.Data.Candidate)
 	}
-	until(ctx, t, "the agent's candidates", func() bool {
+	parleytest.Eventually(ctx, t, "the agent's candidates", func() bool {
 		_, candidates, _ := media.snapshot()
 		return len(candidates) >= 2
 	})
@@ -246,20 +245,6 @@ func TestAWidgetWithCallsOffDeclinesEveryOffer(t *testing.T) {
 	}
 	if offers, _, _ := media.snapshot(); len(offers) > 0 || v.Session.Calls().State().Phase != call.Idle {
 		t.Errorf("a widget with calls off answered %q, state %+v", offers, v.Session.Calls().State())
-	}
-}
-
-// until waits until cond holds, for what no update announces.
-func until(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		}
 	}
 }
 

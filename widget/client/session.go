@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"net/http"
 	"sync"
 	"time"
 
@@ -103,15 +101,6 @@ type Config struct {
 	CallMedia call.Media
 }
 
-// Timeouts of what a session asks the server outside its socket.
-const (
-	// requestTimeout bounds Request Chat and the configuration.
-	requestTimeout = 30 * time.Second
-	// pollTimeout bounds one long poll, which the server ends after its
-	// own wait: one that never ends went silent.
-	pollTimeout = 60 * time.Second
-)
-
 // errChatOver ends Run: the chat ended and will take nothing more.
 var errChatOver = errors.New("chat over")
 
@@ -193,160 +182,6 @@ func (s *Session) Tab() string { return s.outbox.tab }
 // visitor's clock, which may be minutes off.
 func (s *Session) Now() time.Time { return s.clock.Now() }
 
-// SendMessage queues a visitor message and returns its msg_id. A message
-// sent before the session knows its chat waits for it.
-func (s *Session) SendMessage(text string) (protocol.ID, error) {
-	msg := &protocol.Message{Msg: text}
-	err := s.Send(msg)
-	return msg.MsgID, err
-}
-
-// Send queues a client event. Typing events are dropped while disconnected
-// (see droppedOffline); call signals wait for the connection, but only for
-// the page's life. An event that carries a msg_id and has none gets the
-// page's next one, once it is valid.
-func (s *Session) Send(e protocol.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := protocol.MsgIDOf(e)
-	unnumbered := id != nil && id.IsZero()
-	if unnumbered {
-		*id = protocol.TextID("-")
-	}
-	if err := protocol.ValidateClientEvent(e); err != nil {
-		if unnumbered {
-			*id = protocol.ID{}
-		}
-		return err
-	}
-	if unnumbered {
-		*id = s.outbox.nextID()
-	}
-	if droppedOffline(e) && !s.connected {
-		return nil
-	}
-	s.enqueue(e)
-	return nil
-}
-
-// Configuration fetches the widget configuration: the title, the styling,
-// the forms the contact center may ask for, whether it offers calls (which
-// it tells the chat's Call).
-func (s *Session) Configuration(ctx context.Context) (protocol.WidgetConfiguration, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	s.identify(ctx)
-	var cfg protocol.WidgetConfiguration
-	err := s.call(ctx, http.MethodGet, protocol.PathConfiguration, nil, &cfg)
-	if err == nil {
-		styling := cfg.Definition.ChatWidgetStyling
-		s.calls.Configure(styling.VideoCallEnabled, styling.VisitorVideoEnabled)
-	}
-	return cfg, err
-}
-
-// ICEServers fetches the STUN and TURN servers for the chat's calls.
-func (s *Session) ICEServers(ctx context.Context) ([]protocol.ICEServer, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	s.identify(ctx)
-	var answer protocol.ICEServers
-	err := s.call(ctx, http.MethodGet, protocol.PathICEServers, nil, &answer)
-	return answer.ICEServers, err
-}
-
-// Wake makes a session that waits to reconnect try at once, and a
-// connected one check at once that its socket still reaches the server:
-// the page became visible again, or the network came or went.
-func (s *Session) Wake() {
-	select {
-	case s.retry <- struct{}{}:
-	default:
-	}
-}
-
-// enqueue adds e to the outbox and wakes the writer. The caller holds s.mu.
-func (s *Session) enqueue(e protocol.Event) {
-	// A call signal waits for the server's answer and goes again after a
-	// reconnect, but is not kept across a reload: another page has no call
-	// to signal for.
-	s.outbox.add(e, !droppedOffline(e), !protocol.Ephemeral(e))
-	select {
-	case s.written <- struct{}{}:
-	default:
-	}
-}
-
-// droppedOffline reports whether the session drops e rather than queue it
-// while it is not connected: a typing state means nothing by the time the
-// connection is back, and the next keystroke says it again. Other
-// ephemeral events, such as call signals, wait for the connection; none is
-// kept across a reload (protocol.Ephemeral).
-func droppedOffline(e protocol.Event) bool {
-	switch e.(type) {
-	case *protocol.Typing, *protocol.NotTyping:
-		return true
-	}
-	return false
-}
-
-// Run requests the chat and keeps it connected until the chat is over (it
-// then returns nil), the server refuses the chat for good, or ctx ends.
-func (s *Session) Run(ctx context.Context) error {
-	defer close(s.updates)
-	var release func()
-	defer func() {
-		if release != nil {
-			release()
-		}
-	}()
-	s.identify(ctx)
-	backoff := s.cfg.MinBackoff
-	socketFailures := 0
-	for attempt := 0; ; attempt++ {
-		s.emit(ctx, Update{Conn: ConnConnecting})
-		// After repeated socket failures, long-poll; now and then, give the
-		// socket another chance.
-		polling := socketFailures >= s.cfg.SocketTries && attempt%5 != 0
-		wasConnected, err := s.connect(ctx, polling, &release)
-		switch {
-		case errors.Is(err, errChatOver):
-			s.calls.ChatOver()
-			s.emit(ctx, Update{Conn: ConnEnded, Unsent: s.forget()})
-			return nil
-		case ctx.Err() != nil:
-			s.calls.ChatOver()
-			return ctx.Err()
-		case permanent(err):
-			s.calls.ChatOver()
-			s.emit(ctx, Update{Conn: ConnFailed, Err: err, Unsent: s.forget()})
-			return err
-		}
-		switch {
-		case !polling && !wasConnected && s.knowsChat():
-			socketFailures++
-		case !polling:
-			socketFailures = 0
-		}
-		// A server that could not take what the session sent is given
-		// the time a growing backoff gives it, however often it accepts
-		// the connection.
-		var perr *protocol.Error
-		if wasConnected && !(errors.As(err, &perr) && (unavailable(perr) || perr.HTTPStatus() == http.StatusTooManyRequests)) {
-			backoff = s.cfg.MinBackoff
-		}
-		wait := backoff/2 + rand.N(backoff/2+1)
-		s.emit(ctx, Update{Conn: ConnReconnecting, Err: err, Retry: time.Now().Add(wait)})
-		select {
-		case <-time.After(wait):
-		case <-s.retry:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		backoff = min(2*backoff, s.cfg.MaxBackoff)
-	}
-}
-
 // forget drops the outbox of a chat that is over and returns what it held.
 func (s *Session) forget() []protocol.Event {
 	s.mu.Lock()
@@ -378,26 +213,6 @@ func (s *Session) knowsChat() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.chat.ChatID != ""
-}
-
-// permanent reports whether an error means retrying cannot help: the server
-// refused the request itself, rather than failing or being busy, or said
-// the contact center is closed (see Closed).
-func permanent(err error) bool {
-	var perr *protocol.Error
-	if !errors.As(err, &perr) {
-		return false
-	}
-	status := perr.HTTPStatus()
-	return status >= 400 && status < 500 && status != http.StatusTooManyRequests || Closed(err)
-}
-
-// Closed reports whether err is the server saying that no one can take a
-// chat now (5001: the contact center is closed). A session stops on it
-// rather than retry until the contact center opens.
-func Closed(err error) bool {
-	var perr *protocol.Error
-	return errors.As(err, &perr) && perr.Code == protocol.CodeNoServer
 }
 
 func (s *Session) emit(ctx context.Context, u Update) {
