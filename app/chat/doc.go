@@ -36,12 +36,14 @@
 //     chat's Subscription (Service.Subscribe) and, in readFrames, reads
 //     the frame, decodes it (protocol.DecodeEnvelope) and hands its events
 //     to the server's Chats, this package's Service.Send
-//     (app/chat/send.go).
+//     (app/chat/visitor.go).
 //  5. Service.Send admits them: validated, counted against the visitor's
 //     rate limits (Limiter, one budget per kind of event), stamped with
 //     the chat id as party_id and the server's time, each keyed by
 //     DedupeKey (app/chat/dedupe.go: for a message, its sender, its
-//     msg_id and a hash of its content). Service.post stores them with
+//     msg_id and a hash of its content). Service.post (app/chat/send.go),
+//     the one path of both sides (an agent's events come through
+//     Service.PublishAsAgent, app/chat/publish.go), stores them with
 //     Store.Append: with SQLite (app/sqlite/events.go) the appends
 //     waiting at once share one transaction and one sync (Store.commit,
 //     commitGroup), where groupRows.append gives the chat's next seq,
