@@ -57,18 +57,29 @@ func (o *opening) close() { o.closeTab() }
 // profile, nothing cached and no service worker yet, and reads what the
 // service worker fetched once it is installed.
 func coldOpen(ctx context.Context, p *parley) (*opening, error) {
-	b, err := startBrowser(ctx)
+	o, done, err := openInNewBrowser(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
-	o, err := openWidget(ctx, b, p, interactive)
-	if err != nil {
-		return nil, err
-	}
-	defer o.close()
+	defer done()
 	o.worker, o.workerWasm, err = workerTraffic(ctx, o.tab, p.url)
 	return o, err
+}
+
+// openInNewBrowser opens the widget until it is interactive in a new
+// browser process with a fresh profile; done closes the tab and the
+// browser.
+func openInNewBrowser(ctx context.Context, p *parley) (o *opening, done func(), err error) {
+	b, err := startBrowser(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err = openWidget(ctx, b, p, interactive)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return o, func() { o.close(); b.Close() }, nil
 }
 
 // workerTraffic reads the service worker's fetches of the chat server.

@@ -24,16 +24,11 @@ func typingSuite(ctx context.Context, cfg config) ([]row, error) {
 		return nil, err
 	}
 	defer p.stop()
-	b, err := startBrowser(ctx)
+	o, done, err := openInNewBrowser(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
-	o, err := openWidget(ctx, b, p, interactive)
-	if err != nil {
-		return nil, err
-	}
-	defer o.close()
+	defer done()
 	conn, err := p.agent.Socket(ctx, o.chatID)
 	if err != nil {
 		return nil, err
