@@ -208,14 +208,21 @@ func TestAgentListsOpenChats(t *testing.T) {
 	}
 
 	// The wait starts before or after the new chat: either way it must
-	// come back with it.
+	// come back with it. A wait that ran out first (a loaded machine may
+	// take longer than the poll wait to open a chat) is followed by the
+	// next, as the console does.
 	waited := make(chan server.AgentChats, 1)
 	go func() {
-		next, err := agent.Chats(ctx, list.Version)
-		if err != nil {
-			next.Version = 0
+		for {
+			next, err := agent.Chats(ctx, list.Version)
+			if err != nil {
+				next.Version = 0
+			}
+			if err != nil || next.Version != list.Version {
+				waited <- next
+				return
+			}
 		}
-		waited <- next
 	}()
 	second := openChat(t, srv.URL)
 	select {
