@@ -67,6 +67,11 @@ func browserSuite(ctx context.Context, cfg config) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("burst: %w", err)
 	}
+	logf("browser: the floor's opens")
+	floorCold, floorWarm, err := floorOpens(ctx, cfg.runs)
+	if err != nil {
+		return nil, err
+	}
 	mainSize := nearest(cfg.history, targetHistory)
 	var history *opening
 	var receipts int
@@ -85,14 +90,21 @@ func browserSuite(ctx context.Context, cfg config) ([]row, error) {
 			Value: o.busyUntil, Unit: "ms",
 		})
 	}
-	rows := append(openingRows(cold, warm, burst, history, mainSize), row{
+	floor := map[string]float64{"cold": median(floorCold), "warm": median(floorWarm)}
+	rows := append(openingRows(cold, warm, floor, burst, history, mainSize), row{
 		Figure: fmt.Sprintf("history of %d: read receipts for them the server took (the visitor limit is 5/s, burst 20)", mainSize),
 		Value:  float64(receipts), Ref: new(float64(mainSize)), RefLabel: "one per message shown",
 	})
 	return append(rows, scaling...), nil
 }
 
-func openingRows(cold, warm []*opening, burst float64, history *opening, historyMessages int) []row {
+// floorOpenLabel names the reference of the click to an interactive
+// composer: floorAppProgram, opened the same way.
+const floorOpenLabel = "the smallest go-app program, one input, from navigation to the input mounted by its wasm (go-app's own Handler, the wasm uncompressed)"
+
+// openingRows makes the rows of the opens; floor holds the floor's median
+// open by "cold" and "warm".
+func openingRows(cold, warm []*opening, floor map[string]float64, burst float64, history *opening, historyMessages int) []row {
 	med := func(runs []*opening, f func(*opening) float64) float64 {
 		xs := make([]float64, len(runs))
 		for i, o := range runs {
@@ -135,7 +147,8 @@ func openingRows(cold, warm []*opening, burst float64, history *opening, history
 			row{Figure: fmt.Sprintf("click to the chat window's document received (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.document }), Unit: "ms"},
 			row{Figure: fmt.Sprintf("click to painted chat window (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.paint }), Unit: "ms"},
 			row{Figure: fmt.Sprintf("click to the wasm received (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.wasm }), Unit: "ms"},
-			row{Figure: fmt.Sprintf("click to interactive composer (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.ready }), Unit: "ms"},
+			row{Figure: fmt.Sprintf("click to interactive composer (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.ready }), Unit: "ms",
+				Ref: new(floor[set.name]), RefLabel: floorOpenLabel},
 			row{Figure: fmt.Sprintf("chat window's long tasks, click until quiet (%s, median of %d)", set.name, n), Value: med(set.runs, func(o *opening) float64 { return o.longTasks }), Unit: "ms"},
 		)
 	}

@@ -118,43 +118,65 @@ func precompressed(path, ext string, body []byte, compress func([]byte) ([]byte,
 	return compress(body)
 }
 
-// buildFloor builds floorProgram for js/wasm as build.sh builds the widget,
-// in a temporary module that takes the repository's go.sum, so the module
-// cache is all it needs.
+// buildFloor builds floorProgram for js/wasm as build.sh builds the widget.
 func buildFloor(ctx context.Context) ([]byte, error) {
-	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go env GOMOD: %w", err)
-	}
-	sum, err := os.ReadFile(filepath.Join(filepath.Dir(strings.TrimSpace(string(gomod))), "go.sum"))
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "parley-bench-floor-")
+	dir, err := goAppModule(floorProgram)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	if err := goBuild(ctx, dir, "floor.wasm", true); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(dir, "floor.wasm"))
+}
+
+// goAppModule writes main.go into a temporary module that requires the
+// widget's go-app and takes the repository's go.sum, so the module cache
+// is all its build needs; the caller removes the directory.
+func goAppModule(main string) (dir string, err error) {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	sum, err := os.ReadFile(filepath.Join(filepath.Dir(strings.TrimSpace(string(gomod))), "go.sum"))
+	if err != nil {
+		return "", err
+	}
+	dir, err = os.MkdirTemp("", "parley-bench-floor-")
+	if err != nil {
+		return "", err
+	}
 	files := map[string]string{
 		"go.mod":  "module floor\n\ngo 1.26\n\nrequire github.com/maxence-charriere/go-app/v10 " + goAppVersion + "\n",
 		"go.sum":  string(sum),
-		"main.go": floorProgram,
+		"main.go": main,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			return nil, err
+			os.RemoveAll(dir)
+			return "", err
 		}
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", "floor.wasm", ".")
+	return dir, nil
+}
+
+// goBuild builds the module in dir into out, for js/wasm as build.sh
+// builds the widget when wasm is true, else for this machine.
+func goBuild(ctx context.Context, dir, out string, wasm bool) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir = dir
 	// -mod=mod completes go.mod with go-app's own requirements; GOPROXY=off
 	// keeps the build to the module cache, and the benchmark off the
 	// network.
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%v\n%s", err, out)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	if wasm {
+		cmd.Env = append(cmd.Env, "GOOS=js", "GOARCH=wasm")
 	}
-	return os.ReadFile(filepath.Join(dir, "floor.wasm"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	return nil
 }
 
 func gzip9(data []byte) ([]byte, error) {
