@@ -29,7 +29,8 @@ func (c Credentials) Authorization() string {
 
 // quote writes s as an HTTP quoted-string (RFC 9110).
 func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	// Backslashes first, so the ones escaping quotes stay single.
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }
 
 // ParseAuthorization reads an Authorization header value. Values may be

@@ -99,6 +99,7 @@ func TestCredentialsAuthorizationRoundTrips(t *testing.T) {
 		{"uuid client", protocol.Credentials{AppID: "Launch Point 1", ClientID: protocol.NewUUID()}},
 		{"web chat", protocol.Credentials{AppID: "a1", ClientID: protocol.WebChatClientID}},
 		{"quote and backslash", protocol.Credentials{AppID: `my "shop"`, ClientID: `c\1`}},
+		{"backslash before a quote, and at the end", protocol.Credentials{AppID: `a\"b\\`, ClientID: `\"`}},
 		{"equals sign", protocol.Credentials{AppID: "a=1", ClientID: "c=1"}},
 		{"spaces kept inside the quotes", protocol.Credentials{AppID: " a1 ", ClientID: "c 1"}},
 		{"non-ASCII", protocol.Credentials{AppID: "магазин", ClientID: "c1"}},

@@ -172,8 +172,7 @@ func UnmarshalEvent(data []byte) (Event, error) {
 		Event *string `json:"event"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field == "event" {
+		if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typeErr.Field == "event" {
 			return nil, errNoType
 		}
 		return nil, errNotObject

@@ -245,7 +245,7 @@ func (t *Transcript) message(m *protocol.Message) (added bool) {
 	t.stopTyping(m.PartyID)
 	text := m.MsgText
 	if text == "" {
-		text = lineBreaks.ReplaceAllString(m.Msg, "\n")
+		text = lineBreaks.ReplaceAllLiteralString(m.Msg, "\n")
 	}
 	t.settle(Line{From: t.sender(m.PartyID), Author: t.name(m.PartyID), PartyID: m.PartyID, Text: text, Time: m.Timestamp.Time, MsgID: m.MsgID, Seq: m.Seq})
 	return true

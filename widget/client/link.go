@@ -187,9 +187,11 @@ var errSilent = errors.New("the chat socket went silent")
 
 // over reports whether a link failed because the chat is gone.
 func over(err error) bool {
-	var perr *protocol.Error
-	return protocol.CloseCode(websocket.CloseStatus(err)) == protocol.CloseChatNotFound ||
-		errors.As(err, &perr) && perr.Code == protocol.CodeChatNotFound
+	if ce, ok := errors.AsType[websocket.CloseError](err); ok && protocol.CloseCode(ce.Code) == protocol.CloseChatNotFound {
+		return true
+	}
+	perr, ok := errors.AsType[*protocol.Error](err)
+	return ok && perr.Code == protocol.CodeChatNotFound
 }
 
 // disconnected marks every durable frame for sending again and forgets the

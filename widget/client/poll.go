@@ -18,9 +18,9 @@ func (l *pollLink) write(ctx context.Context, env protocol.Envelope) (*protocol.
 		return nil, err
 	}
 	err = l.s.call(ctx, http.MethodPost, protocol.Path(protocol.PathChatEvents, l.s.chatID()), data, nil)
-	var perr *protocol.Error
+	perr, ok := errors.AsType[*protocol.Error](err)
 	switch {
-	case errors.As(err, &perr) && !over(err) && !unavailable(perr) && perr.HTTPStatus() != http.StatusTooManyRequests:
+	case ok && !over(err) && !unavailable(perr) && perr.HTTPStatus() != http.StatusTooManyRequests:
 		return &protocol.Envelope{Ref: env.Ref, Error: perr}, nil // refused for good
 	case err != nil:
 		return nil, err

@@ -61,8 +61,8 @@ func (s *Session) Run(ctx context.Context) error {
 		// A server that could not take what the session sent is given
 		// the time a growing backoff gives it, however often it accepts
 		// the connection.
-		var perr *protocol.Error
-		if wasConnected && !(errors.As(err, &perr) && (unavailable(perr) || perr.HTTPStatus() == http.StatusTooManyRequests)) {
+		perr, ok := errors.AsType[*protocol.Error](err)
+		if wasConnected && !(ok && (unavailable(perr) || perr.HTTPStatus() == http.StatusTooManyRequests)) {
 			backoff = s.cfg.MinBackoff
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
@@ -81,8 +81,8 @@ func (s *Session) Run(ctx context.Context) error {
 // refused the request itself, rather than failing or being busy, or said
 // the contact center is closed (see Closed).
 func permanent(err error) bool {
-	var perr *protocol.Error
-	if !errors.As(err, &perr) {
+	perr, ok := errors.AsType[*protocol.Error](err)
+	if !ok {
 		return false
 	}
 	status := perr.HTTPStatus()
@@ -93,6 +93,6 @@ func permanent(err error) bool {
 // chat now (5001: the contact center is closed). A session stops on it
 // rather than retry until the contact center opens.
 func Closed(err error) bool {
-	var perr *protocol.Error
-	return errors.As(err, &perr) && perr.Code == protocol.CodeNoServer
+	perr, ok := errors.AsType[*protocol.Error](err)
+	return ok && perr.Code == protocol.CodeNoServer
 }

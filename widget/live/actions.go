@@ -23,8 +23,7 @@ func (c *Chat) Send(text string) bool {
 	}
 	id, err := c.session.SendMessage(text)
 	if err != nil {
-		var perr *protocol.Error
-		errors.As(err, &perr)
+		perr, _ := errors.AsType[*protocol.Error](err)
 		c.notice = c.refusal(perr)
 		return false
 	}

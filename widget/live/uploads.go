@@ -110,9 +110,8 @@ func (c *Chat) upload(a client.Attachment) {
 		})
 		ctx.Dispatch(func(ctx app.Context) {
 			defer cancel()
-			var perr *protocol.Error
-			switch {
-			case errors.As(err, &perr) && perr.Code == protocol.CodeFileType:
+			switch perr, ok := errors.AsType[*protocol.Error](err); {
+			case ok && perr.Code == protocol.CodeFileType:
 				c.uploads.drop(u)
 				c.notice = fmt.Sprintf(c.texts().FileType, a.Name)
 				return
