@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,26 +83,36 @@ func startFloorApp(ctx context.Context) (*floorApp, error) {
 		f.stop()
 		return nil, err
 	}
+	addrs := make(chan string, 1)
 	f.cmd = exec.Command(filepath.Join(dir, "floor"))
 	f.cmd.Dir = dir
 	f.cmd.Stderr = os.Stderr
-	out, err := f.cmd.StdoutPipe()
-	if err != nil {
-		f.stop()
-		return nil, err
-	}
+	// A writer, not a pipe, so Wait returns only once all output is read.
+	f.cmd.Stdout = &lineWriter{line: func(line string) {
+		if strings.HasPrefix(line, "http://127.0.0.1:") {
+			select {
+			case addrs <- line:
+			default:
+			}
+		}
+	}}
 	if err := f.cmd.Start(); err != nil {
+		f.cmd = nil
 		f.stop()
 		return nil, err
 	}
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "http://127.0.0.1:") {
-		f.stop()
-		return nil, fmt.Errorf("the floor program printed no address: %q %v", lines.Text(), lines.Err())
-	}
-	f.url = lines.Text()
 	go func() { f.exit <- f.cmd.Wait() }()
-	return f, nil
+	select {
+	case f.url = <-addrs:
+		return f, nil
+	case err = <-f.exit:
+		f.exit <- err
+		err = fmt.Errorf("the floor program exited without an address: %v", err)
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	f.stop()
+	return nil, err
 }
 
 func (f *floorApp) stop() {
